@@ -1,0 +1,316 @@
+"""Cleaner for text copied out of a browser: cut comments and site chrome, recover structure.
+
+The text is split into blocks (paragraphs as the page showed them). Then, in order:
+
+1. the comment section is cut: from the first block that opens it ("Leave a Reply",
+   "3 thoughts on …", "Jane says:") to the end, and the indented comment list just before it;
+2. site chrome is cut at both ends: furniture (:data:`patterns.CHROME`), the site's name as the
+   sidecar gives it, and short lines the page repeats (a site name in header and footer);
+3. structure is recovered in the article (everything before the notes list): the title line,
+   a byline, headings, datelines and signatures;
+4. typography is normalised and each block becomes literal Pandoc Markdown.
+
+Nothing here knows about footnotes beyond where the notes list starts: that is the next stage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flows import patterns
+from flows.markdown import escape, escape_inline, fenced_div, join_blocks
+from flows.model import Document, Message, PamphleteerError, Report
+from flows.typography import normalise_spaces, typogrify
+
+#: A block with at least this many words is article text, never chrome or a heading.
+PROSE_WORDS = 25
+#: A line at least this long is a whole paragraph as a browser copies it, not a hard-wrapped line.
+PARAGRAPH_LINE = 100
+
+
+@dataclass
+class Block:
+    text: str  # spaces normalised, lines joined
+    indent: int = 0  # leading spaces of its first line
+    blanks_before: int = 1  # blank lines before it in the scrape
+    kind: str = "para"  # para, heading, dateline, signature
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+# -- splitting ---------------------------------------------------------------------------------
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t\u00a0"))
+
+
+def split_text(text: str) -> list[Block]:
+    """Blocks separated by blank lines; a block of long lines is one paragraph per line."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    blanks = 0
+
+    def flush() -> None:
+        nonlocal lines, blanks
+        if not lines:
+            return
+        one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines)
+        groups: list[list[str]] = []
+        for ln in lines:
+            starts_note = patterns.NOTE_LABEL.match(ln.strip()) is not None
+            if not groups or one_per_line or starts_note:
+                groups.append([ln])
+            else:
+                groups[-1].append(ln)
+        for n, group in enumerate(groups):
+            joined = normalise_spaces(" ".join(g.strip() for g in group))
+            if joined:
+                blocks.append(Block(joined, _indent(group[0]), blanks if n == 0 else 0))
+        lines, blanks = [], 0
+
+    for line in text.split("\n"):
+        if normalise_spaces(line):
+            lines.append(line)
+        else:
+            flush()
+            blanks += 1
+    flush()
+    return blocks
+
+
+# -- what a block is ---------------------------------------------------------------------------
+
+
+def _matches(text: str, regexes: Iterable[re.Pattern[str]]) -> bool:
+    return any(r.search(text) for r in regexes)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def _is_label(block: Block, max_words: int = 12) -> bool:
+    """A short line that is not a sentence: a name, a menu item, a heading."""
+    return (
+        0 < block.words <= max_words
+        and not re.search(r"[.!?;:,]$", block.text)
+        and not patterns.NOTE_LABEL.match(block.text)
+    )
+
+
+def is_dateline(block: Block) -> bool:
+    return block.words <= 8 and patterns.DATELINE.match(block.text) is not None
+
+
+def is_name(block: Block) -> bool:
+    """A personal name as a signature shows it: "Karl Radek", "— V. I. Lenin", "Jane Doe,"."""
+    text = block.text.lstrip("—–-― ").rstrip(",")
+    tokens = text.split()
+    if not 1 <= len(tokens) <= 6 or re.search(r"\d", text):
+        return False
+    return all(
+        t[0].isupper() or t.lower() in patterns.NAME_PARTICLES or re.fullmatch(r"(\w\.)+", t)
+        for t in tokens
+    )
+
+
+def is_heading(block: Block, *, first: bool = False) -> bool:
+    """A short line standing alone: a heading, or a question set as one.
+
+    A question is a heading when the page set it apart with more space than its paragraphs
+    (two blank lines in a browser copy), or when it is the first line (a title).
+    """
+    if not block.text[:1].isupper() and not block.text[:1].isdigit():
+        return False
+    if _is_label(block):
+        return True
+    question = block.text.endswith(("?", "!")) and not patterns.NOTE_LABEL.match(block.text)
+    if first:
+        return question and block.words <= 20
+    return question and block.words <= 25 and block.blanks_before >= 2
+
+
+def find_notes_start(texts: Sequence[str]) -> int | None:
+    """Index of the block that opens the notes list (``[1] …``), if the text has one.
+
+    The list is the last run that starts at note 1 and goes on in increasing numbers.
+    """
+    starts = [
+        i for i, t in enumerate(texts) if (m := patterns.NOTE_LABEL.match(t)) and m["n"] == "1"
+    ]
+    for start in reversed(starts):
+        numbers = [int(m["n"]) for t in texts[start:] if (m := patterns.NOTE_LABEL.match(t))]
+        if numbers == sorted(numbers):
+            return start
+    return starts[-1] if starts else None
+
+
+# -- cutting -----------------------------------------------------------------------------------
+
+
+def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], Report]:
+    """Cut from the block that opens the comment section to the end."""
+    seen_prose = False
+    for i, block in enumerate(blocks):
+        seen_prose = seen_prose or block.words >= PROSE_WORDS
+        if not seen_prose or block.words > PROSE_WORDS:
+            continue
+        if _matches(block.text, patterns.COMMENT_SECTION_START):
+            start = i
+            # The comment list a browser copies just before the reply form is indented.
+            while start > 0 and blocks[start - 1].indent > 0:
+                start -= 1
+            cut = blocks[start:]
+            comments = sum(1 for b in cut if b.indent and patterns.COMMENT_LIST_ITEM.match(b.text))
+            what = f"comment section ({len(cut)} blocks, {comments} numbered comments)"
+            return blocks[:start], report.remove(what, cut[0].text)
+    return blocks, report
+
+
+def _chrome_names(meta: dict[str, object]) -> set[str]:
+    names = {meta.get(k) for k in ("publication", "publisher", "site_name")}
+    return {_key(n) for n in names if isinstance(n, str) and n.strip()}
+
+
+def _is_chrome(block: Block, site_names: set[str], repeated: set[str]) -> bool:
+    if block.words > PROSE_WORDS:
+        return False
+    key = _key(block.text)
+    return (
+        _matches(block.text, patterns.CHROME)
+        or key in site_names
+        or (key in repeated and _is_label(block, max_words=8))
+    )
+
+
+def cut_chrome(
+    blocks: list[Block], site_names: set[str], report: Report
+) -> tuple[list[Block], Report]:
+    """Cut the site around the article: its header before the first prose, its footer after."""
+    counts = Counter(_key(b.text) for b in blocks)
+    repeated = {k for k, c in counts.items() if c > 1 and k}
+
+    # Footer: from the end, over short lines, to the earliest one that is surely chrome.
+    cut_at = len(blocks)
+    for i in range(len(blocks) - 1, -1, -1):
+        block = blocks[i]
+        if _is_chrome(block, site_names, repeated):
+            cut_at = i
+        elif not _is_label(block):
+            break
+    for block in blocks[cut_at:]:
+        report = report.remove("site chrome", block.text)
+    blocks = blocks[:cut_at]
+
+    # Header: chrome among the short lines before the first prose paragraph.
+    kept: list[Block] = []
+    in_head = True
+    for block in blocks:
+        in_head = in_head and block.words < PROSE_WORDS
+        if in_head and _is_chrome(block, site_names, repeated):
+            report = report.remove("site chrome", block.text)
+        else:
+            kept.append(block)
+    return kept, report
+
+
+# -- structure ---------------------------------------------------------------------------------
+
+
+def take_title(blocks: list[Block]) -> tuple[str | None, str | None, list[Block]]:
+    """The title line and a byline at the head of the article, if the text has them."""
+    title = author = None
+    if len(blocks) > 1 and is_heading(blocks[0], first=True) and not is_dateline(blocks[0]):
+        title, blocks = blocks[0].text, blocks[1:]
+    if len(blocks) > 1 and (m := patterns.BYLINE.match(blocks[0].text)):
+        author, blocks = m["name"].strip(), blocks[1:]
+    return title, author, blocks
+
+
+def classify(blocks: list[Block]) -> None:
+    """Set each article block's kind: dateline, signature, heading or paragraph."""
+    for block in blocks:
+        block.kind = "dateline" if is_dateline(block) else "para"
+    for i, block in enumerate(blocks):
+        if block.kind != "para":
+            continue
+        prev = blocks[i - 1] if i > 0 else None
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        after_text = prev is not None and prev.kind == "para"
+        if is_name(block) and after_text and (nxt is None or nxt.kind == "dateline"):
+            block.kind = "signature"
+        elif (
+            is_heading(block)
+            and nxt is not None
+            and nxt.kind == "para"
+            and nxt.words > block.words
+            and (prev is None or prev.kind != "heading")
+        ):
+            block.kind = "heading"
+
+
+def to_markdown(block: Block) -> str:
+    text = typogrify(block.text)
+    if block.kind == "heading":
+        return "## " + escape_inline(text)
+    if block.kind in ("dateline", "signature"):
+        return fenced_div(block.kind, escape(text))
+    return escape(text)
+
+
+# -- the stage ---------------------------------------------------------------------------------
+
+
+def _same_title(a: str, b: str) -> bool:
+    return _key(a) == _key(b)
+
+
+def clean(doc: Document) -> Document:
+    """Stage 1: decoded text to a Markdown body with the article only."""
+    blocks = split_text(doc.text)
+    if not blocks:
+        raise PamphleteerError(f"{doc.source.name}: no text in the file")
+    report = doc.report
+    blocks, report = cut_comments(blocks, report)
+    blocks, report = cut_chrome(blocks, _chrome_names(dict(doc.sidecar)), report)
+
+    notes_at = find_notes_start([b.text for b in blocks])
+    article, notes = (blocks, []) if notes_at is None else (blocks[:notes_at], blocks[notes_at:])
+    title, author, article = take_title(article)
+    given = doc.sidecar.get("title")
+    subtitle = None
+    if title and isinstance(given, str) and not _same_title(title, given):
+        report = report.add(
+            Message(
+                "cln-001",
+                f"first line {title!r} differs from the sidecar's title; kept as the subtitle",
+                "info",
+            )  # fmt: skip
+        )
+        subtitle, title = title, None
+    if not article:
+        raise PamphleteerError(f"{doc.source.name}: nothing is left of the text after cleaning")
+    classify(article)
+    if not (title or given):
+        report = report.add(
+            Message("cln-002", "no title line found and the sidecar gives none", "warning")
+        )
+
+    dates = [b.text for b in article if b.kind == "dateline"]
+    body = join_blocks([to_markdown(b) for b in article + notes])
+    doc = doc.with_detected(
+        title=typogrify(title) if title else None,
+        subtitle=typogrify(subtitle) if subtitle else None,
+        author=author,
+        date=dates[0] if dates else None,
+    )
+    if "title" not in doc.meta:
+        doc = doc.with_detected(title=doc.source.stem)
+    return dataclasses.replace(doc, body=body, report=report)

@@ -1,0 +1,116 @@
+"""Scraped text is text: turn plain text into Pandoc Markdown that reads back as the same text.
+
+Pandoc Markdown gives meaning to many characters (``*``, ``_``, ``[``, ``$``, ``@``, ``<!--``,
+backticks, a line that starts ``1917.``). Everything the stages put into a document body goes
+through :func:`escape` first, so nothing in a scraped page can become markup, raw HTML, math or a
+citation.
+
+The edition is read back with :data:`READER_FORMAT`, which also switches off raw HTML/TeX and
+Pandoc's "smart" punctuation: typography is done once, by :mod:`flows.typography`, so the three
+output formats carry the same characters.
+
+:func:`plain_view` goes the other way for the footnote stage: it gives the text a reader would see
+with a map back to positions in the Markdown: markers are searched in text, edited in Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: How every edition source is read by Pandoc.
+READER_FORMAT = "markdown-smart-raw_html-raw_tex-raw_attribute-tex_math_single_backslash"
+
+# Characters escaped wherever they stand. Each one can start markup somewhere in Pandoc Markdown:
+# \ (escapes, hard breaks), ` (code, raw attributes), * _ (emphasis), [ ] (links, notes, spans),
+# { } (attributes), < > (raw HTML, autolinks, comments), # (headings, attributes), $ (math),
+# @ (citations, example lists), ^ ~ (super/subscript, strikeout), | (tables, line blocks),
+# & (entities).
+_ESCAPE_ANYWHERE = re.compile(r"([\\`*_\[\]{}<>#$@^~|&])")
+
+# At the start of a block only: list markers (``-``, ``+``, ``1.``, ``1)``, ``(1)``, ``a.``,
+# ``iv.``), definition lists (``:``), fenced divs (``:::``), title blocks (``%``), setext/hr
+# lines (``=``, ``-``).
+_LINE_START = re.compile(
+    r"^(?:(?P<sign>[-+:%=(])|(?P<label>\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)(?=[.)](?:\s|$)))"
+)
+
+_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def escape_inline(text: str) -> str:
+    """Escape every character that could start inline markup."""
+    return _ESCAPE_ANYWHERE.sub(r"\\\1", text)
+
+
+def protect_line_start(md: str) -> str:
+    """Escape what would make ``md`` a list, definition or title line when it starts a block.
+
+    ``md`` is Markdown already escaped inline; only its first characters are looked at.
+    """
+    md = md.lstrip()
+    m = _LINE_START.match(md)
+    if not m:
+        return md
+    if m["sign"]:  # a leading - + : % = ( character
+        return "\\" + md
+    end = m.end()  # a number, letter or roman numeral followed by . or )
+    return md[:end] + "\\" + md[end:]
+
+
+def escape(text: str) -> str:
+    """Plain text of one block (a paragraph, heading text, note) to literal Markdown."""
+    return protect_line_start(escape_inline(text))
+
+
+def unescape(md: str) -> str:
+    """Inverse of :func:`escape` for text that holds no markup."""
+    return _UNESCAPE.sub(r"\1", md)
+
+
+def plain_view(md: str) -> tuple[str, list[int]]:
+    """The characters of ``md`` a reader sees, with where each starts in ``md``.
+
+    Returns ``(plain, starts)`` where ``plain[i]`` comes from ``md[starts[i]:starts[i + 1]]``
+    (an escaped character spans its backslash too); ``starts`` has one extra entry,
+    ``len(md)``, so a plain span ``[a, b)`` is the Markdown span ``[starts[a], starts[b])``.
+    Markup (unescaped ``*``, ``[``, …) is kept as characters: the footnote stage treats it as
+    punctuation, which it is to a reader.
+    """
+    plain: list[str] = []
+    starts: list[int] = []
+    i, n = 0, len(md)
+    while i < n:
+        c = md[i]
+        if c == "\\" and i + 1 < n and _UNESCAPE.match(md, i):
+            plain.append(md[i + 1])
+            starts.append(i)
+            i += 2
+        else:
+            plain.append(c)
+            starts.append(i)
+            i += 1
+    starts.append(n)
+    return "".join(plain), starts
+
+
+def split_blocks(md: str) -> list[str]:
+    """Split a body into its top-level blocks (separated by blank lines)."""
+    return [b for b in re.split(r"\n[ \t]*\n", md.strip("\n")) if b.strip()]
+
+
+def join_blocks(blocks: list[str]) -> str:
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def fenced_div(css_class: str, md: str) -> str:
+    """A block with a class, e.g. a dateline; Pandoc keeps the class in HTML and EPUB."""
+    return f"::: {css_class}\n{md}\n:::"
+
+
+_DIV = re.compile(r"^::: (?P<cls>[\w-]+)\n(?P<body>.*)\n:::$", re.S)
+
+
+def div_class(block: str) -> tuple[str, str] | None:
+    """``(class, inner Markdown)`` if ``block`` is a fenced div made by :func:`fenced_div`."""
+    m = _DIV.match(block)
+    return (m["cls"], m["body"]) if m else None

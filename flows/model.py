@@ -1,0 +1,83 @@
+"""The one structure that flows from stage to stage.
+
+A :class:`Document` is metadata plus a Pandoc Markdown body. Every stage takes one and returns a
+new one (``dataclasses.replace``); what a stage removed, matched or doubted goes into the document's
+:class:`Report` as :class:`Message` values with a short code, in the style of a linter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+Level = Literal["info", "warning", "error"]
+
+
+class PamphleteerError(Exception):
+    """A problem with one input, worded for the user: it names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Message:
+    code: str  # e.g. "fn-002"
+    text: str
+    level: Level = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the stages did to one document."""
+
+    messages: tuple[Message, ...] = ()
+    removed: tuple[tuple[str, str], ...] = ()  # (what, text excerpt), e.g. ("comments", "…")
+    notes_found: int = 0
+    notes_linked: int = 0
+
+    def add(self, *messages: Message) -> Report:
+        return dataclasses.replace(self, messages=self.messages + messages)
+
+    def remove(self, what: str, text: str) -> Report:
+        excerpt = text if len(text) <= 80 else text[:77] + "…"
+        return dataclasses.replace(self, removed=self.removed + ((what, excerpt),))
+
+    @property
+    def warnings(self) -> tuple[Message, ...]:
+        return tuple(m for m in self.messages if m.level != "info")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "notes": {"found": self.notes_found, "linked": self.notes_linked},
+            "removed": [{"what": w, "text": t} for w, t in self.removed],
+            "messages": [dataclasses.asdict(m) for m in self.messages],
+        }
+
+
+def _frozen(meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(meta))
+
+
+@dataclass(frozen=True)
+class Document:
+    source: Path  # the raw file
+    slug: str  # names the output folder and files: build/<slug>/<slug>.<ext>
+    meta: Mapping[str, Any] = field(default_factory=dict)  # detected, then sidecar on top
+    body: str = ""  # Pandoc Markdown, notes as [^n]
+    text: str = ""  # the decoded raw text, kept for the clean stage
+    sidecar: Mapping[str, Any] = field(default_factory=dict)  # what the user wrote; wins
+    report: Report = field(default_factory=Report)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "meta", _frozen(self.meta))
+        object.__setattr__(self, "sidecar", _frozen(self.sidecar))
+
+    def with_detected(self, **detected: Any) -> Document:
+        """Add metadata found in the text; the sidecar's values still win."""
+        meta = {**self.meta, **{k: v for k, v in detected.items() if v}, **self.sidecar}
+        return dataclasses.replace(self, meta=meta)

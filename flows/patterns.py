@@ -1,0 +1,103 @@
+"""Pattern constants for the cleaner and the footnote stage, compiled once.
+
+They describe what pages look like when copied out of a browser (WordPress, Blogger, Drupal…),
+not what two particular files contain. Every pattern is matched against one block of text whose
+spaces are already normalised.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+_NUMBER_WORD = r"(?:\d+|no|one|two|three|four|five|six|seven|eight|nine|ten)"
+
+#: A block that opens the comment section: everything from it to the end is reader comments,
+#: the reply form, or the site around them.
+COMMENT_SECTION_START = tuple(
+    re.compile(p, _I)
+    for p in (
+        r"^leave a (reply|comment)\b",
+        r"^(post|add|write|submit) a (new )?(comment|reply)\b",
+        r"^add new comment$",
+        r"^your email address will not be published\b",
+        r"^you must be logged in to post a comment\b",
+        r"^log in or register to post comments\b",
+        r"^comments are closed\b",
+        rf"^{_NUMBER_WORD} (thoughts?|responses?|comments?|replies|reactions?) (on|to)\b",
+        rf"^{_NUMBER_WORD} (comments?|responses?|replies):?$",
+        r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
+        r"^.{1,80} (says|said|wrote)( on .{1,40})?:$",
+        r"^.{1,80} said\s?(\.\.\.|…)$",
+        r"^subscribe to: post comments\b",
+    )
+)
+
+#: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
+COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")
+
+#: Site furniture that is never part of an article, when it stands as a short block of its own.
+CHROME = tuple(
+    re.compile(p, _I)
+    for p in (
+        r"^(©|\(c\)|copyright\b)",
+        r"\ball rights reserved\b",
+        r"^(proudly )?powered by\b",
+        r"\btheme (by|:)",
+        r"^(back to|return to) top$",
+        r"^skip to (main )?(content|navigation)$",
+        r"^(main |primary )?(menu|navigation)$",
+        r"^search( for| this site)?:?$",
+        r"^(share|like) this:?$",
+        r"^like loading",
+        r"^(share|tweet|email|print|facebook|twitter|reddit|linkedin|whatsapp|telegram|"
+        r"pinterest|tumblr|pocket|mastodon)(\s*\(\w+\))?$",
+        r"^click to (share|email|print)\b",
+        r"^print friendly\b",
+        r"^related( posts| articles)?:?$",
+        r"^(previous|next|older|newer) (post|article|entry)\b",
+        r"^newer post older post\b",
+        r"^(posted|filed) (in|under)\b",
+        r"^(tags?|categor(y|ies))\s*:",
+        r"\b(this (web)?site|we) uses? cookies\b",
+        r"^(accept|reject)( all)? cookies$",
+        r"^subscribe( to our newsletter)?$",
+    )
+)
+
+#: A month, in the languages of the corpus so far (English first).
+MONTH = (
+    r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|"
+    r"aug(?:ust|\.)?|sep(?:t(?:ember)?|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?)"
+)
+
+#: A dateline: "January 2017", "12 March 1921", "March 12, 1921", "Moscow, April 1918", an ISO date.
+DATELINE = re.compile(
+    rf"^(?:[A-Z][\w.'’ -]{{0,30}},\s*)?"
+    rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}})\.?$",
+    _I,
+)
+
+#: "By Jane Doe" at the head of an article.
+BYLINE = re.compile(r"^by\s+(?P<name>[A-Z][\w.'’ -]{1,60})$", _I)
+
+#: Words that may stand lower-case inside a personal name.
+NAME_PARTICLES = frozenset({"von", "van", "de", "der", "den", "la", "le", "du", "da", "di", "del",
+                            "bin", "ibn", "al", "y", "e"})  # fmt: skip
+
+#: A heading of a notes list ("Notes", "Footnotes:", "References").
+NOTES_HEADING = re.compile(
+    r"^(notes?|foot-?notes|end-?notes|references|sources|notes and references)\s*:?$", _I
+)
+
+#: The label that opens one note of a notes list: "[12] ".
+NOTE_LABEL = re.compile(r"^\[(?P<n>\d{1,3})\]\s*")
+
+#: A note whose text ends where a link used to be: "see", "can be downloaded from", …
+LOST_LINK_END = re.compile(
+    r"(\bsee|\bsee (also|here|this)|\bat|\bfrom|\bhere|\bavailable (at|on|from)|"
+    r"\bcan be (found|read|downloaded) (at|on|from|here)|\bdownloaded from)\s*:?\s*$",
+    _I,
+)

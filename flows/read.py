@@ -1,0 +1,153 @@
+"""Reader: a file in ``raw/`` (and its YAML sidecar) to a :class:`Document` holding decoded text."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from charset_normalizer import from_bytes
+
+from flows.model import Document, PamphleteerError
+
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+SIDECAR_SUFFIXES = (".yaml", ".yml")
+
+# Sidecar keys, with the other spellings users write.
+_KEY_ALIASES = {
+    "language": "lang",
+    "url": "source_url",
+    "source": "source_url",
+    "authors": "author",
+    "site": "publication",
+    "site_name": "publication",
+    "license": "rights",
+    "licence": "rights",
+}
+_TEXT_KEYS = {"title", "subtitle", "publisher", "publication", "lang", "source_url", "slug",
+              "description", "rights", "date"}  # fmt: skip
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def is_source(path: Path) -> bool:
+    """A file the build should turn into an edition (not a sidecar, not hidden)."""
+    return (
+        path.is_file()
+        and not path.name.startswith((".", "_"))
+        and path.suffix.lower() not in SIDECAR_SUFFIXES
+    )
+
+
+def discover(raw_dir: Path) -> list[Path]:
+    """Every source in ``raw_dir``, in name order (names set the order of a build)."""
+    if not raw_dir.is_dir():
+        raise PamphleteerError(f"{raw_dir}: no such folder of raw texts")
+    return sorted(p for p in raw_dir.iterdir() if is_source(p))
+
+
+def decode(data: bytes, name: str) -> str:
+    """Bytes to text: a BOM first, then UTF-8, then a detected encoding; never binary."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec)
+    if b"\x00" in data:
+        raise PamphleteerError(f"{name}: not a text file (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        if best is None:
+            raise PamphleteerError(
+                f"{name}: not a text file (no text encoding decodes it)"
+            ) from None
+        text = str(best)
+    if len(_CONTROL.findall(text)) > max(2, len(text) // 1000):
+        raise PamphleteerError(f"{name}: not a text file (too many control characters)")
+    return text
+
+
+def _slugify(stem: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
+    return slug[:80] or "document"
+
+
+def sidecar_path(path: Path) -> Path | None:
+    for suffix in SIDECAR_SUFFIXES:
+        candidate = path.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _meta_value(key: str, value: Any, name: str) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if key == "author":
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [v.strip() for v in value]
+        raise PamphleteerError(f"{name}: 'author' must be a name or a list of names")
+    if key in _TEXT_KEYS:
+        if not isinstance(value, str | int | float):
+            raise PamphleteerError(f"{name}: '{key}' must be text, not {type(value).__name__}")
+        return str(value).strip()
+    return value
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """The sidecar's metadata, keys normalised; a clear error if it is not a YAML mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise PamphleteerError(f"{path.name}: not valid YAML{line}: {exc}") from None
+    except UnicodeDecodeError:
+        raise PamphleteerError(f"{path.name}: a sidecar must be UTF-8 text") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PamphleteerError(f"{path.name}: a sidecar must be a mapping of keys to values")
+    meta: dict[str, Any] = {}
+    for key, value in data.items():
+        key = _KEY_ALIASES.get(str(key).lower(), str(key).lower())
+        if value is not None:
+            meta[key] = _meta_value(key, value, path.name)
+    if "slug" in meta:
+        meta["slug"] = _slugify(meta["slug"])
+    return meta
+
+
+def read(path: Path) -> Document:
+    """Read one raw file and its sidecar."""
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        supported = ", ".join(sorted(TEXT_SUFFIXES))
+        raise PamphleteerError(
+            f"{path.name}: unsupported kind of file '{path.suffix}' (supported: {supported})"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+    text = decode(data, path.name)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.strip():
+        raise PamphleteerError(f"{path.name}: the file is empty")
+    side = sidecar_path(path)
+    sidecar = read_sidecar(side) if side else {}
+    slug = sidecar.pop("slug", None) or _slugify(path.stem)
+    return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar))

@@ -1,0 +1,48 @@
+"""Typography as pure ``str -> str`` functions, applied to plain text before it becomes Markdown.
+
+Nothing here changes a word: only spaces, quotes, dashes and dots. The same characters then reach
+the HTML, EPUB and PDF editions, because Pandoc reads the Markdown without its "smart" extension.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Spaces a browser copy leaves behind: no-break, en/em/thin and other fixed-width spaces,
+# the ideographic space. Zero-width characters and the soft hyphen are dropped.
+_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_RUNS = re.compile(r" {2,}")
+
+
+def normalise_spaces(text: str) -> str:
+    """One ordinary space wherever the page had any run of spaces; no leading/trailing space."""
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return _RUNS.sub(" ", text).strip()
+
+
+_OPENING_CONTEXT = r"(^|(?<=[\s(\[{\u2014\u2013/\u201c\u2018-]))"
+
+
+def curl_quotes(text: str) -> str:
+    """Straight quotes to curly ones; apostrophes inside and at the end of words to ’."""
+    text = re.sub(_OPENING_CONTEXT + '"', "\u201c", text)
+    text = text.replace('"', "\u201d")
+    text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)  # don't, workers'll
+    text = re.sub(_OPENING_CONTEXT + "'", "\u2018", text)
+    return text.replace("'", "\u2019")
+
+
+def dashes_and_dots(text: str) -> str:
+    """``---``/``--`` to em dash, a spaced hyphen to a spaced en dash, ``...`` to an ellipsis."""
+    text = text.replace("---", "\u2014").replace("--", "\u2014")
+    text = re.sub(r"(?<=\S) - (?=\S)", " \u2013 ", text)
+    return re.sub(r"(?<!\.)\.\.\.(?!\.)", "\u2026", text)
+
+
+def typogrify(text: str) -> str:
+    """All of the above, in order, on one block of plain text (NFC-normalised)."""
+    text = unicodedata.normalize("NFC", text)
+    return dashes_and_dots(curl_quotes(normalise_spaces(text)))
