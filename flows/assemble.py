@@ -1,0 +1,109 @@
+"""Assemble stage: a Jinja template turns a document into the edition source (Pandoc Markdown).
+
+Templates are found through a ``ChoiceLoader``: the user's templates folder first, then
+pamphleteer's, so a user can replace one file and keep the rest. Every ``{{ value }}`` a template
+prints is escaped for Markdown by default (see :func:`_finalize`); only values already in Markdown
+(the body, the YAML block) pass through.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import yaml
+
+from flows.markdown import escape, escape_inline
+from flows.model import Document, PamphleteerError
+from flows.settings import Settings
+
+#: The metadata keys that reach Pandoc, in the order they are written.
+PANDOC_KEYS = ("title", "subtitle", "author", "date", "lang", "publisher", "publication",
+               "rights", "description", "source_url")  # fmt: skip
+
+
+class MarkdownText(str):
+    """A string that is Markdown already and must not be escaped again."""
+
+
+def _finalize(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, MarkdownText):
+        return value
+    return escape_inline(str(value))
+
+
+def _markdown_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_markdown_value(v) for v in value]
+    return escape(str(value))
+
+
+def yaml_block(meta: Mapping[str, Any]) -> MarkdownText:
+    """Metadata as the YAML of a Pandoc metadata block; Pandoc reads its strings as Markdown."""
+    data = {k: _markdown_value(meta[k]) for k in PANDOC_KEYS if meta.get(k)}
+    data["identifier"] = meta["identifier"]
+    return MarkdownText(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000).strip()
+    )
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"\\`]+$")
+
+
+def autolink(url: Any) -> MarkdownText:
+    """A web address as a Markdown link; anything but a plain http(s) URL is printed as text."""
+    text = str(url)
+    if _SAFE_URL.match(text):
+        return MarkdownText(f"<{text}>")
+    return MarkdownText(escape_inline(text))
+
+
+def environment(settings: Settings) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in settings.template_dirs])
+    env = jinja2.Environment(
+        loader=loader,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # Markdown, not HTML: _finalize escapes instead
+    )
+    env.filters["yaml"] = yaml_block
+    env.filters["autolink"] = autolink
+    return env
+
+
+def identifier(doc: Document) -> str:
+    """A stable identifier: the same document gives the same one on every build."""
+    key = doc.meta.get("source_url") or f"pamphleteer:{doc.slug}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, str(key))}"
+
+
+class _Meta(dict[str, Any]):
+    """Metadata for templates: a missing key is empty, not an error."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self.get(name)
+
+
+def assemble(doc: Document, settings: Settings, template: str = "edition.md.j2") -> str:
+    """Stage 3: the edition source of one document."""
+    meta = _Meta(doc.meta)
+    meta["identifier"] = identifier(doc)
+    try:
+        tpl = environment(settings).get_template(template)
+        return tpl.render(
+            meta=meta,
+            body=MarkdownText(doc.body.strip()),
+            source_name=doc.source.name,
+            build_date=f"{settings.build_date:%-d %B %Y}",
+        )
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}" if hasattr(exc, "lineno") else template
+        raise PamphleteerError(f"template {where}: {exc}") from None
