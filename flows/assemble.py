@@ -63,6 +63,20 @@ def autolink(url: Any) -> MarkdownText:
     return MarkdownText(escape_inline(text))
 
 
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?$")
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()  # fmt: skip
+
+
+def human_date(value: Any) -> str:
+    """``2017-01`` as "January 2017", ``2017-01-05`` as "5 January 2017"; other text as it is."""
+    m = _ISO_DATE.match(str(value))
+    if not m or not 1 <= int(m["m"]) <= 12:
+        return str(value)
+    month = _MONTHS[int(m["m"]) - 1]
+    return f"{int(m['d'])} {month} {m['y']}" if m["d"] else f"{month} {m['y']}"
+
+
 def environment(settings: Settings) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in settings.template_dirs])
     env = jinja2.Environment(
@@ -76,6 +90,7 @@ def environment(settings: Settings) -> jinja2.Environment:
     )
     env.filters["yaml"] = yaml_block
     env.filters["autolink"] = autolink
+    env.filters["human_date"] = human_date
     return env
 
 

@@ -168,8 +168,13 @@ def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], Repo
             while start > 0 and blocks[start - 1].indent > 0:
                 start -= 1
             cut = blocks[start:]
-            comments = sum(1 for b in cut if b.indent and patterns.COMMENT_LIST_ITEM.match(b.text))
-            what = f"comment section ({len(cut)} blocks, {comments} numbered comments)"
+            comments = sum(
+                1
+                for b in cut
+                if (b.indent and patterns.COMMENT_LIST_ITEM.match(b.text))
+                or patterns.COMMENT_AUTHOR.match(b.text)
+            )
+            what = f"comment section ({len(cut)} blocks, {comments} comment(s))"
             return blocks[:start], report.remove(what, cut[0].text)
     return blocks, report
 
@@ -224,14 +229,30 @@ def cut_chrome(
 # -- structure ---------------------------------------------------------------------------------
 
 
-def take_title(blocks: list[Block]) -> tuple[str | None, str | None, list[Block]]:
-    """The title line and a byline at the head of the article, if the text has them."""
-    title = author = None
+def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[Block]]:
+    """The title line, byline and date at the head of the article, if the text has them.
+
+    Returns what was found, the blocks left, and the menu lines dropped before the title: a run
+    of two or more one-to-three-word lines ("Home", "About", "Archive") before it.
+    """
+    found: dict[str, str] = {}
+    menu: list[Block] = []
+    i = 0
+    while i < len(blocks) and blocks[i].words <= 3 and _is_label(blocks[i]):
+        i += 1
+    if i >= 2 and i < len(blocks) and is_heading(blocks[i], first=True):
+        menu, blocks = blocks[:i], blocks[i:]
     if len(blocks) > 1 and is_heading(blocks[0], first=True) and not is_dateline(blocks[0]):
-        title, blocks = blocks[0].text, blocks[1:]
-    if len(blocks) > 1 and (m := patterns.BYLINE.match(blocks[0].text)):
-        author, blocks = m["name"].strip(), blocks[1:]
-    return title, author, blocks
+        found["title"], blocks = blocks[0].text, blocks[1:]
+    if len(blocks) > 1:
+        if m := patterns.BYLINE.match(blocks[0].text):
+            found["author"] = m["name"].strip()
+            if m["date"]:
+                found["date"] = m["date"].strip()
+            blocks = blocks[1:]
+        elif m := patterns.POSTED_ON.match(blocks[0].text):
+            found["date"], blocks = m["date"].strip(), blocks[1:]
+    return found, blocks, menu
 
 
 def classify(blocks: list[Block]) -> None:
@@ -243,7 +264,7 @@ def classify(blocks: list[Block]) -> None:
             continue
         prev = blocks[i - 1] if i > 0 else None
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        after_text = prev is not None and prev.kind == "para"
+        after_text = prev is not None and prev.kind in ("para", "dateline")
         if is_name(block) and after_text and (nxt is None or nxt.kind == "dateline"):
             block.kind = "signature"
         elif (
@@ -283,7 +304,12 @@ def clean(doc: Document) -> Document:
 
     notes_at = find_notes_start([b.text for b in blocks])
     article, notes = (blocks, []) if notes_at is None else (blocks[:notes_at], blocks[notes_at:])
-    title, author, article = take_title(article)
+    if notes and article and patterns.NOTES_HEADING.match(article[-1].text):
+        notes.insert(0, article.pop())  # the notes list's own heading: the next stage's
+    found, article, menu = take_title(article)
+    for block in menu:
+        report = report.remove("site menu", block.text)
+    title = found.get("title")
     given = doc.sidecar.get("title")
     subtitle = None
     if title and isinstance(given, str) and not _same_title(title, given):
@@ -303,13 +329,17 @@ def clean(doc: Document) -> Document:
             Message("cln-002", "no title line found and the sidecar gives none", "warning")
         )
 
-    dates = [b.text for b in article if b.kind == "dateline"]
+    dates = [
+        m["date"]
+        for b in article
+        if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
+    ]
     body = join_blocks([to_markdown(b) for b in article + notes])
     doc = doc.with_detected(
         title=typogrify(title) if title else None,
         subtitle=typogrify(subtitle) if subtitle else None,
-        author=author,
-        date=dates[0] if dates else None,
+        author=found.get("author"),
+        date=found.get("date") or (dates[0] if dates else None),
     )
     if "title" not in doc.meta:
         doc = doc.with_detected(title=doc.source.stem)

@@ -34,6 +34,9 @@ COMMENT_SECTION_START = tuple(
     )
 )
 
+#: The line that heads one reader comment: "Jane says:", "Jane said...".
+COMMENT_AUTHOR = re.compile(r"^.{1,80} (says|said|wrote)( on .{1,40})?(:|\s?\.\.\.|…)$", _I)
+
 #: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
 COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")
 
@@ -63,6 +66,7 @@ CHROME = tuple(
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
         r"^subscribe( to our newsletter)?$",
+        r"^(home|about( us)?|contact( us)?|archives?|blog|donate|login|log in|register)$",
     )
 )
 
@@ -74,14 +78,20 @@ MONTH = (
 
 #: A dateline: "January 2017", "12 March 1921", "March 12, 1921", "Moscow, April 1918", an ISO date.
 DATELINE = re.compile(
-    rf"^(?:[A-Z][\w.'’ -]{{0,30}},\s*)?"
-    rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}"
+    rf"^(?:(?P<place>[A-Z][\w.'’ -]{{0,30}}),\s*)?"
+    rf"(?P<date>(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}})\.?$",
     _I,
 )
 
-#: "By Jane Doe" at the head of an article.
-BYLINE = re.compile(r"^by\s+(?P<name>[A-Z][\w.'’ -]{1,60})$", _I)
+#: "By Jane Doe", "Posted on March 18, 2021 by Jane Doe" at the head of an article.
+BYLINE = re.compile(
+    r"^(?:(?:posted|published|written) on (?P<date>.{4,40}?)\s+)?"
+    r"by\s+(?P<name>[A-Z][\w.'’ -]{1,60})$",
+    _I,
+)
+#: "Posted on March 18, 2021" without a name.
+POSTED_ON = re.compile(r"^(?:posted|published) on (?P<date>.{4,40})$", _I)
 
 #: Words that may stand lower-case inside a personal name.
 NAME_PARTICLES = frozenset({"von", "van", "de", "der", "den", "la", "le", "du", "da", "di", "del",

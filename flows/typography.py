@@ -36,8 +36,9 @@ def curl_quotes(text: str) -> str:
 
 
 def dashes_and_dots(text: str) -> str:
-    """``---``/``--`` to em dash, a spaced hyphen to a spaced en dash, ``...`` to an ellipsis."""
-    text = text.replace("---", "\u2014").replace("--", "\u2014")
+    """``---``/``--`` between words to an em dash, a spaced hyphen to a spaced en dash, ``...`` to
+    an ellipsis. ``<!--`` and ``-->`` are not dashes and stay as they are."""
+    text = re.sub(r"(?<=[\w\s])-{2,3}(?=[\w\s])", "\u2014", text)
     text = re.sub(r"(?<=\S) - (?=\S)", " \u2013 ", text)
     return re.sub(r"(?<!\.)\.\.\.(?!\.)", "\u2026", text)
 

@@ -1,0 +1,73 @@
+"""Golden files: each stage's output for every case in tests/cases/<case>/in/.
+
+Regenerate with ``pytest --save-golden`` and review the diff: a golden file is never edited by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flows import render
+from flows.assemble import assemble
+from flows.clean import clean
+from flows.footnotes import link_notes
+from flows.model import Document
+from flows.pipeline import cleaned_markdown
+from flows.read import is_source, read
+from flows.settings import Settings, build_date_from_env
+
+from .conftest import CASES
+
+
+def _settings() -> Settings:
+    return Settings(build_date=build_date_from_env())
+
+
+def _cleaned(doc: Document) -> Document:
+    return clean(doc)
+
+
+def _linked(doc: Document) -> Document:
+    return link_notes(clean(doc))
+
+
+STAGES: dict[str, Callable[[Document], str]] = {
+    "clean.md": lambda d: cleaned_markdown(_cleaned(d)),
+    "footnotes.md": lambda d: cleaned_markdown(_linked(d)),
+    "report.json": lambda d: json.dumps(_linked(d).report.to_dict(), indent=2) + "\n",
+    "edition.md": lambda d: assemble(_linked(d), _settings()),
+    "edition.html": lambda d: render.html(
+        assemble(_linked(d), _settings()), _settings()
+    ).data.decode(),
+    "edition.typ": lambda d: render.typst_source(
+        assemble(_linked(d), _settings()), _settings()
+    ).data.decode(),
+}
+
+
+def _cases() -> list[tuple[Path, str]]:
+    found = []
+    for case in sorted(p for p in CASES.iterdir() if p.is_dir()):
+        sources = [p for p in (case / "in").iterdir() if is_source(p)]
+        assert len(sources) == 1, f"{case}/in must hold one source (and its sidecar)"
+        found += [(sources[0], stage) for stage in STAGES]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "stage"), _cases(), ids=lambda v: v.parent.parent.name if isinstance(v, Path) else v
+)
+def test_stage_output_matches_golden(source: Path, stage: str, save_golden: bool) -> None:
+    actual = STAGES[stage](read(source))
+    golden = source.parent.parent / "golden" / stage
+    if save_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden}: run pytest --save-golden and review it"
+    assert actual == golden.read_text(encoding="utf-8"), (
+        f"{stage} of {source.name} changed: if intended, run pytest --save-golden, review the diff"
+    )
