@@ -41,6 +41,8 @@ _NUMBER_CONTEXT = frozenset(
     "section sec verse book act scene line lines fig figure table item para paragraph version "
     "v op n ed room route step phase stage level grade".split()
 )
+# Abbreviations after whose full stop a number is a page, a volume… ("p.33", "No.5").
+_ABBREVIATIONS = frozenset("p pp no nos nr vol vols ch chap art sec fig op n ed para".split())
 # Words before which a number after a space is a quantity ("5 months"), so only these
 # (function words) may follow a weak marker.
 _AFTER_WEAK = frozenset(
@@ -115,12 +117,13 @@ def find_candidates(md: str, block: int, numbers: set[int]) -> list[Candidate]:
             n = int(m["n"].translate(_SUPERSCRIPTS))
             if n not in numbers:
                 continue
-            if style in ("after-punctuation", "spaced") and (
-                _word_before(plain, m.start("n")) in _NUMBER_CONTEXT
+            if style == "after-punctuation" and (
+                plain[m.start("n") - 1] == "."
+                and _word_before(plain, m.start("n")) in _ABBREVIATIONS
             ):
                 continue
             if style == "spaced":
-                if _word_before(plain, m.start()) in _BEFORE_WEAK:
+                if _word_before(plain, m.start("n")) in _BEFORE_WEAK:
                     continue
                 if m["word"] and m["word"] not in _AFTER_WEAK:
                     continue
@@ -265,7 +268,7 @@ def link_notes(doc: Document) -> Document:
                     "kept as a paragraph at the end",
                 )  # fmt: skip
             )
-    for c in _sure_markers(out):
+    for c in _sure_markers(out[:body_end]):
         if c.number not in linked:
             report = report.add(Message("fn-001", f"marker [{c.number}] has no note"))
     for n in numbers:

@@ -57,9 +57,15 @@ def protect_line_start(md: str) -> str:
     return md[:end] + "\\" + md[end:]
 
 
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+
+
 def escape(text: str) -> str:
-    """Plain text of one block (a paragraph, heading text, note) to literal Markdown."""
-    return protect_line_start(escape_inline(text))
+    """Plain text of one block (a paragraph, heading text, note) to literal Markdown.
+
+    A block is one line: a line break inside it could start a list, a definition or a table.
+    """
+    return protect_line_start(escape_inline(_LINE_BREAKS.sub(" ", text)))
 
 
 def unescape(md: str) -> str:

@@ -13,6 +13,11 @@ _I = re.IGNORECASE
 
 _NUMBER_WORD = r"(?:\d+|no|one|two|three|four|five|six|seven|eight|nine|ten)"
 
+#: The line that heads one reader comment: "Jane says:", "Jane said...", with the date after it.
+COMMENT_AUTHOR = re.compile(
+    r"^.{1,80} (says|said|wrote)( on .{1,40})?(:|\s?\.\.\.|…)(\s.{0,60}\d(\s?[ap]\.?m\.?)?)?$", _I
+)
+
 #: A block that opens the comment section: everything from it to the end is reader comments,
 #: the reply form, or the site around them.
 COMMENT_SECTION_START = tuple(
@@ -28,14 +33,9 @@ COMMENT_SECTION_START = tuple(
         rf"^{_NUMBER_WORD} (thoughts?|responses?|comments?|replies|reactions?) (on|to)\b",
         rf"^{_NUMBER_WORD} (comments?|responses?|replies):?$",
         r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
-        r"^.{1,80} (says|said|wrote)( on .{1,40})?:$",
-        r"^.{1,80} said\s?(\.\.\.|…)$",
         r"^subscribe to: post comments\b",
     )
-)
-
-#: The line that heads one reader comment: "Jane says:", "Jane said...".
-COMMENT_AUTHOR = re.compile(r"^.{1,80} (says|said|wrote)( on .{1,40})?(:|\s?\.\.\.|…)$", _I)
+) + (COMMENT_AUTHOR,)
 
 #: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
 COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")

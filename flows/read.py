@@ -67,15 +67,25 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        best = from_bytes(data).best()
-        if best is None:
-            raise PamphleteerError(
-                f"{name}: not a text file (no text encoding decodes it)"
-            ) from None
-        text = str(best)
+        text = _detect(data, name)
     if len(_CONTROL.findall(text)) > max(2, len(text) // 1000):
         raise PamphleteerError(f"{name}: not a text file (too many control characters)")
     return text
+
+
+# When several legacy encodings read a text equally well (cp1250 and cp1252 often do), the one
+# most pages on the web were written in wins.
+_PREFERRED = ("cp1252", "iso8859_15", "latin_1", "cp1251", "cp1250")
+
+
+def _detect(data: bytes, name: str) -> str:
+    matches = list(from_bytes(data))
+    if not matches:
+        raise PamphleteerError(f"{name}: not a text file (no text encoding decodes it)")
+    least = min(m.chaos for m in matches)
+    tied = [m for m in matches if m.chaos <= least + 0.01]
+    tied.sort(key=lambda m: _PREFERRED.index(m.encoding) if m.encoding in _PREFERRED else 99)
+    return str(tied[0])
 
 
 def _slugify(stem: str) -> str:
@@ -113,9 +123,10 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + 1})" if where is not None else ""
-        raise PamphleteerError(f"{path.name}: not valid YAML{line}: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PamphleteerError(f"{path.name}: not valid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise PamphleteerError(f"{path.name}: a sidecar must be UTF-8 text") from None
     if data is None:

