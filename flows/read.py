@@ -13,6 +13,7 @@ import yaml
 from charset_normalizer import from_bytes
 
 from flows.model import Document, PamphleteerError
+from flows.typography import typogrify
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 SIDECAR_SUFFIXES = (".yaml", ".yml")
@@ -28,6 +29,8 @@ _KEY_ALIASES = {
     "license": "rights",
     "licence": "rights",
 }
+# Values that are shown to readers get the same typography as the text.
+_PROSE_KEYS = {"title", "subtitle", "author", "publisher", "publication", "description", "rights"}
 _TEXT_KEYS = {"title", "subtitle", "publisher", "publication", "lang", "source_url", "slug",
               "description", "rights", "date"}  # fmt: skip
 
@@ -107,14 +110,14 @@ def _meta_value(key: str, value: Any, name: str) -> Any:
         return value.isoformat()
     if key == "author":
         if isinstance(value, str):
-            return value.strip()
+            return typogrify(value)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [v.strip() for v in value]
+            return [typogrify(v) for v in value]
         raise PamphleteerError(f"{name}: 'author' must be a name or a list of names")
     if key in _TEXT_KEYS:
         if not isinstance(value, str | int | float):
             raise PamphleteerError(f"{name}: '{key}' must be text, not {type(value).__name__}")
-        return str(value).strip()
+        return typogrify(str(value)) if key in _PROSE_KEYS else str(value).strip()
     return value
 
 
