@@ -1,18 +1,23 @@
-"""The Prefect layer: a flow that builds every document of ``raw/``, one task per document.
+"""The Prefect layer: a flow that brings ``build/`` up to date with ``raw/``.
 
-The work is in :func:`flows.pipeline.build_document` (plain Python); this module only maps it over
-the documents, runs them two at a time (Pandoc and typst keep both cores busy), isolates failures
-and publishes the summary as a Prefect artifact. With no Prefect server configured, Prefect starts
-a temporary one in this process: nothing has to be started by hand.
+The decisions are plain Python made before any task run exists: :mod:`flows.cache` plans which
+units are stale (content hashes), :mod:`flows.units` builds a batch of them. This module maps the
+batches over a task runner (two threads by default: Pandoc runs in subprocesses and typst releases
+the GIL, so both cores are busy; or an existing Dask cluster), removes the outputs of deleted raw
+files, writes ``report.json``/``report.html`` and publishes the report as Prefect artifacts.
+
+With no Prefect server configured, Prefect starts a temporary one in this process.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flows.settings import DEFAULT_TEMPLATES
 
@@ -22,92 +27,117 @@ os.environ.setdefault("PREFECT_HOME", str(DEFAULT_TEMPLATES.parent / ".prefect")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 
-from flows import read  # noqa: E402
-from flows.model import PamphleteerError  # noqa: E402
-from flows.pipeline import DocumentResult, build_document  # noqa: E402
+from flows import cache, units  # noqa: E402
+from flows.report import BuildReport  # noqa: E402
+from flows.report_files import write_reports  # noqa: E402
 from flows.settings import Settings  # noqa: E402
+from flows.units import Outcome  # noqa: E402
+
+Progress = Callable[[int, int, Outcome], None]
 
 
-@dataclass(frozen=True)
-class Failure:
-    source: Path
-    reason: str
+def workers() -> int:
+    """Documents built at once: the machine's cores (Pandoc and typst each use one)."""
+    return max(1, min(8, os.cpu_count() or 1))
 
 
-@dataclass
-class BuildSummary:
-    results: list[DocumentResult] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def markdown(self) -> str:
-        lines = ["| document | title | notes | warnings | outputs |", "|---|---|---|---|---|"]
-        for r in sorted(self.results, key=lambda r: r.source.name):
-            notes = f"{r.report.notes_linked}/{r.report.notes_found}"
-            outputs = ", ".join(sorted(r.outputs))
-            lines.append(
-                f"| {r.source.name} | {r.title} | {notes} | {len(r.report.warnings)} | {outputs} |"
-            )
-        for f in self.failures:
-            lines.append(f"| {f.source.name} | **failed** | | | {f.reason} |")
-        return "\n".join(lines)
-
-
-Progress = Callable[[int, int, "DocumentResult | Failure"], None]
-
-
-@task(name="build-document", task_run_name="build {path.name}")
-def build_document_task(path: Path, out_dir: Path, settings: Settings) -> DocumentResult:
-    return build_document(path, out_dir, settings)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, PamphleteerError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+# CPU work, not I/O: a failure here is a property of the input and would fail again, so no
+# retries. Each unit is recorded in the cache as soon as it is built.
+@task(name="build-batch", task_run_name="build {label}")
+def build_batch_task(
+    batch: list[tuple[cache.Unit, str]], out_dir: Path, settings: Settings, label: str
+) -> list[Outcome]:
+    return units.build_batch(batch, out_dir, settings)
 
 
 @flow(name="build-editions", log_prints=False)
 def build_editions(
-    raw_dir: Path, out_dir: Path, settings: Settings, progress: Progress | None = None
-) -> BuildSummary:
-    """Build the editions of every document in ``raw_dir``; one failure does not stop the rest."""
-    sources = read.discover(raw_dir)
-    summary = BuildSummary()
-    futures = {build_document_task.submit(p, out_dir, settings): p for p in sources}
-    for done, future in enumerate(as_completed(list(futures)), start=1):
-        source = futures[future]
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Rebuild what changed in ``raw_dir`` (everything with ``force``); remove what was deleted."""
+    started = time.perf_counter()
+    plan = cache.plan(cache.document_units(raw_dir), out_dir, settings, force)
+    report = BuildReport([units.unchanged(e) for e in plan.fresh])
+    for entry in plan.orphans:
+        report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry)))
+    groups = units.batches(plan.stale, workers())
+    futures = [
+        build_batch_task.submit(
+            [(u, plan.fingerprints[u.key]) for u in group], out_dir, settings, _label(group)
+        )
+        for group in groups
+    ]
+    by_future = dict(zip(futures, groups, strict=True))
+    done = 0
+    for future in as_completed(futures):
         try:
-            item: DocumentResult | Failure = future.result()
-            summary.results.append(item)
-        except Exception as exc:  # one document's failure is reported, the others go on
-            item = Failure(source, _reason(exc))
-            summary.failures.append(item)
-        if progress:
-            progress(done, len(sources), item)
-    summary.results.sort(key=lambda r: r.source.name)
-    create_markdown_artifact(
-        summary.markdown(), key="build-summary", description="pamphleteer build"
-    )
-    return summary
+            outcomes = future.result()
+        except Exception as exc:  # the task runner itself failed (a lost Dask worker…)
+            outcomes = [
+                {"status": "failed", "key": u.key, "source": u.source.name,
+                 "reason": units.reason(exc)}
+                for u in by_future[future]
+            ]  # fmt: skip
+        for outcome in outcomes:
+            done += 1
+            report.outcomes.append(outcome)
+            if progress:
+                progress(done, len(plan.stale), outcome)
+    report.seconds = time.perf_counter() - started
+    write_reports(out_dir, report)
+    create_markdown_artifact(report.markdown(), key="build-summary", description="pamphleteer")
+    create_table_artifact(report.rows(), key="build-table", description="pamphleteer, per unit")
+    return report
+
+
+def _label(group: list[cache.Unit]) -> str:
+    first = group[0].source.name
+    return first if len(group) == 1 else f"{first} and {len(group) - 1} more"
+
+
+@contextmanager
+def lean_prefect() -> Iterator[None]:
+    """Prefect settings that cut its cost for a build: no flow heartbeat (a sync flow run waits
+    about a second for the heartbeat thread at exit)."""
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def task_runner(dask_address: str | None = None) -> TaskRunner[Any]:
+    if dask_address:
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError:
+            from flows.model import PamphleteerError
+
+            raise PamphleteerError(
+                "--dask-address needs prefect-dask: pip install 'pamphleteer[dask]'"
+            ) from None
+        return DaskTaskRunner(address=dask_address)
+    return ThreadPoolTaskRunner(max_workers=workers())
 
 
 def run_build(
-    raw_dir: Path, out_dir: Path, settings: Settings, progress: Progress | None = None
-) -> BuildSummary:
-    """Run the flow with two documents at a time (the machine's cores)."""
-    workers = max(1, min(4, os.cpu_count() or 1))
-    runnable = build_editions.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
-    return runnable(raw_dir, out_dir, settings, progress)
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    force: bool = False,
+    progress: Progress | None = None,
+    dask_address: str | None = None,
+) -> BuildReport:
+    runnable = build_editions.with_options(task_runner=task_runner(dask_address))
+    with lean_prefect():
+        return runnable(raw_dir, out_dir, settings, force, progress)
 
 
 if __name__ == "__main__":  # python -m flows.build RAW OUT
-    summary = run_build(Path(sys.argv[1]), Path(sys.argv[2]), Settings())
-    print(summary.markdown())
+    print(run_build(Path(sys.argv[1]), Path(sys.argv[2]), Settings()).markdown())

@@ -7,11 +7,11 @@ first two stages make of single files (no Prefect involved, so it answers at onc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from flows.model import PamphleteerError
 from flows.settings import FORMATS, Settings, parse_formats
@@ -48,44 +48,64 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    raw_dir, out_dir = Path(args.raw), Path(args.out)
+def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings(formats=parse_formats(args.formats))
-    settings = settings.with_overrides(Path(args.templates) if args.templates else None)
+    return settings.with_overrides(Path(args.templates) if args.templates else None)
+
+
+def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
+    if item["status"] == "failed":
+        return f"FAILED {item['source']}: {item['reason']}"
+    notes = f"{item['notes']['linked']}/{item['notes']['found']} notes"
+    warnings = [m for m in item.get("messages", []) if m.get("level") != "info"]
+    warn = f", {len(warnings)} warning(s)" if warnings else ""
+    return f"ok     {item['source']} -> {out_dir / item['slug']}/ ({notes}{warn})"
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from flows import cache
+
+    raw_dir, out_dir = Path(args.raw), Path(args.out)
+    settings = _settings(args)
+    started = time.perf_counter()
+    # Decided before Prefect starts: with nothing to do, answer in milliseconds.
+    plan = cache.plan(cache.document_units(raw_dir), out_dir, settings, args.force)
+    if plan.nothing_to_do and (out_dir / "report.json").is_file():
+        failed = [e for e in plan.fresh if e.result.get("status") == "failed"]
+        print(
+            f"Nothing to do: {len(plan.fresh)} document(s) up to date in {out_dir} "
+            f"({(time.perf_counter() - started) * 1000:.0f} ms). --force rebuilds them.",
+            file=sys.stderr,
+        )
+        for entry in failed:
+            print(f"  still failing: {entry.result['reason']}", file=sys.stderr)
+        return 1 if failed else 0
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    started = time.perf_counter()
-    print("Starting Prefect (a temporary server takes about 10 s)…", file=sys.stderr, flush=True)
-    from flows.build import Failure, run_build
-
-    def progress(done: int, total: int, item: object) -> None:
-        if isinstance(item, Failure):
-            line = f"FAILED {item.source.name}: {item.reason}"
-        else:
-            notes = f"{item.report.notes_linked}/{item.report.notes_found} notes"
-            warn = f", {len(item.report.warnings)} warning(s)" if item.report.warnings else ""
-            line = f"ok     {item.source.name} -> {out_dir / item.slug}/ ({notes}{warn})"
-        print(f"[{done}/{total}] {line}", file=sys.stderr, flush=True)
-
-    summary = run_build(raw_dir, out_dir, settings, progress)
-    report = {
-        "documents": [r.to_dict() for r in summary.results],
-        "failures": [{"source": f.source.name, "reason": f.reason} for f in summary.failures],
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    from flows.render import write_atomic
-
-    write_atomic(out_dir / "report.json", json.dumps(report, indent=2).encode() + b"\n")
-    elapsed = time.perf_counter() - started
     print(
-        f"Built {len(summary.results)} document(s), {len(summary.failures)} failed, "
-        f"in {elapsed:.1f} s. Report: {out_dir / 'report.json'}",
+        f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to remove. "
+        "Starting Prefect (a temporary server takes about 10 s)…",
+        file=sys.stderr,
+        flush=True,
+    )
+    from flows.build import run_build
+
+    def progress(done: int, total: int, item: dict[str, Any]) -> None:
+        print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
+
+    report = run_build(raw_dir, out_dir, settings, args.force, progress, args.dask_address)
+    c = report.counts
+    print(
+        f"Built {c['built']} document(s), {c['failed']} failed, {c['unchanged']} unchanged, "
+        f"{c['removed']} removed, in {time.perf_counter() - started:.1f} s. "
+        f"Report: {out_dir / 'report.json'}, {out_dir / 'report.html'}",
         file=sys.stderr,
     )
-    for result in summary.results:
-        for message in result.report.warnings:
-            print(f"  {result.source.name}: {message}", file=sys.stderr)
-    return 0 if summary.ok else 1
+    for item in report.of("built"):
+        for m in item.get("messages", []):
+            if m.get("level") != "info":
+                print(f"  {item['source']}: {m['code']} {m['text']}", file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,6 +119,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", help="output folder (default: build)")
     b.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
+    b.add_argument("--force", action="store_true", help="rebuild everything, changed or not")
+    b.add_argument("--dask-address", help="run on an existing Dask cluster (tcp://host:port)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     b.set_defaults(func=cmd_build)
 

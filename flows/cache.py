@@ -1,0 +1,240 @@
+"""Incremental builds: what must be rebuilt, decided from content hashes before any work starts.
+
+A build is made of *units*: one document today (a raw file and its sidecar), an edition of several
+documents tomorrow. A unit's *fingerprint* hashes everything its outputs depend on: the bytes of
+its inputs, the templates and settings of the build, and pamphleteer's own version (the package
+version and its source code, so a developer's edit counts too). After a unit is built, a small
+manifest ``<out>/.cache/<unit>.json`` records its fingerprint, its outputs and its result. The
+next build compares: same fingerprint and every output still there means nothing to do.
+
+No Prefect here: the plan is made before any task run exists, so a build with nothing to do costs
+milliseconds, not Prefect's start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flows.model import PamphleteerError
+from flows.read import discover, sidecar_path
+from flows.render import write_atomic
+from flows.settings import Settings
+
+CACHE_DIR = ".cache"
+#: Templates each output format of a document reads (fonts are added for the PDF).
+TEMPLATES = {
+    "all": ("edition.md.j2",),
+    "html": ("pandoc/edition.html", "pandoc/edition.css"),
+    "epub": ("pandoc/epub.css",),
+    "pdf": ("pandoc/edition.typ", "pandoc/classes.lua"),
+}
+_PACKAGES = ("pamphleteer", "pypandoc-binary", "typst", "jinja2")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Something the build turns into outputs: its key names its manifest; inputs are files."""
+
+    key: str  # e.g. "doc-kronstadt-1921.txt": unique in a build, safe as a file name
+    kind: str  # "document" (issue 5 adds "edition")
+    inputs: tuple[Path, ...]  # the first one is the main input (the raw file)
+
+    @property
+    def source(self) -> Path:
+        return self.inputs[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the previous build recorded for one unit."""
+
+    key: str
+    fingerprint: str
+    outputs: tuple[str, ...]  # paths relative to the output folder
+    result: Mapping[str, Any]
+
+
+@dataclass
+class Plan:
+    stale: list[Unit] = field(default_factory=list)
+    fresh: list[Entry] = field(default_factory=list)
+    orphans: list[Entry] = field(default_factory=list)  # units whose input is gone
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.stale and not self.orphans
+
+
+def document_units(raw_dir: Path) -> list[Unit]:
+    """One unit per raw file, its sidecar as second input when there is one."""
+    units = []
+    for path in discover(raw_dir):
+        side = sidecar_path(path)
+        inputs = (path, side) if side else (path,)
+        units.append(Unit(_key("doc", path.name), "document", inputs))
+    return units
+
+
+def _key(kind: str, name: str) -> str:
+    return f"{kind}-" + re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+@cache
+def tool_version() -> str:
+    """pamphleteer's version: the installed packages that shape an output and our own code."""
+    h = hashlib.sha256()
+    for name in _PACKAGES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=?;".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def settings_digest(settings: Settings) -> str:
+    """Everything of the build's settings that reaches an output: formats, templates, fonts, date.
+
+    The build date counts only when ``SOURCE_DATE_EPOCH`` fixes it: a nightly build without it
+    must not rebuild everything because the day changed.
+    """
+    h = hashlib.sha256(tool_version().encode())
+    h.update(",".join(settings.formats).encode())
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        h.update(settings.build_date.isoformat().encode())
+    names = [*TEMPLATES["all"], *(n for fmt in settings.formats for n in TEMPLATES.get(fmt, ()))]
+    for name in names:
+        h.update(name.encode() + b"\0" + settings.template(name).read_bytes())
+    if "pdf" in settings.formats:
+        for folder in settings.template_dirs:
+            for font in sorted((folder / "fonts").glob("**/*")):
+                st = font.stat()
+                h.update(f"{font}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
+def fingerprint(unit: Unit, settings_hash: str) -> str:
+    h = hashlib.sha256(settings_hash.encode())
+    h.update(unit.kind.encode())
+    for path in unit.inputs:
+        h.update(b"\0" + path.name.encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError as exc:
+            raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+    return h.hexdigest()
+
+
+def manifest_path(out_dir: Path, key: str) -> Path:
+    return out_dir / CACHE_DIR / f"{key}.json"
+
+
+def load_entries(out_dir: Path) -> dict[str, Entry]:
+    """Every manifest of the previous builds; an unreadable one counts as absent (rebuilt)."""
+    entries: dict[str, Entry] = {}
+    folder = out_dir / CACHE_DIR
+    if not folder.is_dir():
+        return entries
+    for path in folder.glob("*.json"):
+        try:
+            data = json.loads(path.read_bytes())
+            entry = Entry(data["key"], data["fingerprint"], tuple(data["outputs"]), data["result"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        entries[entry.key] = entry
+    return entries
+
+
+def plan(units: Iterable[Unit], out_dir: Path, settings: Settings, force: bool = False) -> Plan:
+    """Split the units into those to build and those up to date; find the outputs to remove."""
+    entries = load_entries(out_dir)
+    settings_hash = settings_digest(settings)
+    result = Plan()
+    seen: set[str] = set()
+    for unit in units:
+        seen.add(unit.key)
+        fp = fingerprint(unit, settings_hash)
+        result.fingerprints[unit.key] = fp
+        entry = entries.get(unit.key)
+        if (
+            not force
+            and entry is not None
+            and entry.fingerprint == fp
+            and all((out_dir / o).is_file() for o in entry.outputs)
+        ):
+            result.fresh.append(entry)
+        else:
+            result.stale.append(unit)
+    result.orphans = [e for k, e in sorted(entries.items()) if k not in seen]
+    return result
+
+
+def _relative(out_dir: Path, paths: Iterable[Path]) -> tuple[str, ...]:
+    root = out_dir.resolve()
+    return tuple(sorted(str(p.resolve().relative_to(root)) for p in paths))
+
+
+def record(
+    out_dir: Path, key: str, fp: str, outputs: Iterable[Path], result: Mapping[str, Any]
+) -> list[str]:
+    """Write a unit's manifest after it was built; remove what its previous build made and this
+    one did not (a changed slug or format list). Returns the removed paths."""
+    new = _relative(out_dir, outputs)
+    old = load_entry(out_dir, key)
+    removed = remove_outputs(out_dir, [o for o in (old.outputs if old else ()) if o not in new])
+    data = {"key": key, "fingerprint": fp, "outputs": list(new), "result": dict(result)}
+    write_atomic(manifest_path(out_dir, key), json.dumps(data, indent=1).encode() + b"\n")
+    return removed
+
+
+def record_failure(out_dir: Path, key: str, fp: str, failure: Mapping[str, Any]) -> None:
+    """Remember that this input fails (it is not retried until it changes); the outputs of the
+    last good build stay in place and stay listed, so deleting the raw file still removes them."""
+    old = load_entry(out_dir, key)
+    outputs = list(old.outputs) if old else []
+    data = {"key": key, "fingerprint": fp, "outputs": outputs, "result": dict(failure)}
+    write_atomic(manifest_path(out_dir, key), json.dumps(data, indent=1).encode() + b"\n")
+
+
+def load_entry(out_dir: Path, key: str) -> Entry | None:
+    path = manifest_path(out_dir, key)
+    try:
+        data = json.loads(path.read_bytes())
+        return Entry(data["key"], data["fingerprint"], tuple(data["outputs"]), data["result"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remove_outputs(out_dir: Path, relative: Iterable[str]) -> list[str]:
+    """Delete outputs (never outside ``out_dir``) and the folders they leave empty."""
+    root = out_dir.resolve()
+    removed = []
+    for rel in relative:
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root) or path == root:
+            raise PamphleteerError(f"refusing to remove outside {out_dir}: {rel!r}")
+        if path.is_file():
+            path.unlink()
+            removed.append(rel)
+        parent = path.parent
+        if parent != root and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+    return removed
+
+
+def forget(out_dir: Path, entry: Entry) -> list[str]:
+    """A unit whose input is gone: remove its outputs, then its manifest."""
+    removed = remove_outputs(out_dir, entry.outputs)
+    manifest_path(out_dir, entry.key).unlink(missing_ok=True)
+    return removed

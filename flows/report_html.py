@@ -1,0 +1,77 @@
+"""``build/report.html``: the build report as one self-contained page (a pure function).
+
+Every value comes from scraped pages or file names, so every value is escaped; the page has no
+script and loads nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
+text-align:left;vertical-align:top}th{background:#f4f4f4}.failed{color:#a00}.removed{color:#777}
+details{margin:.2rem 0}code{font-size:90%}
+"""
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _link(path: str) -> str:
+    return f'<a href="{_e(path)}">{_e(path.rsplit(".", 1)[-1])}</a>'
+
+
+def _details(doc: dict[str, Any]) -> str:
+    parts = []
+    messages = [m for m in doc.get("messages", []) if m.get("level") != "info"]
+    if messages:
+        items = "".join(f"<li><code>{_e(m['code'])}</code> {_e(m['text'])}</li>" for m in messages)
+        summary = f"<summary>{len(messages)} warning(s)</summary>"
+        parts.append(f"<details>{summary}<ul>{items}</ul></details>")
+    removed = doc.get("removed", [])
+    if removed:
+        items = "".join(f"<li>{_e(r['what'])}: {_e(r['text'])}</li>" for r in removed)
+        parts.append(f"<details><summary>{len(removed)} cut</summary><ul>{items}</ul></details>")
+    return "".join(parts)
+
+
+def _document_row(doc: dict[str, Any]) -> str:
+    notes = doc.get("notes", {})
+    outputs = " ".join(_link(p) for _, p in sorted(doc.get("outputs", {}).items()))
+    seconds = sum(doc.get("seconds", {}).values())
+    return (
+        f'<tr class="{_e(doc["status"])}"><td>{_e(doc["source"])}</td><td>{_e(doc["status"])}</td>'
+        f"<td>{_e(doc.get('title', ''))}</td>"
+        f"<td>{_e(notes.get('linked', 0))}/{_e(notes.get('found', 0))}</td>"
+        f"<td>{_details(doc)}</td><td>{outputs}</td><td>{seconds:.2f}</td></tr>"
+    )
+
+
+def render(data: dict[str, Any], title: str = "Build report") -> str:
+    """The page for a ``report.json`` mapping (see :meth:`flows.report.BuildReport.to_json`)."""
+    c = data.get("counts", {})
+    kinds = ("built", "unchanged", "failed", "removed")
+    summary = ", ".join(f"{_e(c.get(k, 0))} {k}" for k in kinds)
+    rows = [_document_row(d) for d in data.get("documents", [])]
+    rows += [
+        f'<tr class="failed"><td>{_e(f["source"])}</td><td>failed</td>'
+        f'<td colspan="5">{_e(f["reason"])}</td></tr>'
+        for f in data.get("failures", [])
+    ]
+    rows += [
+        f'<tr class="removed"><td>{_e(r["source"])}</td><td>removed</td>'
+        f'<td colspan="5">{_e(", ".join(r["outputs"]))}</td></tr>'
+        for r in data.get("removed", [])
+    ]
+    head = "<tr><th>source</th><th>status</th><th>title</th><th>notes</th><th>report</th>" \
+        "<th>outputs</th><th>seconds</th></tr>"  # fmt: skip
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{_e(title)}</h1><p>{summary} in {_e(data.get('seconds', 0))} s</p>"
+        f"<table>{head}{''.join(rows)}</table></body></html>\n"
+    )

@@ -1,0 +1,95 @@
+"""Build units in batches, each recorded in the cache as soon as it is done (no Prefect here).
+
+The flow hands a batch of stale units to one task run; the batch builds them one after the other,
+catches each one's failure on its own, and returns one plain dict per unit (plain data, so it
+travels to and from Dask workers). A unit finished before a crash stays recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from flows import cache, render
+from flows.model import PamphleteerError
+from flows.pipeline import build_document
+from flows.settings import Settings
+
+#: One unit's outcome: ``status`` is "built", "unchanged", "failed" or "removed".
+Outcome = dict[str, Any]
+
+
+def reason(exc: BaseException) -> str:
+    if isinstance(exc, PamphleteerError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
+    """Build one unit's outputs and record them; raises when the unit fails."""
+    if unit.kind != "document":
+        raise PamphleteerError(f"{unit.source.name}: unknown kind of unit {unit.kind!r}")
+    started = time.perf_counter()
+    result = build_document(unit.source, out_dir, settings)
+    report = render.output_path(out_dir, result.slug, "report.json")
+    outputs = [*result.outputs.values(), report]
+    data = {
+        **result.to_dict(),
+        "outputs": {fmt: _rel(out_dir, p) for fmt, p in result.outputs.items()},
+        "bytes": {fmt: p.stat().st_size for fmt, p in result.outputs.items()},
+        "wall": round(time.perf_counter() - started, 3),
+    }
+    stale = cache.record(out_dir, unit.key, fp, outputs, data)
+    return {**data, "status": "built", "key": unit.key, "replaced": stale}
+
+
+def _rel(out_dir: Path, path: Path) -> str:
+    return str(path.resolve().relative_to(out_dir.resolve()))
+
+
+def build_batch(
+    units: Sequence[tuple[cache.Unit, str]], out_dir: Path, settings: Settings
+) -> list[Outcome]:
+    """Build each (unit, fingerprint) in turn; one failure is reported and the others go on."""
+    outcomes = []
+    for unit, fp in units:
+        try:
+            outcomes.append(build_unit(unit, fp, out_dir, settings))
+        except Exception as exc:  # one unit's failure is its outcome, the batch goes on
+            failure = {"status": "failed", "key": unit.key, "source": unit.source.name,
+                       "reason": reason(exc)}  # fmt: skip
+            if isinstance(exc, PamphleteerError):  # the input's fault: same input, same failure
+                cache.record_failure(out_dir, unit.key, fp, failure)
+            outcomes.append(failure)
+    return outcomes
+
+
+def batches(stale: Sequence[cache.Unit], workers: int, most: int = 8) -> list[list[cache.Unit]]:
+    """Stale units in batches: biggest inputs first (the last batches are the short ones, so the
+    cores finish together), about 16 batches per worker, at most ``most`` units per batch."""
+    if not stale:
+        return []
+    size = max(1, min(most, -(-len(stale) // (workers * 16))))
+    ordered = sorted(stale, key=lambda u: -sum(_size(p) for p in u.inputs))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def unchanged(entry: cache.Entry) -> Outcome:
+    """A unit the plan found up to date; a recorded failure stays a failure."""
+    if entry.result.get("status") == "failed":
+        return {**entry.result, "key": entry.key}
+    return {**entry.result, "status": "unchanged", "key": entry.key}
+
+
+def removed(entry: cache.Entry, paths: list[str]) -> Outcome:
+    source = entry.result.get("source", entry.key)
+    return {"status": "removed", "key": entry.key, "source": source, "removed_outputs": paths}
