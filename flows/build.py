@@ -19,24 +19,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flows.settings import DEFAULT_TEMPLATES
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-# Prefect reads these when it is imported: keep its state in a folder we control (not
-# ~/.prefect) and do not phone home from machines without internet.
-os.environ.setdefault("PREFECT_HOME", str(DEFAULT_TEMPLATES.parent / ".prefect"))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-from prefect import flow, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings  # noqa: E402
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
-
-from flows import cache, units  # noqa: E402
-from flows.report import BuildReport  # noqa: E402
-from flows.report_files import write_reports  # noqa: E402
-from flows.settings import Settings  # noqa: E402
-from flows.units import Outcome  # noqa: E402
+from flows import cache, units
+from flows.report import BuildReport
+from flows.report_files import write_reports
+from flows.settings import Settings
+from flows.units import Outcome
 
 Progress = Callable[[int, int, Outcome], None]
 
@@ -48,7 +42,7 @@ def workers() -> int:
 
 # CPU work, not I/O: a failure here is a property of the input and would fail again, so no
 # retries. Each unit is recorded in the cache as soon as it is built.
-@task(name="build-batch", task_run_name="build {label}")
+@task(name="build-batch", task_run_name="build {label}", cache_policy=NO_CACHE)
 def build_batch_task(
     batch: list[tuple[cache.Unit, str]], out_dir: Path, settings: Settings, label: str
 ) -> list[Outcome]:

@@ -108,6 +108,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    if not args.verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from flows.fetch import fetch_sources
+
+    results = fetch_sources(Path(args.raw), interval=args.interval)
+    for r in results:
+        why = f": {r.reason}" if r.reason else ""
+        print(f"{r.status:<12} {r.stem} <- {r.url}{why}", file=sys.stderr)
+    kept = sum(r.status == "kept" for r in results)
+    print(f"{len(results)} source(s), {kept} not refreshed", file=sys.stderr)
+    return 1 if kept else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if not args.cron and not args.interval:
+        raise PamphleteerError("serve needs --cron EXPRESSION or --interval SECONDS")
+    _settings(args)  # check formats and templates before anything starts
+    from flows.serve import serve
+
+    parameters = {
+        "raw": str(Path(args.raw).resolve()),
+        "out": str(Path(args.out).resolve()),
+        "formats": args.formats,
+        "templates": str(Path(args.templates).resolve()) if args.templates else None,
+        "fetch": not args.no_fetch,
+    }
+    serve(parameters, args.cron, args.interval)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pamphleteer", description="Turn scraped articles into HTML, EPUB and PDF editions."
@@ -123,6 +154,22 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--dask-address", help="run on an existing Dask cluster (tcp://host:port)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     b.set_defaults(func=cmd_build)
+
+    f = sub.add_parser("fetch", help="refresh the pages sidecars name (source_url) into raw/")
+    f.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
+    f.add_argument("--interval", type=float, default=1.0, help="seconds between requests to a host")
+    f.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
+    f.set_defaults(func=cmd_fetch)
+
+    s = sub.add_parser("serve", help="fetch and rebuild on a schedule (a Prefect deployment)")
+    s.add_argument("--cron", help='when to run, e.g. "0 3 * * *" (03:00 every day)')
+    s.add_argument("--interval", type=float, help="or: run every SECONDS")
+    s.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
+    s.add_argument("--out", default="build", help="output folder (default: build)")
+    s.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
+    s.add_argument("--templates", help="folder of your own templates, searched before ours")
+    s.add_argument("--no-fetch", action="store_true", help="rebuild only; do not refresh sources")
+    s.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("clean", help="print the cleaned Markdown of files (no Prefect)")
     c.add_argument("files", nargs="+", metavar="FILE")

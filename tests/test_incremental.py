@@ -1,0 +1,168 @@
+"""Incremental builds without Prefect: the plan, the cache records and what a rebuild touches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows import cache, report_html, units
+from flows.report import BuildReport
+from flows.settings import Settings
+
+LETTER = (
+    "A Letter to the Editor\n\nDear comrades,\n\nThe meeting is on Friday.[1]\n\n1. At eight.\n"
+)
+
+
+def _build(raw: Path, out: Path, settings: Settings, force: bool = False) -> cache.Plan:
+    """What the flow does, without Prefect: plan, remove orphans, build the stale units."""
+    plan = cache.plan(cache.document_units(raw), out, settings, force)
+    for entry in plan.orphans:
+        cache.forget(out, entry)
+    units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out, settings)
+    return plan
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> tuple[Path, Path]:
+    raw, out = tmp_path / "raw", tmp_path / "build"
+    raw.mkdir()
+    (raw / "letter.txt").write_text(LETTER)
+    (raw / "notice.txt").write_text(LETTER.replace("Letter", "Notice"))
+    (raw / "notice.yaml").write_text("title: A Notice\n")
+    return raw, out
+
+
+def _stale(plan: cache.Plan) -> list[str]:
+    return sorted(u.source.name for u in plan.stale)
+
+
+def _mtimes(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.glob("*/*") if p.is_file()}
+
+
+def test_nothing_changed_means_nothing_to_build(tree: tuple[Path, Path]) -> None:
+    raw, out = tree
+    settings = Settings(formats=("html",))
+    assert _stale(_build(raw, out, settings)) == ["letter.txt", "notice.txt"]
+    before = _mtimes(out)
+    again = cache.plan(cache.document_units(raw), out, settings)
+    assert again.nothing_to_do and len(again.fresh) == 2
+    assert _stale(cache.plan(cache.document_units(raw), out, settings, force=True)) == [
+        "letter.txt",
+        "notice.txt",
+    ]
+    assert _mtimes(out) == before
+
+
+@pytest.mark.parametrize("change", ["text", "sidecar", "formats"])
+def test_a_change_rebuilds_only_what_depends_on_it(tree: tuple[Path, Path], change: str) -> None:
+    raw, out = tree
+    settings = Settings(formats=("html",))
+    _build(raw, out, settings)
+    before = _mtimes(out)
+    if change == "text":
+        (raw / "notice.txt").write_text(LETTER.replace("Friday", "Saturday"))
+    elif change == "sidecar":
+        (raw / "notice.yaml").write_text("title: A Notice, Amended\n")
+    else:
+        settings = Settings(formats=("html", "epub"))
+    plan = _build(raw, out, settings)
+    after = _mtimes(out)
+    if change == "formats":
+        assert _stale(plan) == ["letter.txt", "notice.txt"]
+        assert (out / "letter" / "letter.epub").is_file()
+        return
+    assert _stale(plan) == ["notice.txt"]
+    assert after["letter/letter.html"] == before["letter/letter.html"]
+    assert after["notice/notice.html"] != before["notice/notice.html"]
+
+
+def test_a_changed_template_rebuilds_everything(tree: tuple[Path, Path], tmp_path: Path) -> None:
+    raw, out = tree
+    mine = tmp_path / "my-look"
+    (mine / "pandoc").mkdir(parents=True)
+    css = Settings().template("pandoc/edition.css")
+    for name in ("edition.html", "edition.css"):  # the page template inlines the CSS beside it
+        shutil.copy(css.parent / name, mine / "pandoc" / name)
+    settings = Settings(formats=("html",)).with_overrides(mine)
+    _build(raw, out, settings)
+    assert cache.plan(cache.document_units(raw), out, settings).nothing_to_do
+    (mine / "pandoc" / "edition.css").write_text(css.read_text() + "\nh1 { color: red }\n")
+    assert _stale(_build(raw, out, settings)) == ["letter.txt", "notice.txt"]
+    assert "color: red" in (out / "letter" / "letter.html").read_text()
+
+
+def test_removing_a_raw_file_removes_its_outputs(tree: tuple[Path, Path]) -> None:
+    raw, out = tree
+    settings = Settings(formats=("html", "pdf"))
+    _build(raw, out, settings)
+    assert (out / "notice" / "notice.pdf").is_file()
+    (raw / "notice.txt").unlink()
+    plan = _build(raw, out, settings)
+    assert [e.key for e in plan.orphans] == ["doc-notice.txt"]
+    assert not (out / "notice").exists()
+    assert (out / "letter" / "letter.pdf").is_file()
+    assert not cache.manifest_path(out, "doc-notice.txt").exists()
+
+
+def test_a_changed_slug_moves_the_outputs(tree: tuple[Path, Path]) -> None:
+    raw, out = tree
+    settings = Settings(formats=("html",))
+    _build(raw, out, settings)
+    (raw / "notice.yaml").write_text("title: A Notice\nslug: the-notice\n")
+    _build(raw, out, settings)
+    assert (out / "the-notice" / "the-notice.html").is_file()
+    assert not (out / "notice").exists()
+
+
+def test_a_failing_document_keeps_its_last_good_outputs(tree: tuple[Path, Path]) -> None:
+    raw, out = tree
+    settings = Settings(formats=("html",))
+    _build(raw, out, settings)
+    good = (out / "notice" / "notice.html").read_bytes()
+    (raw / "notice.yaml").write_text("title: [unclosed\n")
+    plan = cache.plan(cache.document_units(raw), out, settings)
+    [outcome] = units.build_batch([(plan.stale[0], plan.fingerprints["doc-notice.txt"])], out,
+                                  settings)  # fmt: skip
+    assert outcome["status"] == "failed" and outcome["reason"].startswith("notice.yaml: not valid")
+    assert (out / "notice" / "notice.html").read_bytes() == good
+    # The failure is remembered until the input changes: not rebuilt, still reported.
+    again = cache.plan(cache.document_units(raw), out, settings)
+    assert again.nothing_to_do
+    assert [units.unchanged(e)["status"] for e in again.fresh] == ["unchanged", "failed"]
+    # Deleting the broken document still removes the outputs of its last good build.
+    (raw / "notice.txt").unlink()
+    (raw / "notice.yaml").unlink()
+    _build(raw, out, settings)
+    assert not (out / "notice").exists()
+
+
+def test_batches_put_big_inputs_first_and_keep_every_unit(tmp_path: Path) -> None:
+    for n in range(40):
+        (tmp_path / f"{n:02}.txt").write_text("x" * (n + 1))
+    found = cache.document_units(tmp_path)
+    groups = units.batches(found, workers=2)
+    assert sorted(u.key for g in groups for u in g) == sorted(u.key for u in found)
+    assert groups[0][0].source.name == "39.txt"
+    assert max(len(g) for g in groups) <= 8
+
+
+def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) -> None:
+    raw, out = tree
+    (raw / "evil.txt").write_text("<script>alert(1)</script> & more\n\nText.\n")
+    (raw / "evil.yaml").write_text('title: "<img src=x onerror=alert(1)>"\n')
+    settings = Settings(formats=("html",))
+    plan = cache.plan(cache.document_units(raw), out, settings)
+    outcomes = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out,
+                                 settings)  # fmt: skip
+    report = BuildReport(outcomes, 1.0)
+    page = report_html.render(report.to_json())
+    assert "<img" not in page and "<script" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert 'href="letter/letter.html"' in page
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["counts"] == {"built": 3, "unchanged": 0, "failed": 0, "removed": 0}
