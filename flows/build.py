@@ -9,8 +9,6 @@ files, writes ``report.json``/``report.html`` and publishes the report as Prefec
 With no Prefect server configured, Prefect starts a temporary one in this process.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import time

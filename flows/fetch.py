@@ -5,8 +5,6 @@ host). A network failure, a 429 or a 5xx is retried with exponential back-off; a
 or on any other failure, the previous copy stays and the reason is reported.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any
 

@@ -6,8 +6,6 @@ Schedules need a real Prefect server (the temporary in-process one cannot schedu
 ``PREFECT_HOME``) and stops it on exit.
 """
 
-from __future__ import annotations
-
 import os
 import socket
 import subprocess
@@ -20,6 +18,7 @@ from typing import Any
 
 import httpx
 from prefect import flow
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.build import build_editions, lean_prefect, task_runner
 from flows.fetch import fetch_sources
@@ -75,8 +74,9 @@ def prefect_server() -> Iterator[str]:
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(url, proc, log)
-        os.environ["PREFECT_API_URL"] = url
-        yield url
+        os.environ["PREFECT_API_URL"] = url  # for the flow runs, which run in subprocesses
+        with temporary_settings({PREFECT_API_URL: url}):  # Prefect read its settings already
+            yield url
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         proc.terminate()
