@@ -1,0 +1,268 @@
+"""Scale benchmark: pamphleteer on hundreds of real articles, against a naive script and the floor.
+
+    nice .venv/bin/python bench/scale.py [--count 200] [--corpus ../shared/corpus] [--html]
+
+Generates a raw/ folder of ``--count`` real articles from the shared corpus into a temporary
+folder (never into the repository): the gold body texts as ``.txt`` files, or with ``--html`` the
+crawled pages, when the reader supports HTML. Then prints, in one run:
+
+- pamphleteer cold (empty build/), a rebuild with nothing changed, a rebuild after one article
+  changed (and which outputs it touched) — with Prefect's temporary server, and again with a
+  long-lived ``prefect server`` as a user with a server has;
+- the same pipeline in a plain thread pool without Prefect: the difference is Prefect's share;
+- the naive script (bench/naive.py): per article, two at a time, the pandoc binary once per
+  format and the Typst compiled in a fresh Python process;
+- the floor: the CPU time of the Pandoc and typst work alone (measured serially), divided by the
+  cores.
+
+Peak memory is the largest sum of the resident memory of a run's process tree, sampled every
+50 ms. Nothing is asserted: read the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows import cache, render, units  # noqa: E402
+from flows.assemble import assemble  # noqa: E402
+from flows.model import PamphleteerError  # noqa: E402
+from flows.pipeline import prepare  # noqa: E402
+from flows.read import read  # noqa: E402
+from flows.settings import Settings  # noqa: E402
+
+CORES = os.cpu_count() or 1
+PY = sys.executable
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    stderr: str = ""
+
+
+def measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command; its wall time and the peak of its process tree's resident memory."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    peak = 0
+    root = psutil.Process(proc.pid)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    seconds = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return Run(seconds, peak / 2**20, stderr)
+
+
+def make_corpus(corpus: Path, raw: Path, count: int, html: bool) -> str:
+    """``count`` articles in manifest order, as .txt gold bodies or .html pages."""
+    raw.mkdir(parents=True)
+    pages = [json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines()]
+    for page in pages[:count]:
+        if html:
+            data = gzip.decompress((corpus / page["html"]).read_bytes())
+            (raw / f"{page['id']}.html").write_bytes(data)
+        else:
+            shutil.copy(corpus / page["body"], raw / f"{page['id']}.txt")
+    kind = "HTML pages" if html else "gold body texts (.txt)"
+    return f"{len(list(raw.iterdir()))} articles from {corpus}, {kind}"
+
+
+def html_supported(corpus: Path) -> bool:
+    page = json.loads((corpus / "manifest.jsonl").read_text().splitlines()[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "probe.html"
+        path.write_bytes(gzip.decompress((corpus / page["html"]).read_bytes()))
+        try:
+            read(path)
+        except PamphleteerError:
+            return False
+    return True
+
+
+def cli(raw: Path, out: Path, env: dict[str, str], *extra: str) -> Run:
+    cmd = [PY, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out), *extra]
+    return measured(cmd, env)
+
+
+def outputs_mtimes(out: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(out)): p.stat().st_mtime_ns
+        for p in out.glob("*/*")
+        if p.is_file() and p.parent.name != cache.CACHE_DIR
+    }
+
+
+def ours(corpus: Path, work: Path, env: dict[str, str], label: str) -> dict[str, object]:
+    out, raw = work / f"build-{label}", work / f"raw-{label}"
+    shutil.copytree(corpus, raw)
+    cold = cli(raw, out, env)
+    report = json.loads((out / "report.json").read_text())
+    nochange = cli(raw, out, env)
+    before = outputs_mtimes(out)
+    victim = sorted(raw.iterdir())[len(list(raw.iterdir())) // 2]
+    original = victim.read_bytes()
+    victim.write_bytes(original + b"\n\nA paragraph added for the benchmark.\n")
+    one = cli(raw, out, env)
+    after = outputs_mtimes(out)
+    touched = sorted({k.split("/")[0] for k in after if after[k] != before.get(k)})
+    one_report = json.loads((out / "report.json").read_text())
+    walls = sum(d.get("wall", 0.0) for d in report["documents"])
+    return {
+        "cold": cold, "nochange": nochange, "one": one, "counts": report["counts"],
+        "one_counts": one_report["counts"], "touched": touched, "victim": victim.name,
+        "walls": walls,
+    }  # fmt: skip
+
+
+def plain(raw: Path, out: Path) -> Run:
+    """The same pipeline and batches in a thread pool, no Prefect: the flow adds the rest."""
+    return measured([PY, str(Path(__file__)), "--plain", str(raw), str(out)])
+
+
+def run_plain(raw: Path, out: Path) -> None:
+    settings = Settings()
+    plan = cache.plan(cache.document_units(raw), out, settings)
+    groups = units.batches(plan.stale, CORES)
+    with ThreadPoolExecutor(max_workers=CORES) as pool:
+        list(pool.map(lambda g: units.build_batch(
+            [(u, plan.fingerprints[u.key]) for u in g], out, settings), groups))  # fmt: skip
+
+
+def sources_for_naive(raw: Path, folder: Path) -> list[str]:
+    """Each article's assembled edition source, as the naive script and the floor take it."""
+    folder.mkdir()
+    settings = Settings()
+    written = []
+    for path in sorted(raw.iterdir()):
+        try:
+            source = assemble(prepare(path), settings)
+        except PamphleteerError:
+            continue
+        (folder / f"{path.stem}.md").write_text(source)
+        written.append(source)
+    return written
+
+
+def floor(sources: list[str]) -> float:
+    """CPU seconds of the Pandoc (children) and typst (this process) work alone, serially."""
+    settings = Settings()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    typst_cpu = 0.0
+    for source in sources:
+        render.html(source, settings)
+        render.epub(source, settings)
+        typ = render.typst_source(source, settings)
+        start = time.process_time()
+        import typst
+
+        typst.compile(typ.data, format="pdf", timestamp=settings.source_date_epoch)
+        typst_cpu += time.process_time() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pandoc_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    return pandoc_cpu + typst_cpu
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {CORES} cores"
+
+
+def row(label: str, run: Run, ref: float | None = None, note: str = "") -> str:
+    ratio = f"{run.seconds / ref:6.2f}×" if ref else " " * 7
+    return f"  {label:<44}{run.seconds:8.2f} s {ratio} {run.peak_mb:8.0f} MB  {note}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
+    parser.add_argument("--html", action="store_true", help="raw HTML pages (needs the reader)")
+    parser.add_argument("--plain", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain:
+        run_plain(Path(args.plain[0]), Path(args.plain[1]))
+        return
+    corpus = Path(args.corpus)
+    if args.html and not html_supported(corpus):
+        print("The reader does not read HTML yet: using the gold body texts.", file=sys.stderr)
+        args.html = False
+    print(f"Before: {load()}")
+    with tempfile.TemporaryDirectory(prefix="pamphleteer-bench-") as tmp:
+        work = Path(tmp)
+        raw = work / "raw"
+        print(make_corpus(corpus, raw, args.count, args.html))
+        env = {**os.environ, "PREFECT_HOME": str(work / "prefect"),
+               "PREFECT_LOGGING_LEVEL": "WARNING"}  # fmt: skip
+        env.pop("PREFECT_API_URL", None)
+        (work / "empty").mkdir()
+        cli(work / "empty", work / "warm", env)  # creates Prefect's database, as a first use has
+        temp = ours(raw, work, env, "temporary")
+        from flows.serve import prefect_server
+
+        os.environ["PREFECT_HOME"] = env["PREFECT_HOME"]
+        with prefect_server() as url:
+            served = ours(raw, work, {**env, "PREFECT_API_URL": url}, "server")
+        base = plain(raw, work / "build-plain")
+        sources = sources_for_naive(raw, work / "sources")
+        naive = measured([PY, str(ROOT / "bench" / "naive.py"), str(work / "sources"),
+                          str(work / "naive")])  # fmt: skip
+        cpu = floor(sources)
+    floor_s = cpu / CORES
+    print(f"\n{len(sources)} articles built into HTML, EPUB and PDF; {CORES} cores; floor = "
+          f"{cpu:.1f} s CPU of Pandoc + typst / {CORES} = {floor_s:.1f} s")  # fmt: skip
+    print(f"  {'':<44}{'wall':>10} {'÷naive':>7} {'peak mem':>11}")
+    print(row("naive script (pandoc ×3 + fresh typst process)", naive))
+    print(row("pipeline in a plain thread pool (no Prefect)", base, naive.seconds))
+    for label, res in (("temporary Prefect server", temp), ("long-lived Prefect server", served)):
+        c: Run = res["cold"]  # type: ignore[assignment]
+        n: Run = res["nochange"]  # type: ignore[assignment]
+        o: Run = res["one"]  # type: ignore[assignment]
+        print(f" pamphleteer build, {label}:")
+        print(row("cold", c, naive.seconds, f"{c.seconds / floor_s:.2f}× floor; {res['counts']}"))
+        print(row("no change", n, naive.seconds, f"{n.seconds / c.seconds:.1%} of cold"))
+        print(row(f"one article changed ({res['victim'][:18]}…)", o, naive.seconds,
+                  f"{o.seconds / c.seconds:.1%} of cold; rebuilt {res['one_counts']['built']}, "
+                  f"outputs touched in: {', '.join(res['touched'])}"))  # fmt: skip
+        share = max(0.0, c.seconds - base.seconds) / c.seconds
+        print(f"  {'Prefect share of cold (vs plain pool)':<44}{share:8.1%}")
+    print(f"\nAfter: {load()}")
+
+
+if __name__ == "__main__":
+    main()
