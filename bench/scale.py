@@ -56,11 +56,22 @@ PY = sys.executable
 class Run:
     seconds: float
     peak_mb: float
+    cpu: float  # user + system seconds of the whole process tree (and of a long-lived server)
     stderr: str = ""
 
 
+#: A long-lived Prefect server the runs talk to: its CPU time counts in theirs.
+SERVER: list[psutil.Process] = []
+
+
+def _server_cpu() -> float:
+    return sum(sum(p.cpu_times()[:2]) for p in SERVER for p in [p, *p.children(recursive=True)])
+
+
 def measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run a command; its wall time and the peak of its process tree's resident memory."""
+    """Run a command: its wall time, CPU time, and the peak of its tree's resident memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = _server_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -84,9 +95,12 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     seconds = time.perf_counter() - start
     stop.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    cpu += _server_cpu() - server_before
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return Run(seconds, peak / 2**20, stderr)
+    return Run(seconds, peak / 2**20, cpu, stderr)
 
 
 def make_corpus(corpus: Path, raw: Path, count: int, html: bool) -> str:
@@ -203,9 +217,13 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {CORES} cores"
 
 
-def row(label: str, run: Run, ref: float | None = None, note: str = "") -> str:
-    ratio = f"{run.seconds / ref:6.2f}×" if ref else " " * 7
-    return f"  {label:<44}{run.seconds:8.2f} s {ratio} {run.peak_mb:8.0f} MB  {note}"
+def row(label: str, run: Run, ref: Run | None = None, note: str = "") -> str:
+    ratio = f"{run.seconds / ref.seconds:6.2f}×" if ref else " " * 7
+    cpu_ratio = f"{run.cpu / ref.cpu:6.2f}×" if ref else " " * 7
+    return (
+        f"  {label:<44}{run.seconds:8.2f} s {ratio} {run.cpu:8.1f} s {cpu_ratio}"
+        f" {run.peak_mb:7.0f} MB  {note}"
+    )
 
 
 def main() -> None:
@@ -237,7 +255,11 @@ def main() -> None:
 
         os.environ["PREFECT_HOME"] = env["PREFECT_HOME"]
         with prefect_server() as url:
+            SERVER[:] = [
+                p for p in psutil.Process().children() if "server" in " ".join(p.cmdline())
+            ]
             served = ours(raw, work, {**env, "PREFECT_API_URL": url}, "server")
+            SERVER.clear()
         base = plain(raw, work / "build-plain")
         sources = sources_for_naive(raw, work / "sources")
         naive = measured([PY, str(ROOT / "bench" / "naive.py"), str(work / "sources"),
@@ -246,21 +268,25 @@ def main() -> None:
     floor_s = cpu / CORES
     print(f"\n{len(sources)} articles built into HTML, EPUB and PDF; {CORES} cores; floor = "
           f"{cpu:.1f} s CPU of Pandoc + typst / {CORES} = {floor_s:.1f} s")  # fmt: skip
-    print(f"  {'':<44}{'wall':>10} {'÷naive':>7} {'peak mem':>11}")
+    print(f"  {'':<44}{'wall':>10} {'÷naive':>7} {'CPU':>10} {'÷naive':>7} {'peak mem':>10}")
     print(row("naive script (pandoc ×3 + fresh typst process)", naive))
-    print(row("pipeline in a plain thread pool (no Prefect)", base, naive.seconds))
+    print(row("pipeline in a plain thread pool (no Prefect)", base, naive,
+              f"CPU/cores = {base.cpu / CORES / floor_s:.2f}× floor"))  # fmt: skip
     for label, res in (("temporary Prefect server", temp), ("long-lived Prefect server", served)):
         c: Run = res["cold"]  # type: ignore[assignment]
         n: Run = res["nochange"]  # type: ignore[assignment]
         o: Run = res["one"]  # type: ignore[assignment]
         print(f" pamphleteer build, {label}:")
-        print(row("cold", c, naive.seconds, f"{c.seconds / floor_s:.2f}× floor; {res['counts']}"))
-        print(row("no change", n, naive.seconds, f"{n.seconds / c.seconds:.1%} of cold"))
-        print(row(f"one article changed ({res['victim'][:18]}…)", o, naive.seconds,
+        print(row("cold", c, naive, f"wall {c.seconds / floor_s:.2f}× floor, CPU/cores "
+                  f"{c.cpu / CORES / floor_s:.2f}× floor; {res['counts']}"))  # fmt: skip
+        print(row("no change", n, naive, f"{n.seconds / c.seconds:.1%} of cold"))
+        print(row(f"one article changed ({res['victim'][:18]}…)", o, naive,
                   f"{o.seconds / c.seconds:.1%} of cold; rebuilt {res['one_counts']['built']}, "
                   f"outputs touched in: {', '.join(res['touched'])}"))  # fmt: skip
         share = max(0.0, c.seconds - base.seconds) / c.seconds
-        print(f"  {'Prefect share of cold (vs plain pool)':<44}{share:8.1%}")
+        cpu_share = max(0.0, c.cpu - base.cpu) / c.cpu
+        print(f"  {'Prefect share of cold (vs plain pool)':<44}{share:8.1%} of wall, "
+              f"{cpu_share:.1%} of CPU")  # fmt: skip
     print(f"\nAfter: {load()}")
 
 
