@@ -271,8 +271,10 @@ def _in_family(c: Candidate, list_style: str) -> Candidate:
     return c
 
 
-def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix: str) -> None:
-    """Link one notes list to the markers in ``blocks[text_start:]`` before it."""
+def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix: str) -> bool:
+    """Link one notes list to the markers in ``blocks[text_start:]`` before it.
+
+    Returns False, changing nothing, for a list that turns out not to be notes."""
     blocks = state.blocks
     parsed, duplicates = _parse_notes(blocks, found)
     heading = found.start - 1 if found.start > text_start and _is_notes_heading(
@@ -291,7 +293,7 @@ def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix:
     ]
     chain = choose(candidates, numbers)
     if found.style in notes.LIST_LIKE and not _cited_enough(chain, len(numbers)):
-        return  # a numbered list the text does not cite: not notes
+        return False  # a numbered list the text does not cite: not notes
     linked = {c.number for c in chain}
     where = {c.number: c for c in chain}
     repeats: list[Candidate] = []
@@ -340,6 +342,7 @@ def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix:
         ):
             state.warn("fn-004", f"note [{n}] ends with {m.group(0).strip()!r}: "
                        "the link it pointed to was lost in the scrape")  # fmt: skip
+    return True
 
 
 def link_notes(doc: Document) -> Document:
@@ -348,10 +351,11 @@ def link_notes(doc: Document) -> Document:
     plains = [plain_view(b)[0] for b in blocks]
     lists = notes.find_lists(plains, lambda i: _ends_run(blocks[i]))
     state = _Linking(list(blocks), doc.report)
-    text_start = 0
-    for k, found in enumerate(lists):
-        _link_list(state, found, text_start, "" if k == 0 else f"{k + 1}-")
-        text_start = found.end
+    text_start, linked_lists = 0, 0
+    for found in lists:
+        prefix = f"{linked_lists + 1}-" if linked_lists else ""
+        if _link_list(state, found, text_start, prefix):
+            text_start, linked_lists = found.end, linked_lists + 1
     if not lists:
         for c in _sure_markers(blocks):
             state.warn("fn-001", f"marker [{c.number}] has no note (no notes list found)")

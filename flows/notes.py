@@ -86,6 +86,8 @@ def find_lists(texts: Sequence[str], ends_run: Callable[[int], bool]) -> list[No
                 if lab.number == 1 or not last <= lab.number <= last + 3:
                     break  # a new list starts, or this is not a note of this one
                 last = lab.number
+            elif lab is not None and lab.number == 1:
+                break  # a list in another style starts
             elif ends_run(j):
                 break
             j += 1
