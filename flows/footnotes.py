@@ -295,21 +295,27 @@ def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix:
     if found.style in notes.LIST_LIKE and not _cited_enough(chain, len(numbers)):
         return False  # a numbered list the text does not cite: not notes
     linked = {c.number for c in chain}
-    where = {c.number: c for c in chain}
-    repeats: list[Candidate] = []
-    for c in candidates:  # a sure marker citing a note again, after its first citation
-        if (
-            c.strength >= SURE
-            and c.number in linked
-            and where[c.number].before(c)
-            and not any(
-                o.block == c.block and o.start < c.end and c.start < o.end for o in chain + repeats
-            )
+    # Sure markers ("[3]", "¹") the chain left out are linked by their number: a note cited
+    # again after its first citation, or markers a page put out of order.
+    first = {c.number: c for c in chain}
+    extra: list[Candidate] = []
+    for c in sorted(candidates, key=lambda c: (c.block, c.start)):
+        if c.strength < SURE or any(
+            o.block == c.block and o.start < c.end and c.start < o.end for o in chain + extra
         ):
-            repeats.append(c)
-    state.edits += [(c, f"[^{prefix}{c.number}]") for c in chain + repeats]
-    for c in repeats:
-        state.warn("fn-005", f"note [{c.number}] is cited again; the repeat carries a copy", "info")
+            continue
+        if c.number in first and first[c.number].before(c):
+            state.warn("fn-005", f"note [{c.number}] is cited again; the repeat carries a copy",
+                       "info")  # fmt: skip
+        elif c.number not in first:
+            state.warn("fn-006", f"marker [{c.number}] is out of order; linked by its number",
+                       "info")  # fmt: skip
+            first[c.number] = c
+            linked.add(c.number)
+        else:
+            continue
+        extra.append(c)
+    state.edits += [(c, f"[^{prefix}{c.number}]") for c in chain + extra]
 
     unlinked = [
         note for note in parsed if first_of[note.number] is not note or note.number not in linked

@@ -246,6 +246,12 @@ CASES = [
         [("claim", "The text")],
         ("fn-004",),
     ),
+    Case(
+        "out-of-order-sure",
+        f"{P} install the tone[2], choose it[3] and set it[1].\n\n{notes('One.', 'Two.', 'Three.')}",
+        [("tone", "Two."), ("it", "Three."), ("it", "One.")],
+        ("fn-006",),
+    ),
     # -- traps: numbers that are not markers ----------------------------------------------------
     Case(
         "year-before-marker",
