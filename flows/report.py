@@ -52,7 +52,7 @@ class BuildReport:
             f"**{c['built']} built, {c['unchanged']} unchanged, {c['failed']} failed, "
             f"{c['removed']} removed** in {self.seconds:.1f} s\n\n"
         )
-        cols = ("source", "status", "title", "notes", "warnings", "outputs", "seconds")
+        cols = ("source", "status", "title", "notes", "warnings", "checks", "seconds")
         lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in self.rows():
             lines.append("| " + " | ".join(_cell(r[c]) for c in cols) + " |")
@@ -71,6 +71,7 @@ def row(o: Outcome) -> dict[str, Any]:
         "warnings": sum(1 for m in messages if m.get("level") != "info"),
         "removed": len(o.get("removed", [])),
         "outputs": ", ".join(sorted(o.get("outputs", {})) or o.get("removed_outputs", [])),
+        "checks": ", ".join(f"{f}: {c}" for f, c in sorted(o.get("checks", {}).items())),
         "seconds": round(sum(seconds.values()), 2) if seconds else "",
     }
 

@@ -41,7 +41,12 @@ def _details(doc: dict[str, Any]) -> str:
 
 def _document_row(doc: dict[str, Any]) -> str:
     notes = doc.get("notes", {})
-    outputs = " ".join(_link(p) for _, p in sorted(doc.get("outputs", {}).items()))
+    checks = doc.get("checks", {})
+    outputs = " ".join(
+        _link(p)
+        + ("" if checks.get(f, "ok") == "ok" else f' <b class="failed">{_e(checks[f])}</b>')
+        for f, p in sorted(doc.get("outputs", {}).items())
+    )
     seconds = sum(doc.get("seconds", {}).values())
     return (
         f'<tr class="{_e(doc["status"])}"><td>{_e(doc["source"])}</td><td>{_e(doc["status"])}</td>'

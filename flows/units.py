@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flows import cache, render
+from flows.checks import check
 from flows.model import PamphleteerError
 from flows.pipeline import build_document
 from flows.settings import Settings
@@ -39,6 +40,7 @@ def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> 
         **result.to_dict(),
         "outputs": {fmt: _rel(out_dir, p) for fmt, p in result.outputs.items()},
         "bytes": {fmt: p.stat().st_size for fmt, p in result.outputs.items()},
+        "checks": {fmt: check(fmt, p.read_bytes()) for fmt, p in result.outputs.items()},
         "wall": round(time.perf_counter() - started, 3),
     }
     stale = cache.record(out_dir, unit.key, fp, outputs, data)
