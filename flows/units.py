@@ -8,7 +8,7 @@ travels to and from Dask workers). A unit finished before a crash stays recorded
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +28,36 @@ def reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
-    """Build one unit's outputs and record them; raises when the unit fails."""
-    if unit.kind != "document":
-        raise PamphleteerError(f"{unit.source.name}: unknown kind of unit {unit.kind!r}")
-    started = time.perf_counter()
+#: What a unit of each kind builds: its output files by format (the unit's own report included
+#: or not) and its result for the report. A new kind of output (an anthology edition…) adds a
+#: builder here and a function that lists its units beside :func:`cache.document_units`.
+Built = tuple[dict[str, Path], list[Path], dict[str, Any]]
+
+
+def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
     result = build_document(unit.source, out_dir, settings)
     report = render.output_path(out_dir, result.slug, "report.json")
-    outputs = [*result.outputs.values(), report]
+    return result.outputs, [report], result.to_dict()
+
+
+BUILDERS: dict[str, Callable[[cache.Unit, Path, Settings], Built]] = {"document": _document}
+
+
+def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
+    """Build one unit's outputs and record them; raises when the unit fails."""
+    builder = BUILDERS.get(unit.kind)
+    if builder is None:
+        raise PamphleteerError(f"{unit.source.name}: unknown kind of unit {unit.kind!r}")
+    started = time.perf_counter()
+    outputs, extra, result = builder(unit, out_dir, settings)
     data = {
-        **result.to_dict(),
-        "outputs": {fmt: _rel(out_dir, p) for fmt, p in result.outputs.items()},
-        "bytes": {fmt: p.stat().st_size for fmt, p in result.outputs.items()},
-        "checks": {fmt: check(fmt, p.read_bytes()) for fmt, p in result.outputs.items()},
+        **result,
+        "outputs": {fmt: _rel(out_dir, p) for fmt, p in outputs.items()},
+        "bytes": {fmt: p.stat().st_size for fmt, p in outputs.items()},
+        "checks": {fmt: check(fmt, p.read_bytes()) for fmt, p in outputs.items()},
         "wall": round(time.perf_counter() - started, 3),
     }
-    stale = cache.record(out_dir, unit.key, fp, outputs, data)
+    stale = cache.record(out_dir, unit.key, fp, [*outputs.values(), *extra], data)
     return {**data, "status": "built", "key": unit.key, "replaced": stale}
 
 
