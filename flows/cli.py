@@ -65,7 +65,8 @@ def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
 def cmd_build(args: argparse.Namespace) -> int:
     from flows import cache
 
-    raw_dir, out_dir = Path(args.raw), Path(args.out)
+    # Absolute: Dask workers may run elsewhere (with the same shared paths).
+    raw_dir, out_dir = Path(args.raw).resolve(), Path(args.out).resolve()
     settings = _settings(args)
     started = time.perf_counter()
     # Decided before Prefect starts: with nothing to do, answer in milliseconds.
