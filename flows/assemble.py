@@ -107,18 +107,23 @@ class _Meta(dict[str, Any]):
         return self.get(name)
 
 
-def assemble(doc: Document, settings: Settings, template: str = "edition.md.j2") -> str:
-    """Stage 3: the edition source of one document."""
-    meta = _Meta(doc.meta)
-    meta["identifier"] = identifier(doc)
+def render_template(settings: Settings, template: str, **context: Any) -> str:
+    """Render an edition template with the build date and press settings every template sees."""
     try:
         tpl = environment(settings).get_template(template)
         return tpl.render(
-            meta=meta,
-            body=MarkdownText(doc.body.strip()),
-            source_name=doc.source.name,
-            build_date=f"{settings.build_date:%-d %B %Y}",
+            **context, press=settings.press, build_date=f"{settings.build_date:%-d %B %Y}"
         )
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}" if hasattr(exc, "lineno") else template
         raise PamphleteerError(f"template {where}: {exc}") from None
+
+
+def assemble(doc: Document, settings: Settings, template: str = "edition.md.j2") -> str:
+    """Stage 3: the edition source of one document."""
+    meta = _Meta(doc.meta)
+    meta["identifier"] = identifier(doc)
+    return render_template(
+        settings, template, meta=meta, body=MarkdownText(doc.body.strip()),
+        source_name=doc.source.name,
+    )  # fmt: skip
