@@ -103,7 +103,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     anthologies = sum(1 for r in summary.results if r.edition)
     print(
         f"Built {len(summary.results) - anthologies} document(s) and {anthologies} "
-        f"anthology(ies), {len(summary.failures)} failed, "
+        f"{'anthology' if anthologies == 1 else 'anthologies'}, {len(summary.failures)} failed, "
         f"in {elapsed:.1f} s. Report: {out_dir / 'report.json'}",
         file=sys.stderr,
     )
