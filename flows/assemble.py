@@ -91,8 +91,9 @@ def environment(settings: Settings) -> jinja2.Environment:
     env.filters["yaml"] = yaml_block
     env.filters["autolink"] = autolink
     env.filters["human_date"] = human_date
-    # A macro's output is Markdown its own {{ }} already escaped: `{{ macro(...) | macro_markdown }}`
-    # keeps it from being escaped twice. Never apply it to a value from a scrape.
+    # A macro's output is Markdown its own {{ }} already escaped:
+    # `{{ macro(...) | macro_markdown }}` keeps it from being escaped twice. Never apply it to a
+    # value from a scrape.
     env.filters["macro_markdown"] = MarkdownText
     return env
 

@@ -309,3 +309,34 @@ def test_user_cover_is_the_epub_cover_and_the_first_page(tmp_path: Path) -> None
     first = PdfReader(io.BytesIO(result.outputs["pdf"].read_bytes())).pages[0]
     assert first.images, "the user's cover is not on the first page"
     assert first.extract_text().strip() == ""
+
+
+def _positions(page: PageObject) -> dict[str, float]:
+    found: dict[str, float] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            found[text.strip()] = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_creep_moves_inner_sheets_toward_the_spine() -> None:
+    import typst
+
+    source = b'#set page(paper: "a5")\n#for i in range(1, 9) [P#i #pagebreak(weak: true)]'
+    pdf = typst.compile(source, format="pdf", ignore_system_fonts=True)
+    flat = booklet.impose(pdf, Settings()).data
+    crept = booklet.impose(pdf, Settings(press=Press(creep=1.0))).data
+    flat_sides = [_positions(p) for p in PdfReader(io.BytesIO(flat)).pages]
+    crept_sides = [_positions(p) for p in PdfReader(io.BytesIO(crept)).pages]
+    assert set(flat_sides[2]) == {"P6", "P3"}  # sheet 2's front: 6 | 3
+    mm = 72 / 25.4
+    for side in (0, 1):  # the outer sheet stays put
+        for text, x in flat_sides[side].items():
+            assert crept_sides[side][text] == pytest.approx(x)
+    for left, right in (("P6", "P3"), ("P4", "P5")):  # the inner sheet moves in by 1 mm
+        side = 2 if left == "P6" else 3
+        assert crept_sides[side][left] - flat_sides[side][left] == pytest.approx(mm)
+        assert crept_sides[side][right] - flat_sides[side][right] == pytest.approx(-mm)
