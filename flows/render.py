@@ -173,7 +173,11 @@ def typst_data(
         else ([str(meta["author"])] if meta.get("author") else []),
         "date": human_date(meta["date"]) if meta.get("date") else "",
         "lang": lang if _LANG.match(lang) else "en",
-        "running": {"verso": plain(meta.get("author"), " · ") or title, "recto": title},
+        # Left-hand pages: an article's author, or an anthology's title; right: the (chapter) title.
+        "running": {
+            "verso": title if contents else (plain(meta.get("author"), " · ") or title),
+            "recto": title,
+        },
         "contents": contents,
         "cover": cover_info(meta, settings),
         "press": dataclasses.asdict(press),
