@@ -112,8 +112,9 @@ def impose(pdf: bytes, settings: Settings) -> Booklet:
             page.merge_transformed_page(
                 reader.pages[source], Transformation().translate(dx, margin), over=True
             )
-        writer.add_page(page)
+        writer.add_page(page).compress_content_streams()
     writer.add_metadata({"/Title": f"{reader.metadata.title if reader.metadata else ''} (booklet)"})
+    writer.compress_identical_objects()  # each font once, not once per sheet
     out = io.BytesIO()
     writer.write(out)
     blanks = len(sequence) - count
