@@ -84,7 +84,6 @@ def cover_png(meta: Mapping[str, Any], settings: Settings) -> bytes:
         return path.read_bytes()
     settings = settings.for_edition(meta, str(meta.get("title") or "the cover"))  # its colours
     data = render.typst_data(meta, settings)
-    inputs = {"pamphlet": json.dumps(data, ensure_ascii=False), "format": "png",
-              "ppi": str(COVER_PPI)}  # fmt: skip
-    png, _ = render.typst_compile("cover-page.typ", settings, inputs, cover_files(meta))
+    inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
+    png, _ = render.typst_compile("cover-page.typ", settings, inputs, cover_files(meta), COVER_PPI)
     return png

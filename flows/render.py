@@ -119,16 +119,19 @@ _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 def typst_compile(
-    main: bytes | str, settings: Settings, inputs: Mapping[str, str], files: Mapping[str, Path]
+    main: bytes | str,
+    settings: Settings,
+    inputs: Mapping[str, str],
+    files: Mapping[str, Path],
+    png_ppi: float | None = None,
 ) -> tuple[bytes, tuple[Message, ...]]:
     """Compile Typst in a private folder holding only our templates and ``files``.
 
     ``main`` is a template name (``cover-page.typ``) or Typst source; ``inputs`` reach the
     document as ``sys.inputs`` (plain strings). The folder is typst's root: a document cannot
     read anything outside it. System fonts are ignored so every machine sets the same bytes.
+    A PDF, or with ``png_ppi`` the first page as a PNG of that resolution.
     """
-    fmt = inputs.get("format", "pdf")
-    ppi = float(inputs["ppi"]) if "ppi" in inputs else None
     with tempfile.TemporaryDirectory(prefix="pamphleteer-typst-") as tmp:
         root = Path(tmp)
         for name in TYPST_TEMPLATES:
@@ -142,11 +145,11 @@ def typst_compile(
             data, warnings = typst.compile_with_warnings(
                 root / main,
                 root=root,
-                format=fmt,  # type: ignore[arg-type]
-                ppi=ppi,
+                format="png" if png_ppi else "pdf",
+                ppi=png_ppi,
                 font_paths=settings.font_dirs(),
                 ignore_system_fonts=True,
-                sys_inputs={k: v for k, v in inputs.items() if k not in ("format", "ppi")},
+                sys_inputs=dict(inputs),
                 timestamp=settings.source_date_epoch,
             )
         except RuntimeError as exc:
@@ -155,6 +158,12 @@ def typst_compile(
         data = data[0]
     messages = tuple(Message("typ-001", f"typst: {w.message}") for w in warnings)
     return data, messages
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)] if value else []
 
 
 def typst_data(
@@ -168,9 +177,7 @@ def typst_data(
     lang = str(meta.get("lang") or "en")
     return {
         "title": title,
-        "authors": [str(a) for a in meta.get("author") or []]
-        if isinstance(meta.get("author"), list)
-        else ([str(meta["author"])] if meta.get("author") else []),
+        "authors": _names(meta.get("author")),
         "date": human_date(meta["date"]) if meta.get("date") else "",
         "lang": lang if _LANG.match(lang) else "en",
         # Left-hand pages: an article's author, or an anthology's title; right: the (chapter) title.
