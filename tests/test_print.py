@@ -361,3 +361,10 @@ def test_cover_png_takes_the_editions_colours() -> None:
     blue = cover.cover_png({"title": "T", "cover_colour": "#1f3a4d"}, settings)
     assert _png_size(blue) == _png_size(plain_cover) == (1440, 2160)
     assert blue != plain_cover
+
+
+def test_an_unknown_font_is_reported_not_silently_replaced(tmp_path: Path) -> None:
+    source = _project(tmp_path, "Title\n\nText.\n", "font: No Such Serif\n")
+    result = build_document(source, tmp_path / "build", Settings(formats=("pdf",)))
+    warnings = [m.text for m in result.report.messages if m.code == "typ-001"]
+    assert any("no such serif" in w.lower() for w in warnings), warnings
