@@ -156,8 +156,8 @@ def add_cover(members: dict[str, bytes], cover: Cover) -> dict[str, bytes]:
     opf = _insert(opf, "  </manifest>", items, "before", OPF)
     opf = _insert(opf, "  </metadata>", '    <meta name="cover" content="cover-image" />\n',
                   "before", OPF)  # fmt: skip
-    opf = re.sub(r'(<spine\b[^>]*>\n)', r'\1    <itemref idref="cover_xhtml" />\n', opf, count=1)
-    if "cover_xhtml\" />\n" not in opf.split("<spine", 1)[-1]:
+    opf = re.sub(r"(<spine\b[^>]*>\n)", r'\1    <itemref idref="cover_xhtml" />\n', opf, count=1)
+    if 'cover_xhtml" />\n' not in opf.split("<spine", 1)[-1]:
         raise PamphleteerError(f"pandoc's {OPF} has no spine: cannot add the cover")
     if "<guide>" in opf:
         opf = _insert(opf, "<guide>\n",

@@ -96,7 +96,9 @@ def test_index_lists_every_edition_with_its_files(built: Path) -> None:
         assert all(a in byline for a in doc["authors"]) and doc["date"] in byline
         links = {a.get_text(): a["href"] for a in item.select(".formats a")}
         assert {"Read online", "EPUB", "PDF"} <= set(links)
-        assert ("Booklet PDF" in links) == (built / doc["slug"] / f"{doc['slug']}-booklet.pdf").is_file()
+        assert ("Booklet PDF" in links) == (
+            built / doc["slug"] / f"{doc['slug']}-booklet.pdf"
+        ).is_file()
         for href in links.values():
             assert (built / href).is_file(), href
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def _stem_slug(stem: str) -> str:
 
 
 def _outputs(built: Path, stem: str) -> dict[str, Path]:
-    slug = _stem_slug(stem)
+    slug = _stem_slug(stem)  # a slug is its own stem
     return {ext: built / slug / f"{slug}.{ext}" for ext in ("html", "epub", "pdf")}
 
 
@@ -217,3 +218,37 @@ def test_clean_command_prints_the_contract(seeds_raw: Path, tmp_path: Path) -> N
     )  # fmt: skip
     assert proc.returncode == 1
     assert "scan.txt: not a text file" in proc.stderr
+
+
+TYPOGRAPHY = "“”‘’—–…\u00a0\u2009\u202f\"'"
+
+
+def _typography(text: str) -> Counter[str]:
+    return Counter(c for c in text if c in TYPOGRAPHY)
+
+
+def test_same_quotes_dashes_and_spaces_in_all_three_formats(built: Path) -> None:
+    """The text a reader sees carries the same typographic characters in HTML, EPUB and PDF.
+
+    Title pages differ by design (the EPUB's also names the publisher), so the body is compared
+    between HTML and EPUB, and the PDF (title page included) with the HTML's title block added.
+    """
+    slugs = [d["slug"] for d in json.loads((built / "report.json").read_text())["documents"]]
+    for slug in slugs:
+        outputs = _outputs(built, slug)
+        soup = BeautifulSoup(outputs["html"].read_text(), "lxml")
+        for back in soup.select("a.footnote-back"):
+            back.decompose()  # the HTML's ↩ back-links; the EPUB repeats the note number instead
+        title = soup.select_one("header.title-block").extract().get_text()
+        body = _typography(soup.article.get_text())
+        with zipfile.ZipFile(outputs["epub"]) as z:
+            epub = "".join(
+                BeautifulSoup(z.read(n), "xml").body.get_text()
+                for n in z.namelist()
+                if re.match(r"EPUB/text/ch\d+\.xhtml$", n)
+            )
+        pdf = "".join(_pdf_pages(outputs["pdf"]))
+        assert body['"'] == body["'"] == 0, slug
+        assert body["’"] > 0 and body["“"] > 0, slug
+        assert _typography(epub) == body, slug
+        assert _typography(pdf) == body + _typography(title), slug
