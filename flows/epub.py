@@ -8,7 +8,7 @@ Pandoc runs sandboxed, so it cannot read a stylesheet or a cover image from disk
 - a cover: the image, its own XHTML page first in the spine, ``properties="cover-image"`` (EPUB 3)
   and ``<meta name="cover">`` (read by Kindle and Kobo for the library thumbnail);
 - landmarks for the cover, the table of contents and the start of the text;
-- ``dc:source`` with the page's address;
+- ``dc:source`` with the page's address, and the build's date as ``dcterms:modified``;
 - a back-link at the start of every note (``role="doc-backlink"``), pointing at its marker in
   whichever chapter file the marker is, so a reader without pop-up notes can go back.
 
@@ -208,6 +208,18 @@ def add_source(members: dict[str, bytes], url: str) -> dict[str, bytes]:
     return {**members, OPF: opf.encode("utf-8")}
 
 
+_MODIFIED = re.compile(r'(<meta property="dcterms:modified">)[^<]*(</meta>)')
+
+
+def set_modified(members: dict[str, bytes], stamp: str) -> dict[str, bytes]:
+    """The build's date as ``dcterms:modified`` (sandboxed Pandoc's clock says 1970)."""
+    opf = _text(members, OPF)
+    opf, found = _MODIFIED.subn(lambda m: m.group(1) + escape(stamp) + m.group(2), opf, count=1)
+    if not found:
+        raise PamphleteerError(f"pandoc's {OPF} has no dcterms:modified")
+    return {**members, OPF: opf.encode("utf-8")}
+
+
 def replace_stylesheet(members: dict[str, bytes], css: bytes) -> dict[str, bytes]:
     _text(members, STYLESHEET)
     return {**members, STYLESHEET: css}
@@ -218,6 +230,7 @@ class Finish:
     """What to put into Pandoc's EPUB."""
 
     css: bytes
+    modified: str  # e.g. 2023-11-14T00:00:00Z
     cover: Cover | None = None
     source_url: str = ""
 
@@ -225,6 +238,7 @@ class Finish:
 def finish(data: bytes, extras: Finish) -> bytes:
     """Pandoc's EPUB with our stylesheet, cover, landmarks, source and note back-links."""
     members = replace_stylesheet(read_members(data), extras.css)
+    members = set_modified(members, extras.modified)
     members = add_backlinks(members)
     if extras.cover:
         members = add_cover(members, extras.cover)

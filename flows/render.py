@@ -111,6 +111,7 @@ def epub(source: str, settings: Settings, meta: Mapping[str, Any]) -> Rendered:
     alt = f"Cover: {title}" + (f", by {author}" if author else "")
     extras = epub_finish.Finish(
         css=settings.template("pandoc/epub.css").read_bytes(),
+        modified=f"{settings.build_date:%Y-%m-%d}T00:00:00Z",
         cover=epub_finish.Cover(cover_png(meta, settings), alt, str(meta.get("lang") or "en")),
         source_url=str(meta.get("source_url") or ""),
     )

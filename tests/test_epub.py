@@ -208,3 +208,10 @@ def test_anthology_passes_epubcheck(anthology_epub: bytes, tmp_path: Path) -> No
     path.write_bytes(anthology_epub)
     result = epubcheck(path)
     assert (result.errors, result.warnings, [str(m) for m in result.messages]) == (0, 0, [])
+
+
+def test_modified_date_is_the_build_date(seed_epub: bytes) -> None:
+    opf = _xml(read_members(seed_epub), "EPUB/content.opf")
+    modified = opf.find("meta", property="dcterms:modified").get_text()
+    assert modified == f"{Settings().build_date:%Y-%m-%d}T00:00:00Z"
+    assert not modified.startswith("1970")
