@@ -136,8 +136,8 @@ lang="{lang}" xml:lang="{lang}">
 <head>
   <meta charset="utf-8" />
   <title>Cover</title>
-  <style>body {{ margin: 0; padding: 0; text-align: center; }} \
-img {{ max-width: 100%; max-height: 100%; }}</style>
+  <style>html, body {{ height: 100%; margin: 0; padding: 0; }} body {{ text-align: center; }} \
+img {{ display: block; margin: 0 auto; height: 100%; max-width: 100%; }}</style>
 </head>
 <body epub:type="cover">
 <img src="../media/cover.png" alt="{alt}" role="doc-cover" />
