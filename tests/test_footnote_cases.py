@@ -248,7 +248,8 @@ CASES = [
     ),
     Case(
         "out-of-order-sure",
-        f"{P} install the tone[2], choose it[3] and set it[1].\n\n{notes('One.', 'Two.', 'Three.')}",
+        f"{P} install the tone[2], choose it[3] and set it[1].\n\n"
+        f"{notes('One.', 'Two.', 'Three.')}",
         [("tone", "Two."), ("it", "Three."), ("it", "One.")],
         ("fn-006",),
     ),
