@@ -156,15 +156,16 @@ def add_cover(members: dict[str, bytes], cover: Cover) -> dict[str, bytes]:
     opf = _insert(opf, "  </manifest>", items, "before", OPF)
     opf = _insert(opf, "  </metadata>", '    <meta name="cover" content="cover-image" />\n',
                   "before", OPF)  # fmt: skip
-    opf = re.sub(r"(<spine\b[^>]*>\n)", r'\1    <itemref idref="cover_xhtml" />\n', opf, count=1)
-    if 'cover_xhtml" />\n' not in opf.split("<spine", 1)[-1]:
+    opf, found = re.subn(r"(<spine\b[^>]*>\n)", r'\1    <itemref idref="cover_xhtml" />\n', opf,
+                         count=1)  # fmt: skip
+    if not found:
         raise PamphleteerError(f"pandoc's {OPF} has no spine: cannot add the cover")
     if "<guide>" in opf:
         opf = _insert(opf, "<guide>\n",
                       '    <reference type="cover" title="Cover" href="text/cover.xhtml" />\n',
                       "after", OPF)  # fmt: skip
     page = _COVER_XHTML.format(lang=escape(cover.lang), alt=escape(cover.alt))
-    out = {name: content for name, content in members.items()}
+    out = dict(members)
     out[OPF] = opf.encode("utf-8")
     out[COVER_PAGE] = page.encode("utf-8")
     out[COVER_IMAGE] = cover.png
