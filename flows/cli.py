@@ -64,7 +64,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     raw_dir, out_dir = Path(args.raw), Path(args.out)
     settings_file = _project_file(args.settings, raw_dir, "pamphleteer.yaml")
     press = load_press(settings_file) if settings_file else Press()
-    settings = Settings(formats=parse_formats(args.formats), press=press)
+    settings = Settings(formats=parse_formats(args.formats), press=press, check=not args.no_check)
     settings = settings.with_overrides(Path(args.templates) if args.templates else None)
     editions_file = _project_file(args.editions, raw_dir, "editions.yaml")
     editions = load_editions(editions_file, raw_dir) if editions_file else []
@@ -80,7 +80,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             notes = f"{item.report.notes_linked}/{item.report.notes_found} notes"
             warn = f", {len(item.report.warnings)} warning(s)" if item.report.warnings else ""
-            line = f"ok     {item.label} -> {out_dir / item.slug}/ ({notes}{warn})"
+            checks = "".join(f"; {c.summary()}" for c in item.checks.values())
+            line = f"ok     {item.label} -> {out_dir / item.slug}/ ({notes}{warn}{checks})"
         print(f"[{done}/{total}] {line}", file=sys.stderr, flush=True)
 
     summary = run_build(raw_dir, out_dir, settings, progress, editions)
@@ -99,12 +100,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from flows.render import write_atomic
 
     write_atomic(out_dir / "report.json", json.dumps(report, indent=2).encode() + b"\n")
+    from flows.index import entries_from_results, render_index
+
+    index = render_index(entries_from_results(summary.results, out_dir), settings)
+    write_atomic(out_dir / "index.html", index.encode())
     elapsed = time.perf_counter() - started
     anthologies = sum(1 for r in summary.results if r.edition)
     print(
         f"Built {len(summary.results) - anthologies} document(s) and {anthologies} "
         f"{'anthology' if anthologies == 1 else 'anthologies'}, {len(summary.failures)} failed, "
-        f"in {elapsed:.1f} s. Report: {out_dir / 'report.json'}",
+        f"in {elapsed:.1f} s. Index: {out_dir / 'index.html'}; report: {out_dir / 'report.json'}",
         file=sys.stderr,
     )
     for result in summary.results:
@@ -130,6 +135,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
     b.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
     b.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
+    b.add_argument("--no-check", action="store_true",
+                   help="skip EPUBCheck (about 5 s per document) for a quick build")  # fmt: skip
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     b.set_defaults(func=cmd_build)
 

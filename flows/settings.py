@@ -200,6 +200,8 @@ class Settings:
     template_dirs: tuple[Path, ...] = (DEFAULT_TEMPLATES,)
     build_date: dt.date = field(default_factory=build_date_from_env)
     press: Press = field(default_factory=Press)
+    #: Run the validators (EPUBCheck) on each edition and put their verdict in the report.
+    check: bool = True
 
     def with_overrides(self, folder: Path | None) -> Settings:
         if folder is None:
