@@ -12,7 +12,7 @@ With no Prefect server configured, Prefect starts a temporary one in this proces
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import cache, units
+from flows.anthology import Edition
 from flows.report import BuildReport
 from flows.report_files import write_reports
 from flows.settings import Settings
@@ -54,10 +55,13 @@ def build_editions(
     settings: Settings,
     force: bool = False,
     progress: Progress | None = None,
+    editions: Sequence[Edition] = (),
 ) -> BuildReport:
-    """Rebuild what changed in ``raw_dir`` (everything with ``force``); remove what was deleted."""
+    """Rebuild what changed in ``raw_dir`` and the anthologies ``editions`` defines
+    (editions.yaml) — everything with ``force`` —, remove what was deleted, write the reports
+    and the index."""
     started = time.perf_counter()
-    plan = cache.plan(cache.document_units(raw_dir), out_dir, settings, force)
+    plan = cache.plan(all_units(raw_dir, editions), out_dir, settings, force)
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
     for entry in plan.orphans:
         report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry)))
@@ -74,21 +78,21 @@ def build_editions(
         try:
             outcomes = future.result()
         except Exception as exc:  # the task runner itself failed (a lost Dask worker…)
-            outcomes = [
-                {"status": "failed", "key": u.key, "source": u.source.name,
-                 "reason": units.reason(exc)}
-                for u in by_future[future]
-            ]  # fmt: skip
+            outcomes = [units.failed(u, units.reason(exc)) for u in by_future[future]]
         for outcome in outcomes:
             done += 1
             report.outcomes.append(outcome)
             if progress:
                 progress(done, len(plan.stale), outcome)
     report.seconds = time.perf_counter() - started
-    write_reports(out_dir, report)
+    write_reports(out_dir, report, settings)
     create_markdown_artifact(report.markdown(), key="build-summary", description="pamphleteer")
     create_table_artifact(report.rows(), key="build-table", description="pamphleteer, per unit")
     return report
+
+
+def all_units(raw_dir: Path, editions: Sequence[Edition] = ()) -> list[cache.Unit]:
+    return [*cache.document_units(raw_dir), *cache.anthology_units(editions)]
 
 
 def _label(group: list[cache.Unit]) -> str:
@@ -125,10 +129,11 @@ def run_build(
     force: bool = False,
     progress: Progress | None = None,
     dask_address: str | None = None,
+    editions: Sequence[Edition] = (),
 ) -> BuildReport:
     runnable = build_editions.with_options(task_runner=task_runner(dask_address))
     with lean_prefect():
-        return runnable(raw_dir, out_dir, settings, force, progress)
+        return runnable(raw_dir, out_dir, settings, force, progress, editions)
 
 
 if __name__ == "__main__":  # python -m flows.build RAW OUT

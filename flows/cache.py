@@ -30,13 +30,8 @@ from flows.render import write_atomic
 from flows.settings import Settings
 
 CACHE_DIR = ".cache"
-#: Templates each output format of a document reads (fonts are added for the PDF).
-TEMPLATES = {
-    "all": ("edition.md.j2",),
-    "html": ("pandoc/edition.html", "pandoc/edition.css"),
-    "epub": ("pandoc/epub.css",),
-    "pdf": ("pandoc/edition.typ", "pandoc/classes.lua"),
-}
+#: Fonts count by size and date (they are big); every other template file by its bytes.
+_FONT_SUFFIXES = frozenset({".otf", ".ttf", ".ttc", ".woff", ".woff2"})
 _PACKAGES = ("pamphleteer", "pypandoc-binary", "typst", "jinja2")
 
 
@@ -45,8 +40,10 @@ class Unit:
     """Something the build turns into outputs: its key names its manifest; inputs are files."""
 
     key: str  # e.g. "doc-kronstadt-1921.txt": unique in a build, safe as a file name
-    kind: str  # "document" (issue 5 adds "edition")
+    kind: str  # "document" or "anthology" (an edition of editions.yaml)
     inputs: tuple[Path, ...]  # the first one is the main input (the raw file)
+    extra: str = ""  # what else the outputs depend on (an anthology's entry in editions.yaml)
+    payload: Any = None  # what the builder needs besides the files (an anthology's Edition)
 
     @property
     def source(self) -> Path:
@@ -85,6 +82,22 @@ def document_units(raw_dir: Path) -> list[Unit]:
     return units
 
 
+def anthology_units(editions: Iterable[Any]) -> list[Unit]:
+    """One unit per anthology of editions.yaml: its documents and their sidecars are its inputs,
+    its own entry (title, order, front matter, press keys) counts as well."""
+    units = []
+    for edition in editions:
+        inputs = []
+        for path in edition.documents:
+            side = sidecar_path(path)
+            inputs += [path, side] if side else [path]
+        extra = repr((sorted((str(k), repr(v)) for k, v in edition.meta.items()),
+                      edition.front_matter, [p.name for p in edition.documents]))  # fmt: skip
+        units.append(Unit(_key("edition", edition.slug), "anthology", tuple(inputs), extra,
+                          edition))  # fmt: skip
+    return units
+
+
 def _key(kind: str, name: str) -> str:
     return f"{kind}-" + re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
@@ -104,29 +117,34 @@ def tool_version() -> str:
 
 
 def settings_digest(settings: Settings) -> str:
-    """Everything of the build's settings that reaches an output: formats, templates, fonts, date.
+    """Everything of the build's settings that reaches an output: formats, press settings, the
+    validators, every template and font, the date.
 
-    The build date counts only when ``SOURCE_DATE_EPOCH`` fixes it: a nightly build without it
-    must not rebuild everything because the day changed.
+    Every file of the template folders counts (they are small; a per-format list would miss the
+    partials and Typst modules templates include). The build date counts only when
+    ``SOURCE_DATE_EPOCH`` fixes it: a nightly build without it must not rebuild everything
+    because the day changed.
     """
     h = hashlib.sha256(tool_version().encode())
-    h.update(",".join(settings.formats).encode())
+    h.update(repr((settings.formats, settings.press, settings.check)).encode())
     if os.environ.get("SOURCE_DATE_EPOCH"):
         h.update(settings.build_date.isoformat().encode())
-    names = [*TEMPLATES["all"], *(n for fmt in settings.formats for n in TEMPLATES.get(fmt, ()))]
-    for name in names:
-        h.update(name.encode() + b"\0" + settings.template(name).read_bytes())
-    if "pdf" in settings.formats:
-        for folder in settings.template_dirs:
-            for font in sorted((folder / "fonts").glob("**/*")):
-                st = font.stat()
-                h.update(f"{font}:{st.st_size}:{st.st_mtime_ns};".encode())
+    for folder in settings.template_dirs:
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            rel = str(path.relative_to(folder)).encode()
+            if path.suffix.lower() in _FONT_SUFFIXES:
+                st = path.stat()
+                h.update(rel + f":{st.st_size}:{st.st_mtime_ns};".encode())
+            else:
+                h.update(rel + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
 def fingerprint(unit: Unit, settings_hash: str) -> str:
     h = hashlib.sha256(settings_hash.encode())
-    h.update(unit.kind.encode())
+    h.update(unit.kind.encode() + b"\0" + unit.extra.encode())
     for path in unit.inputs:
         h.update(b"\0" + path.name.encode() + b"\0")
         try:

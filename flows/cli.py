@@ -11,10 +11,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.model import PamphleteerError
-from flows.settings import FORMATS, Settings, parse_formats
+from flows.settings import FORMATS, Press, Settings, load_press, parse_formats
+
+if TYPE_CHECKING:
+    from flows.anthology import Edition
 
 
 def _err(message: str) -> None:
@@ -48,18 +51,59 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _project_file(given: str | None, raw_dir: Path, default: str) -> Path | None:
+    """A project file given on the command line (it must exist), else the one beside raw/."""
+    if given:
+        if not Path(given).is_file():
+            raise PamphleteerError(f"{given}: no such file")
+        return Path(given)
+    beside = raw_dir.resolve().parent / default
+    return beside if beside.is_file() else None
+
+
+def project_settings(
+    raw: str, formats: str, templates: str | None, settings: str | None, check: bool
+) -> Settings:
+    """The build settings: formats, press settings (pamphleteer.yaml), templates, validators."""
+    settings_file = _project_file(settings, Path(raw), "pamphleteer.yaml")
+    press = load_press(settings_file) if settings_file else Press()
+    result = Settings(formats=parse_formats(formats), press=press, check=check)
+    return result.with_overrides(Path(templates) if templates else None)
+
+
+def project_editions(raw: str, editions: str | None) -> list[Edition]:
+    """The anthologies of editions.yaml (given, or beside raw/)."""
+    from flows.anthology import load_editions
+
+    editions_file = _project_file(editions, Path(raw), "editions.yaml")
+    return load_editions(editions_file, Path(raw)) if editions_file else []
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings(formats=parse_formats(args.formats))
-    return settings.with_overrides(Path(args.templates) if args.templates else None)
+    return project_settings(args.raw, args.formats, args.templates, args.settings,
+                            not args.no_check)  # fmt: skip
+
+
+def _editions(args: argparse.Namespace) -> list[Edition]:
+    return project_editions(args.raw, args.editions)
 
 
 def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
+    from flows.units import label
+
     if item["status"] == "failed":
-        return f"FAILED {item['source']}: {item['reason']}"
+        return f"FAILED {label(item)}: {item['reason']}"
     notes = f"{item['notes']['linked']}/{item['notes']['found']} notes"
     warnings = [m for m in item.get("messages", []) if m.get("level") != "info"]
     warn = f", {len(warnings)} warning(s)" if warnings else ""
-    return f"ok     {item['source']} -> {out_dir / item['slug']}/ ({notes}{warn})"
+    checks = "".join(f"; {_check_summary(c)}" for c in item.get("checks", {}).values())
+    return f"ok     {label(item)} -> {out_dir / item['slug']}/ ({notes}{warn}{checks})"
+
+
+def _check_summary(c: dict[str, Any]) -> str:
+    if c.get("skipped"):
+        return f"{c['tool']} skipped: {c['skipped']}"
+    return f"{c['tool']} {c['version']}: {c['errors']} error(s), {c['warnings']} warning(s)"
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -67,10 +111,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     # Absolute: Dask workers may run elsewhere (with the same shared paths).
     raw_dir, out_dir = Path(args.raw).resolve(), Path(args.out).resolve()
-    settings = _settings(args)
     started = time.perf_counter()
+    settings = _settings(args)
+    editions = _editions(args)
     # Decided before Prefect starts: with nothing to do, answer in milliseconds.
-    plan = cache.plan(cache.document_units(raw_dir), out_dir, settings, args.force)
+    units = [*cache.document_units(raw_dir), *cache.anthology_units(editions)]
+    plan = cache.plan(units, out_dir, settings, args.force)
     if plan.nothing_to_do and (out_dir / "report.json").is_file():
         failed = [e for e in plan.fresh if e.result.get("status") == "failed"]
         print(
@@ -95,18 +141,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, item: dict[str, Any]) -> None:
         print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
 
-    report = run_build(raw_dir, out_dir, settings, args.force, progress, args.dask_address)
+    report = run_build(
+        raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
+    )
     c = report.counts
+    built = report.of("built")
+    anthologies = sum(1 for o in built if o.get("edition"))
     print(
-        f"Built {c['built']} document(s), {c['failed']} failed, {c['unchanged']} unchanged, "
-        f"{c['removed']} removed, in {time.perf_counter() - started:.1f} s. "
-        f"Report: {out_dir / 'report.json'}, {out_dir / 'report.html'}",
+        f"Built {c['built'] - anthologies} document(s) and {anthologies} "
+        f"{'anthology' if anthologies == 1 else 'anthologies'}, {c['failed']} failed, "
+        f"{c['unchanged']} unchanged, {c['removed']} removed, in "
+        f"{time.perf_counter() - started:.1f} s. Index: {out_dir / 'index.html'}; report: "
+        f"{out_dir / 'report.html'}, {out_dir / 'report.json'}",
         file=sys.stderr,
     )
-    for item in report.of("built"):
+    from flows.units import label
+
+    for item in built:
         for m in item.get("messages", []):
             if m.get("level") != "info":
-                print(f"  {item['source']}: {m['code']} {m['text']}", file=sys.stderr)
+                print(f"  {label(item)}: {m['code']} {m['text']}", file=sys.stderr)
+    for item in built:
+        if item.get("booklet"):
+            booklet = out_dir / item["outputs"]["booklet"]
+            print(f"To print {booklet}: {item['booklet']}", file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -127,14 +185,21 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if not args.cron and not args.interval:
         raise PamphleteerError("serve needs --cron EXPRESSION or --interval SECONDS")
-    _settings(args)  # check formats and templates before anything starts
+    _settings(args)  # check formats, templates and settings before anything starts
+    _editions(args)
     from flows.serve import serve
 
+    def absolute(path: str | None) -> str | None:
+        return str(Path(path).resolve()) if path else None
+
     parameters = {
-        "raw": str(Path(args.raw).resolve()),
-        "out": str(Path(args.out).resolve()),
+        "raw": absolute(args.raw),
+        "out": absolute(args.out),
         "formats": args.formats,
-        "templates": str(Path(args.templates).resolve()) if args.templates else None,
+        "templates": absolute(args.templates),
+        "settings": absolute(args.settings),
+        "editions": absolute(args.editions),
+        "check": not args.no_check,
         "fetch": not args.no_fetch,
     }
     serve(parameters, args.cron, args.interval)
@@ -152,6 +217,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", help="output folder (default: build)")
     b.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
+    b.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
+    b.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
+    b.add_argument("--no-check", action="store_true",
+                   help="skip EPUBCheck (about 5 s per document) for a quick build")  # fmt: skip
     b.add_argument("--force", action="store_true", help="rebuild everything, changed or not")
     b.add_argument("--dask-address", help="run on an existing Dask cluster (tcp://host:port)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
@@ -170,6 +239,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="build", help="output folder (default: build)")
     s.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
     s.add_argument("--templates", help="folder of your own templates, searched before ours")
+    s.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
+    s.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
+    s.add_argument("--no-check", action="store_true", help="skip EPUBCheck")
     s.add_argument("--no-fetch", action="store_true", help="rebuild only; do not refresh sources")
     s.set_defaults(func=cmd_serve)
 

@@ -90,7 +90,7 @@ _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
         "spaced",
         WEAK,
         re.compile(
-            r"(?<=[^\W\d_]|[”’\"'»)]) (?P<n>\d{1,3})"
+            r"(?<=[^\W\d_]|[”’\"'»)]) (?P<n>\d{1,3})(?![.,]\d)"
             r"(?=(?P<punct>[),;:.!?])|\s+(?P<word>[a-z]+)\b)"
         ),
     ),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.units import Outcome
+from flows.units import Outcome, label
 
 STATUSES = ("built", "unchanged", "failed", "removed")
 
@@ -18,9 +18,7 @@ class BuildReport:
     seconds: float = 0.0
 
     def of(self, *statuses: str) -> list[Outcome]:
-        return sorted(
-            (o for o in self.outcomes if o["status"] in statuses), key=lambda o: str(o["source"])
-        )
+        return sorted((o for o in self.outcomes if o["status"] in statuses), key=label)
 
     @property
     def ok(self) -> bool:
@@ -63,15 +61,22 @@ def row(o: Outcome) -> dict[str, Any]:
     notes = o.get("notes", {})
     messages = o.get("messages", [])
     seconds = o.get("seconds", {})
+    validators = o.get("checks", {})
+    checks = [f"{f}: {c}" for f, c in sorted(o.get("output_checks", {}).items())]
+    checks += [
+        f"{tool}: " + (f"skipped ({c['skipped']})" if c.get("skipped")
+                       else f"{c.get('errors', 0)} error(s), {c.get('warnings', 0)} warning(s)")
+        for tool, c in sorted(validators.items())
+    ]  # fmt: skip
     return {
-        "source": o["source"],
+        "source": label(o),
         "status": o["status"],
         "title": o.get("title", "") if o["status"] != "failed" else o.get("reason", ""),
         "notes": f"{notes.get('linked', 0)}/{notes.get('found', 0)}" if notes else "",
         "warnings": sum(1 for m in messages if m.get("level") != "info"),
         "removed": len(o.get("removed", [])),
         "outputs": ", ".join(sorted(o.get("outputs", {})) or o.get("removed_outputs", [])),
-        "checks": ", ".join(f"{f}: {c}" for f, c in sorted(o.get("checks", {}).items())),
+        "checks": "; ".join(checks),
         "seconds": round(sum(seconds.values()), 2) if seconds else "",
     }
 
@@ -84,7 +89,7 @@ def _cell(value: object) -> str:
 
 def messages_of(outcomes: Sequence[Outcome]) -> list[tuple[str, str]]:
     return [
-        (str(o["source"]), f"{m['code']} {m['text']}")
+        (label(o), f"{m['code']} {m['text']}")
         for o in outcomes
         for m in o.get("messages", [])
         if m.get("level") != "info"

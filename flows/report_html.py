@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from flows.units import label
+
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
@@ -41,7 +43,7 @@ def _details(doc: dict[str, Any]) -> str:
 
 def _document_row(doc: dict[str, Any]) -> str:
     notes = doc.get("notes", {})
-    checks = doc.get("checks", {})
+    checks = doc.get("output_checks", {})
     outputs = " ".join(
         _link(p)
         + ("" if checks.get(f, "ok") == "ok" else f' <b class="failed">{_e(checks[f])}</b>')
@@ -49,7 +51,7 @@ def _document_row(doc: dict[str, Any]) -> str:
     )
     seconds = sum(doc.get("seconds", {}).values())
     return (
-        f'<tr class="{_e(doc["status"])}"><td>{_e(doc["source"])}</td><td>{_e(doc["status"])}</td>'
+        f'<tr class="{_e(doc["status"])}"><td>{_e(label(doc))}</td><td>{_e(doc["status"])}</td>'
         f"<td>{_e(doc.get('title', ''))}</td>"
         f"<td>{_e(notes.get('linked', 0))}/{_e(notes.get('found', 0))}</td>"
         f"<td>{_details(doc)}</td><td>{outputs}</td><td>{seconds:.2f}</td></tr>"
@@ -63,7 +65,7 @@ def render(data: dict[str, Any], title: str = "Build report") -> str:
     summary = ", ".join(f"{_e(c.get(k, 0))} {k}" for k in kinds)
     rows = [_document_row(d) for d in data.get("documents", [])]
     rows += [
-        f'<tr class="failed"><td>{_e(f["source"])}</td><td>failed</td>'
+        f'<tr class="failed"><td>{_e(label(f))}</td><td>failed</td>'
         f'<td colspan="5">{_e(f["reason"])}</td></tr>'
         for f in data.get("failures", [])
     ]

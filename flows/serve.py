@@ -21,9 +21,9 @@ from prefect import flow
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.build import build_editions, lean_prefect, task_runner
+from flows.cli import project_editions, project_settings
 from flows.fetch import fetch_sources
 from flows.model import PamphleteerError
-from flows.settings import Settings, parse_formats
 
 
 @flow(name="scheduled-rebuild", log_prints=True)
@@ -32,17 +32,21 @@ def scheduled_rebuild(
     out: str = "build",
     formats: str = "html,epub,pdf",
     templates: str | None = None,
+    settings: str | None = None,
+    editions: str | None = None,
+    check: bool = True,
     fetch: bool = True,
     fetch_backoff: float = 2.0,
 ) -> dict[str, Any]:
     """Refresh the sources, then rebuild what changed. A failed run changes no good output: each
     output is replaced atomically, and only by a successful build of its document."""
     raw_dir, out_dir = Path(raw), Path(out)
-    settings = Settings(formats=parse_formats(formats))
-    settings = settings.with_overrides(Path(templates) if templates else None)
+    build_settings = project_settings(raw, formats, templates, settings, check)
     fetched = fetch_sources(raw_dir, backoff=fetch_backoff) if fetch else []
+    anthologies = project_editions(raw, editions)
     with lean_prefect():
-        report = build_editions.with_options(task_runner=task_runner())(raw_dir, out_dir, settings)
+        build = build_editions.with_options(task_runner=task_runner())
+        report = build(raw_dir, out_dir, build_settings, editions=anthologies)
     print(report.markdown().split("\n\n")[0])
     if not report.ok:
         raise PamphleteerError(

@@ -15,7 +15,7 @@ from typing import Any
 from flows import cache, render
 from flows.checks import check
 from flows.model import PamphleteerError
-from flows.pipeline import build_document
+from flows.pipeline import DocumentResult, build_anthology, build_document
 from flows.settings import Settings
 
 #: One unit's outcome: ``status`` is "built", "unchanged", "failed" or "removed".
@@ -34,13 +34,23 @@ def reason(exc: BaseException) -> str:
 Built = tuple[dict[str, Path], list[Path], dict[str, Any]]
 
 
-def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
-    result = build_document(unit.source, out_dir, settings)
+def _built(result: DocumentResult, out_dir: Path) -> Built:
     report = render.output_path(out_dir, result.slug, "report.json")
     return result.outputs, [report], result.to_dict()
 
 
-BUILDERS: dict[str, Callable[[cache.Unit, Path, Settings], Built]] = {"document": _document}
+def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
+    return _built(build_document(unit.source, out_dir, settings), out_dir)
+
+
+def _anthology(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
+    return _built(build_anthology(unit.payload, out_dir, settings), out_dir)
+
+
+BUILDERS: dict[str, Callable[[cache.Unit, Path, Settings], Built]] = {
+    "document": _document,
+    "anthology": _anthology,
+}
 
 
 def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
@@ -54,11 +64,25 @@ def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> 
         **result,
         "outputs": {fmt: _rel(out_dir, p) for fmt, p in outputs.items()},
         "bytes": {fmt: p.stat().st_size for fmt, p in outputs.items()},
-        "checks": {fmt: check(fmt, p.read_bytes()) for fmt, p in outputs.items()},
+        "output_checks": {fmt: check(fmt, p.read_bytes()) for fmt, p in outputs.items()},
         "wall": round(time.perf_counter() - started, 3),
     }
     stale = cache.record(out_dir, unit.key, fp, [*outputs.values(), *extra], data)
     return {**data, "status": "built", "key": unit.key, "replaced": stale}
+
+
+def failed(unit: cache.Unit, why: str) -> Outcome:
+    if unit.kind == "anthology":
+        source = {"source": "editions.yaml", "edition": unit.payload.slug}
+    else:
+        source = {"source": unit.source.name}
+    return {"status": "failed", "key": unit.key, **source, "reason": why}
+
+
+def label(outcome: Outcome) -> str:
+    """How reports name a unit: the raw file, or ``editions.yaml: <slug>``."""
+    edition = outcome.get("edition")
+    return f"{outcome['source']}: {edition}" if edition else str(outcome["source"])
 
 
 def _rel(out_dir: Path, path: Path) -> str:
@@ -74,8 +98,7 @@ def build_batch(
         try:
             outcomes.append(build_unit(unit, fp, out_dir, settings))
         except Exception as exc:  # one unit's failure is its outcome, the batch goes on
-            failure = {"status": "failed", "key": unit.key, "source": unit.source.name,
-                       "reason": reason(exc)}  # fmt: skip
+            failure = failed(unit, reason(exc))
             if isinstance(exc, PamphleteerError):  # the input's fault: same input, same failure
                 cache.record_failure(out_dir, unit.key, fp, failure)
             outcomes.append(failure)

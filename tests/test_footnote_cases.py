@@ -255,6 +255,12 @@ CASES = [
     ),
     # -- traps: numbers that are not markers ----------------------------------------------------
     Case(
+        "decimal-after-word",
+        f"{P} rose AA 1.0 times and 2.0 times.1\n\n{notes('One.', 'Two.')}",
+        [("times.", "One.")],
+        kept="AA 1.0 times and 2.0 times",
+    ),
+    Case(
         "year-before-marker",
         f"{P} in 1917[1] the war.\n\n{notes('One.')}",
         [("1917", "One.")],
