@@ -46,7 +46,7 @@ def _mtimes(out: Path) -> dict[str, int]:
 
 def test_nothing_changed_means_nothing_to_build(tree: tuple[Path, Path]) -> None:
     raw, out = tree
-    settings = Settings(formats=("html",))
+    settings = Settings(formats=("html",), check=False)
     assert _stale(_build(raw, out, settings)) == ["letter.txt", "notice.txt"]
     before = _mtimes(out)
     again = cache.plan(cache.document_units(raw), out, settings)
@@ -61,7 +61,7 @@ def test_nothing_changed_means_nothing_to_build(tree: tuple[Path, Path]) -> None
 @pytest.mark.parametrize("change", ["text", "sidecar", "formats"])
 def test_a_change_rebuilds_only_what_depends_on_it(tree: tuple[Path, Path], change: str) -> None:
     raw, out = tree
-    settings = Settings(formats=("html",))
+    settings = Settings(formats=("html",), check=False)
     _build(raw, out, settings)
     before = _mtimes(out)
     if change == "text":
@@ -69,7 +69,7 @@ def test_a_change_rebuilds_only_what_depends_on_it(tree: tuple[Path, Path], chan
     elif change == "sidecar":
         (raw / "notice.yaml").write_text("title: A Notice, Amended\n")
     else:
-        settings = Settings(formats=("html", "epub"))
+        settings = Settings(formats=("html", "epub"), check=False)
     plan = _build(raw, out, settings)
     after = _mtimes(out)
     if change == "formats":
@@ -88,7 +88,7 @@ def test_a_changed_template_rebuilds_everything(tree: tuple[Path, Path], tmp_pat
     css = Settings().template("pandoc/edition.css")
     for name in ("edition.html", "edition.css"):  # the page template inlines the CSS beside it
         shutil.copy(css.parent / name, mine / "pandoc" / name)
-    settings = Settings(formats=("html",)).with_overrides(mine)
+    settings = Settings(formats=("html",), check=False).with_overrides(mine)
     _build(raw, out, settings)
     assert cache.plan(cache.document_units(raw), out, settings).nothing_to_do
     (mine / "pandoc" / "edition.css").write_text(css.read_text() + "\nh1 { color: red }\n")
@@ -98,7 +98,7 @@ def test_a_changed_template_rebuilds_everything(tree: tuple[Path, Path], tmp_pat
 
 def test_removing_a_raw_file_removes_its_outputs(tree: tuple[Path, Path]) -> None:
     raw, out = tree
-    settings = Settings(formats=("html", "pdf"))
+    settings = Settings(formats=("html", "pdf"), check=False)
     _build(raw, out, settings)
     assert (out / "notice" / "notice.pdf").is_file()
     (raw / "notice.txt").unlink()
@@ -111,7 +111,7 @@ def test_removing_a_raw_file_removes_its_outputs(tree: tuple[Path, Path]) -> Non
 
 def test_a_changed_slug_moves_the_outputs(tree: tuple[Path, Path]) -> None:
     raw, out = tree
-    settings = Settings(formats=("html",))
+    settings = Settings(formats=("html",), check=False)
     _build(raw, out, settings)
     (raw / "notice.yaml").write_text("title: A Notice\nslug: the-notice\n")
     _build(raw, out, settings)
@@ -121,7 +121,7 @@ def test_a_changed_slug_moves_the_outputs(tree: tuple[Path, Path]) -> None:
 
 def test_a_failing_document_keeps_its_last_good_outputs(tree: tuple[Path, Path]) -> None:
     raw, out = tree
-    settings = Settings(formats=("html",))
+    settings = Settings(formats=("html",), check=False)
     _build(raw, out, settings)
     good = (out / "notice" / "notice.html").read_bytes()
     (raw / "notice.yaml").write_text("title: [unclosed\n")
@@ -155,7 +155,7 @@ def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) ->
     raw, out = tree
     (raw / "evil.txt").write_text("<script>alert(1)</script> & more\n\nText.\n")
     (raw / "evil.yaml").write_text('title: "<img src=x onerror=alert(1)>"\n')
-    settings = Settings(formats=("html",))
+    settings = Settings(formats=("html",), check=False)
     plan = cache.plan(cache.document_units(raw), out, settings)
     outcomes = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out,
                                  settings)  # fmt: skip
