@@ -3,14 +3,16 @@
     .venv/bin/python bench/naive.py SOURCES_DIR OUT_DIR
 
 For each edition source ``SOURCES_DIR/<name>.md`` (the assembled Markdown, so the naive script
-does no cleaning at all), two articles at a time: the pandoc binary once per output format
-(HTML, EPUB, Typst) with the same templates and ``--sandbox``, then the Typst compiled to PDF in a
-fresh Python process (there is no typst command-line binary here; the binding in a new process is
-the honest equivalent).
+does no cleaning at all) and its ``<name>.json`` (what the Typst templates read), two articles at
+a time: the pandoc binary once per output format (HTML, EPUB, Typst) with the same templates and
+``--sandbox``, then the Typst compiled to PDF in a fresh Python process (there is no typst
+command-line binary here; the binding in a new process is the honest equivalent). No cover, no
+booklet, no validation: less than pamphleteer makes.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +25,13 @@ from flows.markdown import READER_FORMAT  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "pandoc"
 PANDOC = pypandoc.get_pandoc_path()
-COMPILE = "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])"
+TYPST = TEMPLATES.parent / "typst"
+FONTS = TEMPLATES.parent / "fonts"
+COMPILE = (
+    "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2], root=sys.argv[3],"
+    " font_paths=[sys.argv[4]], ignore_system_fonts=True,"
+    " sys_inputs={'pamphlet': open(sys.argv[5]).read()})"
+)
 
 
 def one(source: Path, out: Path) -> None:
@@ -35,12 +43,15 @@ def one(source: Path, out: Path) -> None:
     subprocess.run([*base, "-t", "typst", "--standalone", "--template",
                     str(TEMPLATES / "edition.typ"), "--lua-filter", str(TEMPLATES / "classes.lua"),
                     "-o", f"{stem}.typ"], check=True)  # fmt: skip
-    subprocess.run([sys.executable, "-c", COMPILE, f"{stem}.typ", f"{stem}.pdf"], check=True)
+    subprocess.run([sys.executable, "-c", COMPILE, f"{stem}.typ", f"{stem}.pdf", str(out),
+                    str(FONTS), str(source.with_suffix(".json"))], check=True)  # fmt: skip
 
 
 def main() -> None:
     sources, out = Path(sys.argv[1]), Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
+    for module in TYPST.glob("*.typ"):  # the Typst templates, beside the sources they import
+        shutil.copyfile(module, out / module.name)
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda s: one(s, out), sorted(sources.glob("*.md"))))
 
