@@ -22,8 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flows import patterns
+from flows.html_clean import html_to_markdown
 from flows.markdown import escape, escape_inline, fenced_div, join_blocks
 from flows.model import Document, Message, PamphleteerError, Report
+from flows.read import is_html, stem
+from flows.settings import Settings
 from flows.typography import normalise_spaces, typogrify
 
 #: A block with at least this many words is article text, never chrome or a heading.
@@ -293,8 +296,28 @@ def _same_title(a: str, b: str) -> bool:
     return _key(a) == _key(b)
 
 
-def clean(doc: Document) -> Document:
-    """Stage 1: decoded text to a Markdown body with the article only."""
+def clean_html(doc: Document, settings: Settings) -> Document:
+    """Stage 1 for an HTML page: the article as Markdown, the page's metadata under the sidecar."""
+    page = html_to_markdown(doc.text, settings, doc.source.name)
+    report = doc.report
+    for what, text in page.removed:
+        report = report.remove(what, text)
+    if not page.body.strip():
+        raise PamphleteerError(f"{doc.source.name}: nothing is left of the page after cleaning")
+    doc = doc.with_detected(**page.meta)
+    if "title" not in doc.meta:
+        report = report.add(
+            Message("cln-002", "the page has no title and the sidecar gives none", "warning")
+        )
+        doc = doc.with_detected(title=stem(doc.source))
+    return dataclasses.replace(doc, body=page.body, report=report)
+
+
+def clean(doc: Document, settings: Settings | None = None) -> Document:
+    """Stage 1: decoded text (or an HTML page) to a Markdown body with the article only."""
+    settings = settings or Settings()
+    if is_html(doc.source):
+        return clean_html(doc, settings)
     blocks = split_text(doc.text)
     if not blocks:
         raise PamphleteerError(f"{doc.source.name}: no text in the file")
@@ -342,5 +365,5 @@ def clean(doc: Document) -> Document:
         date=found.get("date") or (dates[0] if dates else None),
     )
     if "title" not in doc.meta:
-        doc = doc.with_detected(title=doc.source.stem)
+        doc = doc.with_detected(title=stem(doc.source))
     return dataclasses.replace(doc, body=body, report=report)

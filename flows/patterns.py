@@ -34,8 +34,16 @@ COMMENT_SECTION_START = tuple(
         rf"^{_NUMBER_WORD} (comments?|responses?|replies):?$",
         r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
         r"^subscribe to: post comments\b",
+        r"^(show|view|load|read) (all )?(\d+ )?(comments|responses)\b",
+        r"^(leave|post|add|write) (a |your )?(comment|reply|response)s?\b",
+        r"^(trackbacks?|pingbacks?)( and pingbacks?)?:?$",
+        r"^(comments|responses|replies) (are|is) (closed|disabled)\b",
     )
 ) + (COMMENT_AUTHOR,)
+
+#: The line that signs one reader comment in Movable Type, TypePad and others:
+#: "Posted by: Jane | March 26, 2007 2:00 PM". The article's own "Posted by Jane on …" has no colon.
+COMMENT_SIGNATURE = re.compile(r"^posted by: .{1,80}?(\bat\b|\bon\b|\|).{0,40}\d", _I)
 
 #: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
 COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")

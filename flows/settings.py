@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -46,13 +47,17 @@ class Settings:
     #: Folders searched for templates, first match wins: the user's overrides, then ours.
     template_dirs: tuple[Path, ...] = (DEFAULT_TEMPLATES,)
     build_date: dt.date = field(default_factory=build_date_from_env)
+    #: Keep reader comments as a final "Responses" section (default: cut with the site).
+    keep_comments: bool = False
+    #: Keep a page's images (http/https only) in the text.
+    images: bool = False
 
     def with_overrides(self, folder: Path | None) -> Settings:
         if folder is None:
             return self
         if not folder.is_dir():
             raise PamphleteerError(f"{folder}: no such templates folder")
-        return Settings(self.formats, (folder.resolve(), *self.template_dirs), self.build_date)
+        return dataclasses.replace(self, template_dirs=(folder.resolve(), *self.template_dirs))
 
     def template(self, name: str) -> Path:
         """The file ``name`` from the first templates folder that has it."""
