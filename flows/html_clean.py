@@ -27,10 +27,14 @@ from lxml import html as lxml_html
 
 from flows import html_patterns as hp
 from flows import patterns
+from flows.html_meta import page_metadata
 from flows.markdown import escape_inline, protect_line_start, to_plain, unescape
 from flows.model import PamphleteerError
 from flows.settings import Settings
 from flows.typography import curl_quotes, dashes_and_dots
+
+#: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
+MIN_ARTICLE_WORDS = 25
 
 # A note marker while the page is being cleaned: private-use characters no page contains.
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
@@ -54,9 +58,14 @@ def _text(s: str | None) -> str:
     """One text node of the page as escaped Markdown, typography normalised, spaces kept."""
     if not s:
         return ""
-    s = _INVISIBLE.sub("", s)
+    if not s.isascii():
+        s = _INVISIBLE.sub("", s)
     s = _SPACES.sub(" ", s)
-    return escape_inline(dashes_and_dots(curl_quotes(s)))
+    if "'" in s or '"' in s:
+        s = curl_quotes(s)
+    if "-" in s or "..." in s:
+        s = dashes_and_dots(s)
+    return escape_inline(s)
 
 
 def _finish(md: str) -> str:
@@ -409,21 +418,32 @@ def _note_paragraphs(el: etree._Element, ctx: _Ctx) -> tuple[str, ...]:
     return tuple(p for p in paragraphs if p)
 
 
+_FRAGMENT_LINKS = etree.XPath("//a[contains(@href,'#')]")
+_TARGETS = etree.XPath("//*[@id or @name]")
+
+
 def lift_notes(tree: etree._Element, ctx: _Ctx) -> list[Note]:
     """Markers that link to notes become ``[n]`` text; the notes are taken out of the page."""
+    links = [
+        (a, frag)
+        for a in _FRAGMENT_LINKS(tree)
+        if (frag := _fragment(a.get("href"))) and hp.MARKER_TEXT.match(plain_text(a))
+    ]
+    if not links:
+        _bare_superscripts(tree)
+        return []
     order = {el: i for i, el in enumerate(tree.iter())}
     ids: dict[str, etree._Element] = {}
-    for el in tree.iter():
+    for el in _TARGETS(tree):
         for key in (el.get("id"), el.get("name")):
             if key:
                 ids.setdefault(key, el)
     pairs: list[tuple[etree._Element, etree._Element]] = []
-    for a in tree.iter("a"):
-        frag = _fragment(a.get("href"))
-        target = ids.get(frag) if frag else None
-        if target is None or target is a or not hp.MARKER_TEXT.match(plain_text(a)):
+    for a, frag in links:
+        target = ids.get(frag)
+        if target is None or target is a:
             continue
-        if order.get(target, -1) <= order[a] or not _is_note_link(a, frag or "", target):
+        if order.get(target, -1) <= order[a] or not _is_note_link(a, frag, target):
             continue
         block = _note_block(target)
         if a in set(block.iter()) or _local(block.tag) in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -498,8 +518,22 @@ def _is_furniture(el: etree._Element) -> bool:
     return length < 300 or (length < 3000 and _link_density(el) > 0.5)
 
 
-def _comment_sections(tree: etree._Element) -> list[etree._Element]:
-    found = _outermost(list(hp.COMMENT_SECTION(tree)))
+def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
+    """Elements whose class or id says "comments", and those that say "share", "related"…"""
+    comments, furniture = [], []
+    for el in hp.MARKED(tree):
+        names = f"{el.get('id', '')} {el.get('class', '')}"
+        if not hp.MARKED_HINT.search(names):
+            continue
+        if hp.COMMENT_SECTION.search(names):
+            comments.append(el)
+        elif hp.FURNITURE.search(names):
+            furniture.append(el)
+    return comments, furniture
+
+
+def _comment_sections(marked: list[etree._Element]) -> list[etree._Element]:
+    found = _outermost(marked)
     # A heading alone ("Comments", "3 Responses") is left in: it tells where the thread starts,
     # when the thread itself is not marked up as one.
     return [
@@ -520,17 +554,22 @@ def cut_comment_tail(body: list[str]) -> tuple[list[str], list[str]]:
     for i, md in enumerate(body):
         text = to_plain(md).strip()
         n = len(text.split())
-        if (
-            words >= 30
-            and n <= 25
-            and (
-                any(r.search(text) for r in patterns.COMMENT_SECTION_START)
-                or patterns.COMMENT_SIGNATURE.search(text)
-            )
-        ):
+        if words >= 30 and n <= 25 and _opens_thread(text):
+            return body[:i], body[i:]
+        if words >= 100 and n <= 8 and patterns.RELATED_START.search(text):
             return body[:i], body[i:]
         words += n
     return body, []
+
+
+def _opens_thread(text: str) -> bool:
+    """A line that opens the comment section. "Kurt wrote:" alone may introduce a quotation in
+    the article: an author line counts only with a date or time in it, or a "says:"."""
+    if patterns.COMMENT_SIGNATURE.search(text):
+        return True
+    if patterns.COMMENT_AUTHOR.match(text):
+        return bool(re.search(r"\d|says:$|said\s?(\.\.\.|…)$", text))
+    return any(r.search(text) for r in patterns.COMMENT_SECTION_START[:-1])
 
 
 def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
@@ -548,35 +587,32 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
     return body, removed
 
 
-def _language(tree: etree._Element) -> str | None:
-    for value in (
-        tree.get("lang"),
-        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        *tree.xpath("//meta[@http-equiv='content-language' or @property='og:locale']/@content"),
-    ):
-        if value and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", value.strip()):
-            return value.strip().replace("_", "-")
-    return None
+def _extract(tree: etree._Element, ctx: _Ctx, *, fast: bool) -> list[str]:
+    doc = trafilatura.bare_extraction(
+        tree,
+        fast=fast,
+        favor_recall=not fast,
+        include_comments=False,
+        include_tables=True,
+        include_images=ctx.settings.images,
+        include_formatting=True,
+        include_links=True,
+        with_metadata=False,
+    )
+    return blocks(doc.body, ctx) if doc is not None and doc.body is not None else []
 
 
-def _metadata(doc: Any, tree_lang: str | None) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
-    if doc is None:
-        return meta
-    for key, attr in (("title", "title"), ("author", "author"), ("date", "date"),
-                      ("publication", "sitename"), ("source_url", "url"),
-                      ("description", "description")):  # fmt: skip
-        value = getattr(doc, attr, None)
-        if isinstance(value, str) and value.strip():
-            value = _SPACES.sub(" ", _INVISIBLE.sub("", value)).strip()
-            meta[key] = value if key in ("date", "source_url") else curl_quotes(value)
-    if "author" in meta and ";" in meta["author"]:
-        meta["author"] = [a.strip() for a in meta["author"].split(";") if a.strip()]
-    if "source_url" in meta and not hp.SAFE_URL.match(meta["source_url"]):
-        del meta["source_url"]
-    if tree_lang:
-        meta["lang"] = tree_lang
-    return meta
+def extract_article(tree: etree._Element, ctx: _Ctx) -> list[str]:
+    """The article's blocks: trafilatura's fast pass; its fallbacks (readability, jusText) only
+    when that finds next to nothing; the whole page as a last resort."""
+    body = _extract(tree, ctx, fast=True)
+    if sum(len(to_plain(b).split()) for b in body) >= MIN_ARTICLE_WORDS:
+        return body
+    body = _extract(tree, ctx, fast=False) or body
+    if body:
+        return body
+    root = tree.find("body")
+    return blocks(root if root is not None else tree, ctx)
 
 
 def _key(md: str) -> str:
@@ -607,40 +643,26 @@ def _comments_markdown(sections: list[etree._Element], ctx: _Ctx) -> list[str]:
     return out
 
 
-# Dates from the page's metadata and markup only: the extensive search parses free text with
-# dateparser, which costs more than the rest of the cleaning together.
-_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-01-01"}
-
-
 def html_to_markdown(page: str, settings: Settings, name: str = "page") -> CleanedPage:
     """One page's article as Markdown, its metadata, and what was cut."""
     tree = parse(page, name)
     ctx = _Ctx(settings)
-    lang = _language(tree)
+    meta = page_metadata(tree)
     for el in list(tree.iter("script", "style", "noscript", "template")):
         _replace_with_text(el, "")
-    sections = _comment_sections(tree)
+    marked_comments, marked_furniture = _marked(tree)
+    sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
     removed = [("comment section", t) for t in _remove(sections) if t]
     notes = lift_notes(tree, ctx)
-    furniture = [el for el in _outermost(list(hp.FURNITURE(tree))) if _is_furniture(el)]
+    furniture = [
+        el
+        for el in _outermost(marked_furniture)
+        if el.getparent() is not None and _is_furniture(el)
+    ]
     removed += [("site chrome", t) for t in _remove(furniture) if t]
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        fast=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=settings.images,
-        include_formatting=True,
-        include_links=True,
-        with_metadata=True,
-        date_extraction_params=_DATE_PARAMS,
-    )
-    body = blocks(doc.body, ctx) if doc is not None and doc.body is not None else []
-    if not body:
-        body = blocks(tree.find("body") if tree.find("body") is not None else tree, ctx)
-    meta = _metadata(doc, lang)
+    body = extract_article(tree, ctx)
     body = _drop_title(body, meta)
     body, thread = cut_comment_tail(body)
     if thread:

@@ -13,35 +13,36 @@ from lxml.etree import XPath
 
 _I = re.IGNORECASE
 
+#: Every element with a class or an id: :data:`COMMENT_SECTION` and :data:`FURNITURE` are
+#: matched against those.
+MARKED = XPath("//*[@class or @id]")
+#: A cheap first test of a class or id: can it be one of those at all?
+MARKED_HINT = re.compile(
+    r"omment|respon|reply|disqus|dsq|discuss|talkback|shar|social|a2a|addtoany|related|yarpp|"
+    r"newsletter|subscri|cookie|consent|gdpr|print|pf-|breadcrumb|navigation|nav-links|button|"
+    r"author|sidebar|widget|advert|ad-|sponsor|promo|links|meta|byline|paywall|signup",
+    _I,
+)
 
-def _attr_xpath(regex: str, tags: str = "*") -> XPath:
-    """Elements whose ``id`` or one of whose classes matches ``regex`` (EXSLT, case-insensitive)."""
-    return XPath(
-        f"//{tags}[re:test(@id, '{regex}', 'i') or re:test(@class, '{regex}', 'i')]",
-        namespaces={"re": "http://exslt.org/regular-expressions"},
-    )
-
-
-#: Never content: removed before anything else looks at the page.
-JUNK_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
-             "canvas", "form", "button", "input", "select", "textarea", "dialog")  # fmt: skip
 
 #: The whole comment section of a CMS: the thread, the reply form, Disqus, Blogger, Drupal.
 #: Matched against a whole class or id (word boundaries), so ``no-comments`` on a body is spared.
-COMMENT_SECTION = _attr_xpath(
+COMMENT_SECTION = re.compile(
     r"(^|\s)(comments?|comment-?list|comments-?(area|section|wrapper|block|container|list|"
     r"thread|link)|comment-respond|respond|reply-form|disqus_thread|dsq-[\w-]+|"
     r"comment-form|commentform|comment-wrapper|blog-comments|post-comments|"
-    r"article-comments|responses|discussion|talkback|fb-comments|comments_holder)($|\s)"
+    r"article-comments|responses|discussion|talkback|fb-comments|comments_holder)($|\s)",
+    _I,
 )
 
 #: Site furniture that trafilatura sometimes keeps next to an article.
-FURNITURE = _attr_xpath(
+FURNITURE = re.compile(
     r"(^|\s|-|_)(share|sharing|sharedaddy|social|addtoany|a2a|jp-relatedposts|related|"
     r"yarpp|newsletter|subscribe|subscription|cookie|consent|gdpr|printfriendly|"
     r"print-friendly|pf-button|breadcrumbs?|post-navigation|nav-links|wp-block-buttons|"
     r"author-bio|about-author|sidebar|widget|advert|ad-container|sponsor|promo|"
-    r"tags-links|cat-links|entry-meta|post-meta|byline|paywall|signup)($|\s|-|_)"
+    r"tags-links|cat-links|entry-meta|post-meta|byline|paywall|signup)($|\s|-|_)",
+    _I,
 )
 
 #: Containers of a notes list, by id, class or role (DPub-ARIA ``doc-endnotes``).

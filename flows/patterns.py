@@ -41,6 +41,15 @@ COMMENT_SECTION_START = tuple(
     )
 ) + (COMMENT_AUTHOR,)
 
+#: A short line after which a page lists other articles, not this one: everything from it on goes.
+RELATED_START = re.compile(
+    r"^(also on [\w .'’-]{2,40}|more (from|on|in) [\w .'’-]{2,40}|related (posts|articles|stories|"
+    r"content|links|reading)|you (may|might) also (like|enjoy)|recommended( for you| reading)?|"
+    r"more stories|most (popular|read|viewed)|trending( now)?|popular (posts|stories)|"
+    r"read (next|more)|what to read next|further reading|loading slideshow):?$",
+    _I,
+)
+
 #: The line that signs one reader comment in Movable Type, TypePad and others:
 #: "Posted by: Jane | March 26, 2007 2:00 PM". The article's own "Posted by Jane on …" has no colon.
 COMMENT_SIGNATURE = re.compile(r"^posted by: .{1,80}?(\bat\b|\bon\b|\|).{0,40}\d", _I)
