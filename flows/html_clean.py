@@ -450,9 +450,17 @@ def lift_notes(tree: etree._Element, ctx: _Ctx) -> list[Note]:
             continue
         pairs.append((a, block))
 
-    numbers: dict[etree._Element, int] = {}
+    # Notes are numbered in the order of the notes list, which on a well-made page is the order
+    # of their first markers; a note no marker links to keeps its place (and its number).
+    note_blocks = {block for _, block in pairs}
+    for block in list(note_blocks):
+        parent = block.getparent()
+        if _local(block.tag) == "li" and parent is not None and _local(parent.tag) in ("ol", "ul"):
+            note_blocks.update(c for c in parent if _local(c.tag) == "li")
+    ordered = sorted(note_blocks, key=lambda b: order.get(b, 0))
+    numbers = {block: n for n, block in enumerate(ordered, start=1)}
     for a, block in pairs:
-        n = numbers.setdefault(block, len(numbers) + 1)
+        n = numbers[block]
         _replace_with_text(_marker_element(a), f"{_MARK_OPEN}{n}{_MARK_CLOSE}")
     notes = [Note(n, _note_paragraphs(block, ctx)) for block, n in numbers.items()]
     for block in numbers:
