@@ -39,6 +39,11 @@ MIN_ARTICLE_WORDS = 25
 # A note marker while the page is being cleaned: private-use characters no page contains.
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"[ \t\u00a0]*{_MARK_OPEN}(\\d+){_MARK_CLOSE}")
+# A line break (``<br>``) until a block is finished: two of them end a paragraph.
+_BREAK = "\ue002"
+_PARAGRAPH_BREAK = re.compile(
+    f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d{{1,3}}\\\\\\]|{_MARK_OPEN})"
+)
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -70,7 +75,7 @@ def _text(s: str | None) -> str:
 
 def _finish(md: str) -> str:
     """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, line start safe."""
-    md = _SPACES.sub(" ", md).strip()
+    md = _SPACES.sub(" ", md.replace(_BREAK, " ")).strip()
     md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
     return protect_line_start(md) if md else ""
 
@@ -157,7 +162,16 @@ def _link(el: etree._Element, ctx: _Ctx) -> str:
 
 
 def _line_break(el: etree._Element, ctx: _Ctx) -> str:
-    return " "
+    return _BREAK
+
+
+def _paragraphs(md: str) -> list[str]:
+    """One block's inline Markdown as paragraphs: split where the page left a blank line
+    (``<br><br>``, as Blogger does) or where a line starts a note (``<br>[2] …``)."""
+    if _BREAK not in md:
+        return [p] if (p := _finish(md)) else []
+    parts = _PARAGRAPH_BREAK.split(md)
+    return [p for part in parts if (p := _finish(part))]
 
 
 def _image_inline(el: etree._Element, ctx: _Ctx) -> str:
@@ -200,9 +214,7 @@ def blocks(el: etree._Element, ctx: _Ctx) -> list[str]:
     run: list[str] = [_text(el.text)]
 
     def flush() -> None:
-        md = _finish("".join(run))
-        if md:
-            out.append(md)
+        out.extend(_paragraphs("".join(run)))
         run.clear()
 
     for child in el:
@@ -220,13 +232,12 @@ def blocks(el: etree._Element, ctx: _Ctx) -> list[str]:
 def _paragraph(el: etree._Element, ctx: _Ctx) -> list[str]:
     if _has_blocks(el):
         return blocks(el, ctx)
-    md = _finish(inline(el, ctx))
-    return [md] if md else []
+    return _paragraphs(inline(el, ctx))
 
 
 def _heading(el: etree._Element, ctx: _Ctx) -> list[str]:
     level = (el.get("rend") or _local(el.tag))[-1:]
-    md = _SPACES.sub(" ", inline(el, ctx)).strip()
+    md = _SPACES.sub(" ", inline(el, ctx).replace(_BREAK, " ")).strip()
     md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
     if not md:
         return []
@@ -497,13 +508,25 @@ def parse(page: str, name: str = "page") -> etree._Element:
         raise PamphleteerError(f"{name}: not an HTML page ({exc})") from None
 
 
+def _excerpt(el: etree._Element, size: int = 100) -> str:
+    """The start of an element's text, for the report (it shortens it further)."""
+    parts: list[str] = []
+    length = 0
+    for t in el.itertext():
+        parts.append(t)
+        length += len(t)
+        if length > size:
+            break
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
 def _remove(elements: list[etree._Element]) -> list[str]:
     removed = []
     for el in elements:
         parent = el.getparent()
         if parent is None or _local(el.tag) in ("body", "html"):
             continue
-        removed.append(plain_text(el))
+        removed.append(_excerpt(el))
         _replace_with_text(el, "")
     return removed
 
@@ -522,20 +545,21 @@ def _is_furniture(el: etree._Element) -> bool:
     """A share box, a related-posts list, a cookie notice: short, or mostly links."""
     if _local(el.tag) in ("body", "html", "article", "main"):
         return False
-    length = len(plain_text(el))
+    length = sum(len(t.strip()) for t in el.itertext())
     return length < 300 or (length < 3000 and _link_density(el) > 0.5)
 
 
 def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
     """Elements whose class or id says "comments", and those that say "share", "related"…"""
     comments, furniture = [], []
-    for el in hp.MARKED(tree):
-        names = f"{el.get('id', '')} {el.get('class', '')}"
-        if not hp.MARKED_HINT.search(names):
+    for el in tree.iter(*hp.MARKED_TAGS):
+        names = el.get("class"), el.get("id")
+        if names == (None, None):
             continue
-        if hp.COMMENT_SECTION.search(names):
+        kind = hp.marked_kind(f"{names[0] or ''} {names[1] or ''}")
+        if kind == "comment":
             comments.append(el)
-        elif hp.FURNITURE.search(names):
+        elif kind == "furniture":
             furniture.append(el)
     return comments, furniture
 
@@ -560,6 +584,10 @@ def cut_comment_tail(body: list[str]) -> tuple[list[str], list[str]]:
     """The article's blocks and the comment section's, cut at the block that opens the thread."""
     words = 0
     for i, md in enumerate(body):
+        n = md.count(" ") + 1
+        if n > 40:  # too long to open a thread, whatever its markup
+            words += n
+            continue
         text = to_plain(md).strip()
         n = len(text.split())
         if words >= 30 and n <= 25 and _opens_thread(text):
@@ -628,19 +656,35 @@ def _key(md: str) -> str:
 
 
 def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
-    """Headings before the first paragraph that repeat the title (it is in the metadata) or the
-    page's description (kept as the subtitle)."""
+    """Headings that repeat the title (it is in the metadata) or the page's description before
+    the first paragraph (kept as the subtitle)."""
     title, description = _key(meta.get("title", "")), _key(meta.get("description", ""))
     i = 0
-    while i < len(body) and body[i].startswith("#"):
+    while i < len(body) and (body[i].startswith("#") or len(body[i].split()) <= 20):
         key = _key(body[i])
         if key and key == title:
             del body[i]
         elif key and key == description:
             meta["subtitle"] = meta["description"]
             del body[i]
-        else:
+        elif body[i].startswith("#"):
             i += 1
+        else:
+            break
+    return body
+
+
+def _drop_trailing_headings(body: list[str], meta: dict[str, Any]) -> list[str]:
+    """Headings after the last paragraph head nothing: the title again, or the post's date."""
+    title = _key(meta.get("title", ""))
+    while body and body[-1].startswith("#"):  # headings after the text head nothing
+        heading = unescape(body[-1].lstrip("#").strip())
+        dateline = patterns.DATELINE.match(heading)
+        if _key(heading) != title and not dateline:
+            break
+        if dateline:
+            meta.setdefault("date", dateline["date"])
+        body.pop()
     return body
 
 
@@ -679,6 +723,7 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
             responses = thread[1:] + responses
     body, chrome = trim_chrome(body)
     removed += [("site chrome", to_plain(md)) for md in chrome]
+    body = _drop_trailing_headings(body, meta)
     for note in notes:
         body.extend(note.markdown())
     if responses:

@@ -31,7 +31,13 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|WebPage|CreativeWork|Posting", re.I)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+|(?<=\w): ")
+
+
+_BYLINE = etree.XPath(
+    "//*[@rel='author' or @itemprop='author'] | "
+    "//*[@class][contains(@class,'author') or contains(@class,'byline')]"
+)
 
 
 def _clean(value: str) -> str:
@@ -93,16 +99,26 @@ def _first_text(tree: etree._Element, path: str) -> str | None:
     return None
 
 
+def _byline(tree: etree._Element) -> str | None:
+    """The text of the first author or byline element outside the comment section."""
+    for el in _BYLINE(tree):
+        if any("comment" in (a.get("class") or "") for a in el.iterancestors()):
+            continue
+        if text := _clean("".join(el.itertext())):
+            return text
+    return None
+
+
 def _title_from_head(title: str, site: str | None, h1: str | None) -> str:
-    """``<title>`` without the site's name around it: "Article | Site" → "Article"."""
-    if h1 and h1.casefold() in title.casefold():
+    """``<title>`` without the site's name around it: "Article | Site", "Blog: Article"."""
+    site_key = (site or "").casefold()
+    if h1 and h1.casefold() != site_key and h1.casefold() in title.casefold():
         return h1
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) > 1:
-        if site:
-            rest = [p for p in parts if p.casefold() != site.casefold()]
-            if rest and len(rest) < len(parts):
-                return " - ".join(rest)
+        rest = [p for p in parts if p.casefold() != site_key]
+        if site_key and rest and len(rest) < len(parts):
+            return " - ".join(rest)
         return max(parts, key=len)
     return title
 
@@ -124,11 +140,12 @@ def page_metadata(tree: etree._Element) -> dict[str, Any]:
         if meta_title:
             meta["title"] = meta_title
     if "author" not in meta:
-        byline = _first_text(
-            tree, "//*[@rel='author' or @itemprop='author' or contains(@class,'byline')]"
+        byline = _byline(tree)
+        byline = byline and re.sub(
+            r"^((posted|written) )?(by|von|par|por):?\s+", "", byline, flags=re.I
         )
-        if byline and len(byline.split()) <= 8:
-            meta["author"] = re.sub(r"^(by|von|par|por)\s+", "", byline, flags=re.I)
+        if byline and len(byline.split()) <= 6:
+            meta["author"] = byline
     if "date" not in meta:
         stamp = _first_text(tree, "//time/@datetime")
         if stamp:
@@ -164,7 +181,9 @@ def _normalised(meta: dict[str, Any], tree: etree._Element) -> dict[str, Any]:
 
 
 def _language(tree: etree._Element) -> str | None:
+    body = tree.find("body")
     values = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    values.append(body.get("lang") if body is not None else None)
     values += tree.xpath(
         "//meta[translate(@http-equiv,'CONTENTLAGU','contentlagu')='content-language' "
         "or @property='og:locale']/@content"

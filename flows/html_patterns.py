@@ -9,41 +9,51 @@ from __future__ import annotations
 
 import re
 
-from lxml.etree import XPath
-
 _I = re.IGNORECASE
 
-#: Every element with a class or an id: :data:`COMMENT_SECTION` and :data:`FURNITURE` are
-#: matched against those.
-MARKED = XPath("//*[@class or @id]")
-#: A cheap first test of a class or id: can it be one of those at all?
-MARKED_HINT = re.compile(
-    r"omment|respon|reply|disqus|dsq|discuss|talkback|shar|social|a2a|addtoany|related|yarpp|"
-    r"newsletter|subscri|cookie|consent|gdpr|print|pf-|breadcrumb|navigation|nav-links|button|"
-    r"author|sidebar|widget|advert|ad-|sponsor|promo|links|meta|byline|paywall|signup",
-    _I,
+#: Containers with a class or an id (a comment section or a share box is one of these, never a
+#: ``<span>`` or a link): :data:`COMMENT_SECTION` and :data:`FURNITURE` are matched against them.
+MARKED_TAGS = ("div", "section", "aside", "ul", "ol", "dl", "footer", "nav", "form", "table",
+               "h2", "h3", "h4", "header")  # fmt: skip
+#: The whole comment section of a CMS (WordPress, Blogger, Drupal, Disqus, Substack…): whole
+#: class or id names, so ``no-comments`` or ``comments-open`` on a ``<body>`` is spared.
+COMMENT_NAMES = frozenset(
+    "comment comments commentlist comment-list commentslist comments-area comments-section "
+    "comments-wrapper comments-block comments-container comments-list comments-thread "
+    "comment-respond respond reply-form disqus_thread comment-form commentform "
+    "comment-wrapper blog-comments post-comments article-comments responses discussion "
+    "talkback fb-comments comments_holder comments-page comment-section".split()
 )
+#: Cheap test before :data:`COMMENT_NAMES` is looked at.
+COMMENT_HINT = ("omment", "respon", "disqus", "dsq-", "discussion", "talkback", "reply")
+
+#: Site furniture trafilatura sometimes keeps next to an article: one word of a class or id
+#: (split at spaces, hyphens and underscores) …
+FURNITURE_WORDS = frozenset(
+    "share sharing sharedaddy social addtoany a2a relatedposts related yarpp newsletter "
+    "subscribe subscription cookie cookies consent gdpr printfriendly breadcrumb breadcrumbs "
+    "sidebar widget advert sponsor sponsored promo byline paywall signup".split()
+)
+#: … or a phrase in one.
+FURNITURE_PHRASES = ("print-friendly", "pf-button", "post-navigation", "nav-links",
+                     "wp-block-buttons", "author-bio", "about-author", "ad-container",
+                     "tags-links", "cat-links", "entry-meta", "post-meta")  # fmt: skip
+_NAME_PARTS = re.compile(r"[\s_-]+")
 
 
-#: The whole comment section of a CMS: the thread, the reply form, Disqus, Blogger, Drupal.
-#: Matched against a whole class or id (word boundaries), so ``no-comments`` on a body is spared.
-COMMENT_SECTION = re.compile(
-    r"(^|\s)(comments?|comment-?list|comments-?(area|section|wrapper|block|container|list|"
-    r"thread|link)|comment-respond|respond|reply-form|disqus_thread|dsq-[\w-]+|"
-    r"comment-form|commentform|comment-wrapper|blog-comments|post-comments|"
-    r"article-comments|responses|discussion|talkback|fb-comments|comments_holder)($|\s)",
-    _I,
-)
+def marked_kind(names: str) -> str | None:
+    """ "comment", "furniture" or ``None`` for an element's ``id`` and ``class``."""
+    lower = names.lower()
+    if any(h in lower for h in COMMENT_HINT) and any(
+        t in COMMENT_NAMES or t.startswith("dsq-") for t in lower.split()
+    ):
+        return "comment"
+    if not FURNITURE_WORDS.isdisjoint(_NAME_PARTS.split(lower)) or any(
+        p in lower for p in FURNITURE_PHRASES
+    ):
+        return "furniture"
+    return None
 
-#: Site furniture that trafilatura sometimes keeps next to an article.
-FURNITURE = re.compile(
-    r"(^|\s|-|_)(share|sharing|sharedaddy|social|addtoany|a2a|jp-relatedposts|related|"
-    r"yarpp|newsletter|subscribe|subscription|cookie|consent|gdpr|printfriendly|"
-    r"print-friendly|pf-button|breadcrumbs?|post-navigation|nav-links|wp-block-buttons|"
-    r"author-bio|about-author|sidebar|widget|advert|ad-container|sponsor|promo|"
-    r"tags-links|cat-links|entry-meta|post-meta|byline|paywall|signup)($|\s|-|_)",
-    _I,
-)
 
 #: Containers of a notes list, by id, class or role (DPub-ARIA ``doc-endnotes``).
 NOTES_CONTAINER = re.compile(
