@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 from flows import patterns
 from flows.html_clean import html_to_markdown
-from flows.markdown import escape, escape_inline, fenced_div, join_blocks
+from flows.markdown import (
+    escape,
+    escape_inline,
+    fenced_div,
+    join_blocks,
+    split_blocks,
+    unescape,
+)
 from flows.model import Document, Message, PamphleteerError, Report
 from flows.read import is_html, stem
 from flows.settings import Settings
@@ -158,8 +165,8 @@ def find_notes_start(texts: Sequence[str]) -> int | None:
 # -- cutting -----------------------------------------------------------------------------------
 
 
-def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], Report]:
-    """Cut from the block that opens the comment section to the end."""
+def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], list[Block], Report]:
+    """Cut from the block that opens the comment section to the end: (article, cut, report)."""
     seen_prose = False
     for i, block in enumerate(blocks):
         seen_prose = seen_prose or block.words >= PROSE_WORDS
@@ -178,8 +185,34 @@ def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], Repo
                 or patterns.COMMENT_AUTHOR.match(b.text)
             )
             what = f"comment section ({len(cut)} blocks, {comments} comment(s))"
-            return blocks[:start], report.remove(what, cut[0].text)
-    return blocks, report
+            return blocks[:start], cut, report.remove(what, cut[0].text)
+    return blocks, [], report
+
+
+def responses(texts: Sequence[str]) -> list[str]:
+    """The reader comments of a cut comment section as Markdown under a "Responses" heading,
+    without the reply form and the thread's furniture ("Reply", "Leave a Reply", "3 comments")."""
+    kept = [
+        escape(typogrify(t))
+        for t in texts
+        if t.strip()
+        and not _matches(t, patterns.COMMENT_FORM)
+        and not (len(t.split()) <= PROSE_WORDS and _matches(t, patterns.CHROME))
+    ]
+    return ["## Responses", *kept] if kept else []
+
+
+def with_responses(body: Sequence[str], replies: Sequence[str]) -> list[str]:
+    """``body`` with the Responses section before its notes list (the notes stay last)."""
+    if not replies:
+        return list(body)
+    plains = [unescape(b) for b in body]
+    at = find_notes_start(plains)
+    if at is None:
+        return [*body, *replies]
+    if at > 0 and patterns.NOTES_HEADING.match(plains[at - 1].lstrip("#").strip()):
+        at -= 1
+    return [*body[:at], *replies, *body[at:]]
 
 
 def _chrome_names(meta: dict[str, object]) -> set[str]:
@@ -253,6 +286,9 @@ def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[B
             if m["date"]:
                 found["date"] = m["date"].strip()
             blocks = blocks[1:]
+        elif m := patterns.SUBMITTED_BY.match(blocks[0].text):
+            found["author"], found["date"] = m["name"].strip(), m["date"].strip()
+            blocks = blocks[1:]
         elif m := patterns.POSTED_ON.match(blocks[0].text):
             found["date"], blocks = m["date"].strip(), blocks[1:]
     return found, blocks, menu
@@ -304,13 +340,16 @@ def clean_html(doc: Document, settings: Settings) -> Document:
         report = report.remove(what, text)
     if not page.body.strip():
         raise PamphleteerError(f"{doc.source.name}: nothing is left of the page after cleaning")
+    body = page.body
+    if settings.keep_comments and page.responses:
+        body = join_blocks(with_responses(split_blocks(body), ["## Responses", *page.responses]))
     doc = doc.with_detected(**page.meta)
     if "title" not in doc.meta:
         report = report.add(
             Message("cln-002", "the page has no title and the sidecar gives none", "warning")
         )
         doc = doc.with_detected(title=stem(doc.source))
-    return dataclasses.replace(doc, body=page.body, report=report)
+    return dataclasses.replace(doc, body=body, report=report)
 
 
 def clean(doc: Document, settings: Settings | None = None) -> Document:
@@ -322,7 +361,7 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
     if not blocks:
         raise PamphleteerError(f"{doc.source.name}: no text in the file")
     report = doc.report
-    blocks, report = cut_comments(blocks, report)
+    blocks, thread, report = cut_comments(blocks, report)
     blocks, report = cut_chrome(blocks, _chrome_names(dict(doc.sidecar)), report)
 
     notes_at = find_notes_start([b.text for b in blocks])
@@ -357,7 +396,10 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body = join_blocks([to_markdown(b) for b in article + notes])
+    body_blocks = [to_markdown(b) for b in article + notes]
+    if settings.keep_comments:
+        body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
+    body = join_blocks(body_blocks)
     doc = doc.with_detected(
         title=typogrify(title) if title else None,
         subtitle=typogrify(subtitle) if subtitle else None,

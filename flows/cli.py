@@ -23,20 +23,21 @@ def _err(message: str) -> None:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from flows.pipeline import cleaned_markdown, prepare
+    from flows.read import stem
     from flows.render import write_atomic
 
     failed = 0
     for name in args.files:
         path = Path(name)
         try:
-            doc = prepare(path)
+            doc = prepare(path, Settings(keep_comments=args.keep_comments, images=args.images))
         except PamphleteerError as exc:
             _err(str(exc) if str(exc).startswith(path.name) else f"{path}: {exc}")
             failed += 1
             continue
         text = cleaned_markdown(doc)
         if args.out:
-            target = Path(args.out) / f"{path.stem}.md"
+            target = Path(args.out) / f"{stem(path)}.md"
             write_atomic(target, text.encode())
             print(f"{path} -> {target}", file=sys.stderr)
         else:
@@ -50,7 +51,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     raw_dir, out_dir = Path(args.raw), Path(args.out)
-    settings = Settings(formats=parse_formats(args.formats))
+    settings = Settings(
+        formats=parse_formats(args.formats), keep_comments=args.keep_comments, images=args.images
+    )
     settings = settings.with_overrides(Path(args.templates) if args.templates else None)
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -88,6 +91,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+def _cleaning_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--keep-comments",
+        action="store_true",
+        help="keep reader comments, as a final 'Responses' section (default: cut them)",
+    )
+    p.add_argument(
+        "--images", action="store_true", help="keep a page's images (default: text only)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pamphleteer", description="Turn scraped articles into HTML, EPUB and PDF editions."
@@ -100,11 +114,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
+    _cleaning_options(b)
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("clean", help="print the cleaned Markdown of files (no Prefect)")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--out", help="write DIR/<stem>.md for each file instead of printing")
+    _cleaning_options(c)
     c.set_defaults(func=cmd_clean)
     return p
 

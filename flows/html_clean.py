@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class CleanedPage:
     body: str  # Pandoc Markdown: the article, then the notes as "[n] …" paragraphs
     meta: dict[str, Any] = field(default_factory=dict)
     removed: tuple[tuple[str, str], ...] = ()
+    responses: tuple[str, ...] = ()  # reader comments as Markdown blocks (``keep_comments``)
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -95,6 +97,7 @@ def _local(tag: Any) -> str:
 class _Ctx:
     settings: Settings
     in_link: bool = False
+    flat_lists: bool = False  # lists as paragraphs (a comment thread)
 
 
 def inline(el: etree._Element, ctx: _Ctx) -> str:
@@ -266,6 +269,8 @@ def _list(el: etree._Element, ctx: _Ctx, depth: int = 0) -> list[str]:
 
 
 def _list_block(el: etree._Element, ctx: _Ctx) -> list[str]:
+    if ctx.flat_lists:
+        return blocks(el, ctx)
     return _list(el, ctx)
 
 
@@ -688,10 +693,28 @@ def _drop_trailing_headings(body: list[str], meta: dict[str, Any]) -> list[str]:
     return body
 
 
+def _is_thread_furniture(md: str) -> bool:
+    """ "Reply", "Leave a Reply", "3 comments:", the reply form's labels."""
+    text = to_plain(md).strip()
+    return not text or (
+        len(text.split()) <= 25
+        and any(r.search(text) for r in (*patterns.COMMENT_FORM, *patterns.CHROME))
+    )
+
+
 def _comments_markdown(sections: list[etree._Element], ctx: _Ctx) -> list[str]:
+    """Each comment as paragraphs (a thread's list is not a list in the text), without the
+    reply form and the "Reply" links."""
     out: list[str] = []
-    for section in sections:
-        out.extend(blocks(section, ctx))
+    flat = _Ctx(ctx.settings, flat_lists=True)
+    for section in copy.deepcopy(sections):
+        for el in list(section.iter("form", "button", "input", "textarea", "label")):
+            _replace_with_text(el, "")
+        for el in list(section.iter()):
+            names = f"{el.get('class', '')} {el.get('id', '')}".lower()
+            if el is not section and ("reply" in names or "respond" in names):
+                _replace_with_text(el, "")
+        out.extend(blocks(section, flat))
     return out
 
 
@@ -726,6 +749,5 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
     body = _drop_trailing_headings(body, meta)
     for note in notes:
         body.extend(note.markdown())
-    if responses:
-        body += ["## Responses", *responses]
-    return CleanedPage("\n\n".join(body) + "\n", meta, tuple(removed))
+    replies = tuple(md for md in responses if not _is_thread_furniture(md))
+    return CleanedPage("\n\n".join(body) + "\n", meta, tuple(removed), replies)

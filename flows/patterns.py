@@ -54,6 +54,30 @@ RELATED_START = re.compile(
 #: "Posted by: Jane | March 26, 2007 2:00 PM". The article's own "Posted by Jane on …" has no colon.
 COMMENT_SIGNATURE = re.compile(r"^posted by: .{1,80}?(\bat\b|\bon\b|\|).{0,40}\d", _I)
 
+#: The reply form and thread furniture, dropped from the comments kept with ``--keep-comments``.
+COMMENT_FORM = tuple(
+    re.compile(p, _I)
+    for p in (
+        r"^reply( ↓)?$",
+        r"^leave a (reply|comment)\b",
+        r"^cancel reply$",
+        r"your email address will not be published",
+        r"required fields are marked",
+        r"^(comment|name|email|e-mail|website|url)\s*\*?$",
+        r"^save my name\b",
+        r"^notify me of\b",
+        r"^(post|add|submit) (a )?(new )?comment$",
+        r"^subscribe to: post comments\b",
+        r"^log in or register to post comments\b",
+        r"^you must be logged in\b",
+        r"^comments are closed\b",
+        r"^(newer post older post|older post newer post)\b",
+        r"^\d+ (thoughts?|responses?|comments?|replies)\b",
+        r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
+        r"^(load|show|view) (more|all) (comments|replies)\b",
+    )
+)
+
 #: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
 COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")
 
@@ -78,7 +102,16 @@ CHROME = tuple(
         r"^related( posts| articles)?:?$",
         r"^(previous|next|older|newer) (post|article|entry)\b",
         r"^newer post older post\b",
+        r"^(newer|older) posts?$",
         r"^(posted|filed) (in|under)\b",
+        r"^labels?:",
+        r"^posted by .{1,60} at \d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?$",
+        r"^email this\b|^blogthis!|^share to (twitter|facebook|pinterest)\b",
+        r"^post comment$",
+        r"^(\d+|no) (likes?|reblogs?|shares?)$",
+        r"^(loading|loading\.\.\.|loading…)$",
+        r"^(rate this|share on|follow us( on)?)\b",
+        r"^(sign up|subscribe) (for|to) (our|the) (newsletter|mailing list)\b",
         r"^(tags?|categor(y|ies))\s*:",
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
@@ -107,6 +140,9 @@ BYLINE = re.compile(
     r"by\s+(?P<name>[A-Z][\w.'’ -]{1,60})$",
     _I,
 )
+#: Drupal's "Submitted by Jane Doe on Tue, 12/02/2019 - 10:00".
+SUBMITTED_BY = re.compile(r"^submitted by (?P<name>.{1,60}?) on (?P<date>.{4,40})$", _I)
+
 #: "Posted on March 18, 2021" without a name.
 POSTED_ON = re.compile(r"^(?:posted|published) on (?P<date>.{4,40})$", _I)
 

@@ -58,11 +58,11 @@ class DocumentResult:
         }
 
 
-def prepare(path: Path, timer: Timer | None = None) -> Document:
+def prepare(path: Path, settings: Settings | None = None, timer: Timer | None = None) -> Document:
     """Read, clean and link the notes of one raw file."""
     timer = timer or Timer()
     doc = timer.run("read", read, path)
-    doc = timer.run("clean", clean, doc)
+    doc = timer.run("clean", clean, doc, settings or Settings())
     return timer.run("footnotes", link_notes, doc)
 
 
@@ -75,7 +75,7 @@ def cleaned_markdown(doc: Document) -> str:
 def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentResult:
     """Every edition of one raw file, written into ``out_dir/<slug>/``. Raises on failure."""
     timer = Timer()
-    doc = prepare(path, timer)
+    doc = prepare(path, settings, timer)
     source = timer.run("assemble", assemble, doc, settings)
     report = doc.report
     outputs: dict[str, Path] = {}
