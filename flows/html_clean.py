@@ -505,10 +505,14 @@ def _bare_superscripts(tree: etree._Element) -> None:
 # -- the page -----------------------------------------------------------------------------------
 
 
+# HTML comments and processing instructions are not text (and confuse trafilatura).
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+
+
 def parse(page: str, name: str = "page") -> etree._Element:
     page = _XML_DECLARATION.sub("", page, count=1)
     try:
-        return lxml_html.document_fromstring(page)
+        return lxml_html.document_fromstring(page, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise PamphleteerError(f"{name}: not an HTML page ({exc})") from None
 
