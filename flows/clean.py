@@ -61,6 +61,31 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t\u00a0"))
 
 
+def _hard_wrapped(lines: Sequence[str]) -> bool:
+    """Lines of one paragraph wrapped at a fixed width: all but the last fill most of it.
+
+    Lines a browser copies from a menu, a byline or a comment's header ("Home", "Jane said...")
+    are short and uneven, and each stands for itself.
+    """
+    if len(lines) < 2:
+        return True
+    if any(_stands_alone(ln) for ln in lines):
+        return False
+    width = max(len(ln) for ln in lines)
+    return all(len(ln) >= 0.6 * width for ln in lines[:-1])
+
+
+def _stands_alone(line: str) -> bool:
+    """A date, a byline, a comment's author line or furniture: a line of its own."""
+    return bool(
+        patterns.DATELINE.match(line)
+        or patterns.BYLINE.match(line)
+        or patterns.SUBMITTED_BY.match(line)
+        or patterns.COMMENT_AUTHOR.match(line)
+        or (len(line.split()) <= 8 and _matches(line, patterns.CHROME))
+    )
+
+
 def split_text(text: str) -> list[Block]:
     """Blocks separated by blank lines; a block of long lines is one paragraph per line."""
     blocks: list[Block] = []
@@ -71,7 +96,9 @@ def split_text(text: str) -> list[Block]:
         nonlocal lines, blanks
         if not lines:
             return
-        one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines)
+        one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines) or not (
+            _hard_wrapped([ln.strip() for ln in lines])
+        )
         groups: list[list[str]] = []
         for ln in lines:
             starts_note = patterns.NOTE_LABEL.match(ln.strip()) is not None
@@ -192,13 +219,16 @@ def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], list
 def responses(texts: Sequence[str]) -> list[str]:
     """The reader comments of a cut comment section as Markdown under a "Responses" heading,
     without the reply form and the thread's furniture ("Reply", "Leave a Reply", "3 comments")."""
-    kept = [
-        escape(typogrify(t))
-        for t in texts
-        if t.strip()
-        and not _matches(t, patterns.COMMENT_FORM)
-        and not (len(t.split()) <= PROSE_WORDS and _matches(t, patterns.CHROME))
-    ]
+    kept: list[str] = []
+    for t in texts:
+        if kept and patterns.REPLY_FORM_START.match(t):
+            break  # the reply form, then the site's footer
+        if (
+            t.strip()
+            and not _matches(t, patterns.COMMENT_FORM)
+            and not (len(t.split()) <= PROSE_WORDS and _matches(t, patterns.CHROME))
+        ):
+            kept.append(escape(typogrify(t)))
     return ["## Responses", *kept] if kept else []
 
 
@@ -278,6 +308,17 @@ def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[B
         i += 1
     if i >= 2 and i < len(blocks) and is_heading(blocks[i], first=True):
         menu, blocks = blocks[:i], blocks[i:]
+    # Blogger and others: the blog's name and tagline, the post's date, then its title.
+    for k in range(min(len(blocks) - 2, 4)):
+        if (
+            is_dateline(blocks[k])
+            and is_heading(blocks[k + 1], first=True)
+            and blocks[k + 2].words >= PROSE_WORDS
+            and all(_is_label(b) for b in blocks[:k])
+        ):
+            found["date"] = patterns.DATELINE.match(blocks[k].text)["date"]  # type: ignore[index]
+            menu, blocks = menu + blocks[:k], blocks[k + 1 :]
+            break
     if len(blocks) > 1 and is_heading(blocks[0], first=True) and not is_dateline(blocks[0]):
         found["title"], blocks = blocks[0].text, blocks[1:]
     if len(blocks) > 1:

@@ -78,6 +78,14 @@ COMMENT_FORM = tuple(
     )
 )
 
+#: Where the reply form (and after it the site's footer) starts, below the comments.
+REPLY_FORM_START = re.compile(
+    r"^(leave a (reply|comment)|post a comment|add new comment|(post|add|write) (a |your )?"
+    r"(comment|reply)|newer post|older post|subscribe to: post comments|"
+    r"your email address will not be published|you must be logged in)",
+    _I,
+)
+
 #: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
 COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")
 
@@ -105,6 +113,8 @@ CHROME = tuple(
         r"^(newer|older) posts?$",
         r"^(posted|filed) (in|under)\b",
         r"^labels?:",
+        r"^(tags?|categor(y|ies)|labels?|filed under)\s*:?$",
+        r"^home\s*[»›>/|]",
         r"^posted by .{1,60} at \d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?$",
         r"^email this\b|^blogthis!|^share to (twitter|facebook|pinterest)\b",
         r"^post comment$",
