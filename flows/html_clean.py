@@ -668,6 +668,18 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
     """Headings that repeat the title (it is in the metadata) or the page's description before
     the first paragraph (kept as the subtitle)."""
     title, description = _key(meta.get("title", "")), _key(meta.get("description", ""))
+    # A blog's header (its name, its tagline), then the post's date as a heading, then the post.
+    for k in range(min(len(body) - 2, 6)):
+        heading = unescape(body[k].lstrip("#").strip())
+        if (
+            body[k].startswith("#")
+            and (dateline := patterns.DATELINE.match(heading))
+            and body[k + 1].startswith("#")
+            and all(len(b.split()) <= 12 for b in body[:k])
+        ):
+            meta.setdefault("date", dateline["date"])
+            del body[: k + 1]
+            break
     i = 0
     while i < len(body) and (body[i].startswith("#") or len(body[i].split()) <= 20):
         key = _key(body[i])

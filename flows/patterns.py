@@ -38,6 +38,8 @@ COMMENT_SECTION_START = tuple(
         r"^(leave|post|add|write) (a |your )?(comment|reply|response)s?\b",
         r"^(trackbacks?|pingbacks?)( and pingbacks?)?:?$",
         r"^(comments|responses|replies) (are|is) (closed|disabled)\b",
+        r"^trackback url\b|^listed below are links to (weblogs|sites) that reference\b",
+        r"^subscribe to (the )?comments\b",
     )
 ) + (COMMENT_AUTHOR,)
 
@@ -113,6 +115,8 @@ CHROME = tuple(
         r"^(newer|older) posts?$",
         r"^(posted|filed) (in|under)\b",
         r"^labels?:",
+        r"^posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?)",
+        r"^«.{0,120}\|\s*main\b|\bmain\s*\|.{0,120}»$",
         r"^(tags?|categor(y|ies)|labels?|filed under)\s*:?$",
         r"^home\s*[»›>/|]",
         r"^posted by .{1,60} at \d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?$",
