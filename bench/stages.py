@@ -47,8 +47,8 @@ def main() -> None:
     settings = Settings()
     sources = discover(Path(args.raw))
     print(f"{len(sources)} document(s) from {args.raw}, median of {args.repeat} runs, in ms\n")
-    steps = ["read", "clean", "footnotes", "assemble", "html", "epub", "pdf"]
-    print(f"{'document':<28}" + "".join(f"{s:>10}" for s in steps) + f"{'total':>10}")
+    steps = ["read", "clean", "footnotes", "assemble", "html", "epub", "pdf", "booklet", "cover"]
+    print(f"{'document':<28}" + "".join(f"{s:>9}" for s in steps) + f"{'total':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         for source in sources:
             runs: list[Timer] = []
@@ -56,7 +56,7 @@ def main() -> None:
                 result = build_document(source, Path(tmp), settings)
                 runs.append(Timer(result.seconds))
             medians = {s: statistics.median(r.seconds[s] for r in runs) * 1000 for s in steps}
-            row = "".join(f"{medians[s]:>10.1f}" for s in steps)
+            row = "".join(f"{medians[s]:>9.1f}" for s in steps)
             print(f"{source.name[:27]:<28}{row}{sum(medians.values()):>10.1f}")
 
     print("\nPrefect in a fresh process (temporary server, PREFECT_HOME in a temporary folder):")

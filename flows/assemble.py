@@ -91,6 +91,10 @@ def environment(settings: Settings) -> jinja2.Environment:
     env.filters["yaml"] = yaml_block
     env.filters["autolink"] = autolink
     env.filters["human_date"] = human_date
+    # A macro's output is Markdown its own {{ }} already escaped:
+    # `{{ macro(...) | macro_markdown }}` keeps it from being escaped twice. Never apply it to a
+    # value from a scrape.
+    env.filters["macro_markdown"] = MarkdownText
     return env
 
 
@@ -107,18 +111,23 @@ class _Meta(dict[str, Any]):
         return self.get(name)
 
 
-def assemble(doc: Document, settings: Settings, template: str = "edition.md.j2") -> str:
-    """Stage 3: the edition source of one document."""
-    meta = _Meta(doc.meta)
-    meta["identifier"] = identifier(doc)
+def render_template(settings: Settings, template: str, **context: Any) -> str:
+    """Render an edition template with the build date and press settings every template sees."""
     try:
         tpl = environment(settings).get_template(template)
         return tpl.render(
-            meta=meta,
-            body=MarkdownText(doc.body.strip()),
-            source_name=doc.source.name,
-            build_date=f"{settings.build_date:%-d %B %Y}",
+            **context, press=settings.press, build_date=f"{settings.build_date:%-d %B %Y}"
         )
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}" if hasattr(exc, "lineno") else template
         raise PamphleteerError(f"template {where}: {exc}") from None
+
+
+def assemble(doc: Document, settings: Settings, template: str = "edition.md.j2") -> str:
+    """Stage 3: the edition source of one document."""
+    meta = _Meta(doc.meta)
+    meta["identifier"] = identifier(doc)
+    return render_template(
+        settings, template, meta=meta, body=MarkdownText(doc.body.strip()),
+        source_name=doc.source.name,
+    )  # fmt: skip

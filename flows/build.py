@@ -8,9 +8,10 @@ a temporary one in this process: nothing has to be started by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +28,9 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from flows import read  # noqa: E402
+from flows.anthology import Edition  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
-from flows.pipeline import DocumentResult, build_document  # noqa: E402
+from flows.pipeline import DocumentResult, build_anthology, build_document  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 
 
@@ -36,6 +38,11 @@ from flows.settings import Settings  # noqa: E402
 class Failure:
     source: Path
     reason: str
+    edition: str = ""  # an anthology of editions.yaml
+
+    @property
+    def label(self) -> str:
+        return f"{self.source.name}: {self.edition}" if self.edition else self.source.name
 
 
 @dataclass
@@ -49,14 +56,14 @@ class BuildSummary:
 
     def markdown(self) -> str:
         lines = ["| document | title | notes | warnings | outputs |", "|---|---|---|---|---|"]
-        for r in sorted(self.results, key=lambda r: r.source.name):
+        for r in sorted(self.results, key=lambda r: r.label):
             notes = f"{r.report.notes_linked}/{r.report.notes_found}"
             outputs = ", ".join(sorted(r.outputs))
             lines.append(
-                f"| {r.source.name} | {r.title} | {notes} | {len(r.report.warnings)} | {outputs} |"
+                f"| {r.label} | {r.title} | {notes} | {len(r.report.warnings)} | {outputs} |"
             )
         for f in self.failures:
-            lines.append(f"| {f.source.name} | **failed** | | | {f.reason} |")
+            lines.append(f"| {f.label} | **failed** | | | {f.reason} |")
         return "\n".join(lines)
 
 
@@ -68,6 +75,11 @@ def build_document_task(path: Path, out_dir: Path, settings: Settings) -> Docume
     return build_document(path, out_dir, settings)
 
 
+@task(name="build-anthology", task_run_name="build anthology {edition.slug}")
+def build_anthology_task(edition: Edition, out_dir: Path, settings: Settings) -> DocumentResult:
+    return build_anthology(edition, out_dir, settings)
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, PamphleteerError):
         return str(exc)
@@ -76,23 +88,30 @@ def _reason(exc: BaseException) -> str:
 
 @flow(name="build-editions", log_prints=False)
 def build_editions(
-    raw_dir: Path, out_dir: Path, settings: Settings, progress: Progress | None = None
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    progress: Progress | None = None,
+    editions: Sequence[Edition] = (),
 ) -> BuildSummary:
-    """Build the editions of every document in ``raw_dir``; one failure does not stop the rest."""
+    """Build the editions of every document in ``raw_dir`` and the anthologies ``editions``
+    defines (editions.yaml); one failure does not stop the rest."""
     sources = read.discover(raw_dir)
     summary = BuildSummary()
-    futures = {build_document_task.submit(p, out_dir, settings): p for p in sources}
+    futures = {build_document_task.submit(p, out_dir, settings): Failure(p, "") for p in sources}
+    for edition in editions:
+        future = build_anthology_task.submit(edition, out_dir, settings)
+        futures[future] = Failure(Path("editions.yaml"), "", edition.slug)
     for done, future in enumerate(as_completed(list(futures)), start=1):
-        source = futures[future]
         try:
             item: DocumentResult | Failure = future.result()
             summary.results.append(item)
         except Exception as exc:  # one document's failure is reported, the others go on
-            item = Failure(source, _reason(exc))
+            item = dataclasses.replace(futures[future], reason=_reason(exc))
             summary.failures.append(item)
         if progress:
-            progress(done, len(sources), item)
-    summary.results.sort(key=lambda r: r.source.name)
+            progress(done, len(futures), item)
+    summary.results.sort(key=lambda r: r.label)
     create_markdown_artifact(
         summary.markdown(), key="build-summary", description="pamphleteer build"
     )
@@ -100,12 +119,16 @@ def build_editions(
 
 
 def run_build(
-    raw_dir: Path, out_dir: Path, settings: Settings, progress: Progress | None = None
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    progress: Progress | None = None,
+    editions: Sequence[Edition] = (),
 ) -> BuildSummary:
     """Run the flow with two documents at a time (the machine's cores)."""
     workers = max(1, min(4, os.cpu_count() or 1))
     runnable = build_editions.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
-    return runnable(raw_dir, out_dir, settings, progress)
+    return runnable(raw_dir, out_dir, settings, progress, editions)
 
 
 if __name__ == "__main__":  # python -m flows.build RAW OUT

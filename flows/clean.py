@@ -20,8 +20,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
-from flows import patterns
+from flows import notes, patterns
 from flows.html_clean import html_to_markdown
 from flows.markdown import (
     escape,
@@ -174,19 +175,34 @@ def is_heading(block: Block, *, first: bool = False) -> bool:
     return question and block.words <= 25 and block.blanks_before >= 2
 
 
-def find_notes_start(texts: Sequence[str]) -> int | None:
-    """Index of the block that opens the notes list (``[1] …``), if the text has one.
+def _ends_note(blocks: Sequence[Block], i: int) -> bool:
+    """Block ``i`` cannot continue a note: a dateline, or a heading with prose after it."""
+    block = blocks[i]
+    if is_dateline(block):
+        return True
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    return is_heading(block) and nxt is not None and nxt.words >= PROSE_WORDS
 
-    The list is the last run that starts at note 1 and goes on in increasing numbers.
-    """
-    starts = [
-        i for i, t in enumerate(texts) if (m := patterns.NOTE_LABEL.match(t)) and m["n"] == "1"
-    ]
-    for start in reversed(starts):
-        numbers = [int(m["n"]) for t in texts[start:] if (m := patterns.NOTE_LABEL.match(t))]
-        if numbers == sorted(numbers):
-            return start
-    return starts[-1] if starts else None
+
+def _is_section_list(blocks: Sequence[Block], found: notes.NotesList) -> bool:
+    """A numbered list whose items are short titles with prose between: sections, not notes."""
+    items = [b for b in blocks[found.start : found.end] if notes.label(b.text)]
+    titles = [b for b in items if b.words <= 12 and not re.search(r"[.;:,]$", b.text)]
+    return found.style in notes.LIST_LIKE and len(titles) * 2 > len(items)
+
+
+def notes_regions(blocks: Sequence[Block]) -> list[range]:
+    """The blocks of each notes list, with the list's own heading ("Notes") when it has one."""
+    found = notes.find_lists([b.text for b in blocks], lambda i: _ends_note(blocks, i))
+    regions = []
+    for nl in found:
+        if _is_section_list(blocks, nl):
+            continue
+        start = nl.start
+        if start > 0 and patterns.NOTES_HEADING.match(blocks[start - 1].text):
+            start -= 1
+        regions.append(range(start, nl.end))
+    return regions
 
 
 # -- cutting -----------------------------------------------------------------------------------
@@ -237,9 +253,10 @@ def with_responses(body: Sequence[str], replies: Sequence[str]) -> list[str]:
     if not replies:
         return list(body)
     plains = [unescape(b) for b in body]
-    at = find_notes_start(plains)
-    if at is None:
+    lists = notes.find_lists(plains, lambda i: plains[i].startswith("#"))
+    if not lists:
         return [*body, *replies]
+    at = lists[-1].start
     if at > 0 and patterns.NOTES_HEADING.match(plains[at - 1].lstrip("#").strip()):
         at -= 1
     return [*body[:at], *replies, *body[at:]]
@@ -405,11 +422,14 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
     blocks, thread, report = cut_comments(blocks, report)
     blocks, report = cut_chrome(blocks, _chrome_names(dict(doc.sidecar)), report)
 
-    notes_at = find_notes_start([b.text for b in blocks])
-    article, notes = (blocks, []) if notes_at is None else (blocks[:notes_at], blocks[notes_at:])
-    if notes and article and patterns.NOTES_HEADING.match(article[-1].text):
-        notes.insert(0, article.pop())  # the notes list's own heading: the next stage's
-    found, article, menu = take_title(article)
+    in_notes = {i for r in notes_regions(blocks) for i in r}
+    # The article text: the runs of blocks between notes lists (several articles may share a page).
+    texts = [
+        [blocks[i] for i in run]
+        for is_note, run in groupby(range(len(blocks)), key=in_notes.__contains__)
+        if not is_note
+    ] or [[]]
+    found, texts[0], menu = take_title(texts[0])
     for block in menu:
         report = report.remove("site menu", block.text)
     title = found.get("title")
@@ -424,20 +444,24 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
             )  # fmt: skip
         )
         subtitle, title = title, None
-    if not article:
+    if not any(texts):
         raise PamphleteerError(f"{doc.source.name}: nothing is left of the text after cleaning")
-    classify(article)
+    for part in texts:
+        classify(part)
     if not (title or given):
         report = report.add(
             Message("cln-002", "no title line found and the sidecar gives none", "warning")
         )
+    article = [b for part in texts for b in part]
+    kept = {id(b) for b in article}
+    ordered = [b for i, b in enumerate(blocks) if i in in_notes or id(b) in kept]
 
     dates = [
         m["date"]
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body_blocks = [to_markdown(b) for b in article + notes]
+    body_blocks = [to_markdown(b) for b in ordered]
     if settings.keep_comments:
         body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
     body = join_blocks(body_blocks)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from flows.model import PamphleteerError
-from flows.settings import FORMATS, Settings, parse_formats
+from flows.settings import FORMATS, Press, Settings, load_press, parse_formats
 
 
 def _err(message: str) -> None:
@@ -30,7 +30,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            doc = prepare(path, Settings(keep_comments=args.keep_comments, images=args.images))
+            doc = prepare(
+                path, settings=Settings(keep_comments=args.keep_comments, images=args.images)
+            )
         except PamphleteerError as exc:
             _err(str(exc) if str(exc).startswith(path.name) else f"{path}: {exc}")
             failed += 1
@@ -49,12 +51,31 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _project_file(given: str | None, raw_dir: Path, default: str) -> Path | None:
+    """A project file given on the command line (it must exist), else the one beside raw/."""
+    if given:
+        if not Path(given).is_file():
+            raise PamphleteerError(f"{given}: no such file")
+        return Path(given)
+    beside = raw_dir.resolve().parent / default
+    return beside if beside.is_file() else None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
+    from flows.anthology import load_editions
+
     raw_dir, out_dir = Path(args.raw), Path(args.out)
+    settings_file = _project_file(args.settings, raw_dir, "pamphleteer.yaml")
+    press = load_press(settings_file) if settings_file else Press()
     settings = Settings(
-        formats=parse_formats(args.formats), keep_comments=args.keep_comments, images=args.images
+        formats=parse_formats(args.formats),
+        press=press,
+        keep_comments=args.keep_comments,
+        images=args.images,
     )
     settings = settings.with_overrides(Path(args.templates) if args.templates else None)
+    editions_file = _project_file(args.editions, raw_dir, "editions.yaml")
+    editions = load_editions(editions_file, raw_dir) if editions_file else []
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     started = time.perf_counter()
@@ -63,31 +84,44 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int, item: object) -> None:
         if isinstance(item, Failure):
-            line = f"FAILED {item.source.name}: {item.reason}"
+            line = f"FAILED {item.label}: {item.reason}"
         else:
             notes = f"{item.report.notes_linked}/{item.report.notes_found} notes"
             warn = f", {len(item.report.warnings)} warning(s)" if item.report.warnings else ""
-            line = f"ok     {item.source.name} -> {out_dir / item.slug}/ ({notes}{warn})"
+            line = f"ok     {item.label} -> {out_dir / item.slug}/ ({notes}{warn})"
         print(f"[{done}/{total}] {line}", file=sys.stderr, flush=True)
 
-    summary = run_build(raw_dir, out_dir, settings, progress)
+    summary = run_build(raw_dir, out_dir, settings, progress, editions)
     report = {
         "documents": [r.to_dict() for r in summary.results],
-        "failures": [{"source": f.source.name, "reason": f.reason} for f in summary.failures],
+        "failures": [
+            {
+                "source": f.source.name,
+                **({"edition": f.edition} if f.edition else {}),
+                "reason": f.reason,
+            }
+            for f in summary.failures
+        ],  # fmt: skip
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     from flows.render import write_atomic
 
     write_atomic(out_dir / "report.json", json.dumps(report, indent=2).encode() + b"\n")
     elapsed = time.perf_counter() - started
+    anthologies = sum(1 for r in summary.results if r.edition)
     print(
-        f"Built {len(summary.results)} document(s), {len(summary.failures)} failed, "
+        f"Built {len(summary.results) - anthologies} document(s) and {anthologies} "
+        f"{'anthology' if anthologies == 1 else 'anthologies'}, {len(summary.failures)} failed, "
         f"in {elapsed:.1f} s. Report: {out_dir / 'report.json'}",
         file=sys.stderr,
     )
     for result in summary.results:
         for message in result.report.warnings:
-            print(f"  {result.source.name}: {message}", file=sys.stderr)
+            print(f"  {result.label}: {message}", file=sys.stderr)
+    for result in summary.results:
+        if result.printing:
+            booklet = result.outputs["booklet"]
+            print(f"To print {booklet}: {result.printing}", file=sys.stderr)
     return 0 if summary.ok else 1
 
 
@@ -113,6 +147,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", help="output folder (default: build)")
     b.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
+    b.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
+    b.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     _cleaning_options(b)
     b.set_defaults(func=cmd_build)

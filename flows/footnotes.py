@@ -19,8 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows import patterns
-from flows.clean import find_notes_start
+from flows import notes, patterns
 from flows.markdown import (
     div_class,
     join_blocks,
@@ -29,11 +28,10 @@ from flows.markdown import (
     split_blocks,
     unescape,
 )
-from flows.model import Document, Message
+from flows.model import Document, Message, Report
 
 SURE, LIKELY, WEAK = 10, 6, 2
 
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 # Words after which a number is a page, a volume, an issue… and never a note marker.
 _NUMBER_CONTEXT = frozenset(
@@ -50,6 +48,11 @@ _AFTER_WEAK = frozenset(
     "our in on of to is was were are has had have with by for as at from this these those while "
     "where when there then so not also".split()
 )
+# A number after a month is a day ("June 1, 2006").
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
 # Words before which a number after a space is part of the sentence ("was 15 when").
 _BEFORE_WEAK = (
     frozenset(
@@ -58,11 +61,25 @@ _BEFORE_WEAK = (
         "all every each per".split()
     )
     | _NUMBER_CONTEXT
+    | _MONTHS
 )
 
 _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     ("bracket", SURE, re.compile(r"\s?\[(?P<n>\d{1,3})\]")),
     ("superscript", SURE, re.compile(r"(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})")),
+    ("caret", SURE, re.compile(r"\^(?P<n>\d{1,3})(?!\d)")),
+    ("brace", LIKELY, re.compile(r"\s?\{(?P<n>\d{1,3})\}")),
+    # "(3)" after a word, not an enumeration "demands: (1) bread, (2) land"
+    (
+        "paren",
+        LIKELY,
+        re.compile(r"(?<=[^\W\d_]|[.,;:!?”’\"'»])\s?\((?P<n>\d{1,3})\)(?!\s+[a-z])"),
+    ),
+    (
+        "symbol",
+        LIKELY,
+        re.compile(r"(?<=[^\s*†‡§])(?P<n>\*{1,2}|†{1,2}|‡{1,2}|[§‖¶])(?=[\s.,;:!?)\]]|$)"),
+    ),
     ("glued", LIKELY, re.compile(r"(?<=[^\W\d_])(?P<n>\d{1,3})(?!\w|[.,]\d)")),
     (
         "after-punctuation",
@@ -73,11 +90,14 @@ _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
         "spaced",
         WEAK,
         re.compile(
-            r"(?<=[^\W\d_]|[”’\"'»)]) (?P<n>\d{1,3})"
+            r"(?<=[^\W\d_]|[”’\"'»)]) (?P<n>\d{1,3})(?![.,]\d)"
             r"(?=(?P<punct>[),;:.!?])|\s+(?P<word>[a-z]+)\b)"
         ),
     ),
 )
+#: The marker style a notes list's labels suggest: a match is worth a little more.
+_FAMILY = {"bracket": "bracket", "paren": "paren", "brace": "brace", "caret": "caret",
+           "superscript": "superscript", "symbol": "symbol"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -108,13 +128,18 @@ def _word_before(plain: str, pos: int) -> str:
     return m.group(1).lower() if m else ""
 
 
+def _token_before(plain: str, pos: int) -> str:
+    m = re.search(r"\S*$", plain[:pos])
+    return m.group(0) if m else ""
+
+
 def find_candidates(md: str, block: int, numbers: set[int]) -> list[Candidate]:
     """Every place in one block's Markdown where a note number of ``numbers`` could stand."""
     plain, starts = plain_view(md)
     found: list[Candidate] = []
     for style, strength, regex in _STYLES:
         for m in regex.finditer(plain):
-            n = int(m["n"].translate(_SUPERSCRIPTS))
+            n = notes.number_of(m["n"])
             if n not in numbers:
                 continue
             if style == "after-punctuation" and (
@@ -122,6 +147,8 @@ def find_candidates(md: str, block: int, numbers: set[int]) -> list[Candidate]:
                 and _word_before(plain, m.start("n")) in _ABBREVIATIONS
             ):
                 continue
+            if style == "glued" and re.search(r"[@#/_\d]", _token_before(plain, m.start("n"))):
+                continue  # a handle, a tag, an address ("@ward1", "/page2"), not a word
             if style == "spaced":
                 if _word_before(plain, m.start("n")) in _BEFORE_WEAK:
                     continue
@@ -169,38 +196,29 @@ def choose(candidates: Sequence[Candidate], numbers: Sequence[int]) -> list[Cand
     return [c for c in chain if c.strength > WEAK + 1 or neighbours_linked(c.number)]
 
 
-def _parse_notes(blocks: Sequence[str], first: int) -> tuple[list[Note], list[int]]:
-    """Notes from ``blocks[first:]``; also the numbers given twice."""
-    notes: list[Note] = []
+def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[Note], list[int]]:
+    """The notes of one list; also the numbers given twice."""
+    parsed: list[Note] = []
     duplicates: list[int] = []
-    for i in range(first, len(blocks)):
+    for i in range(found.start, found.end):
         md = blocks[i]
         plain, starts = plain_view(md)
-        m = patterns.NOTE_LABEL.match(plain)
-        if m:
-            n = int(m["n"])
-            if any(note.number == n for note in notes):
-                duplicates.append(n)
-            notes.append(Note(n, (protect_line_start(md[starts[m.end()] :]),), i))
-        elif notes:
-            last = notes[-1]
-            notes[-1] = dataclasses.replace(last, paragraphs=last.paragraphs + (md,))
-    return notes, duplicates
+        lab = notes.label(plain)
+        if lab is not None and lab.style == found.style:
+            if any(note.number == lab.number for note in parsed):
+                duplicates.append(lab.number)
+            parsed.append(Note(lab.number, (protect_line_start(md[starts[lab.end] :]),), i))
+        elif parsed:
+            last = parsed[-1]
+            parsed[-1] = dataclasses.replace(last, paragraphs=last.paragraphs + (md,))
+    return parsed, duplicates
 
 
-def _definition(number: int, paragraphs: Sequence[str]) -> str:
+def _definition(label: str, paragraphs: Sequence[str]) -> str:
     first, *rest = paragraphs
-    lines = [f"[^{number}]: {first}"]
+    lines = [f"[^{label}]: {first}"]
     lines += ["    " + p.replace("\n", "\n    ") for p in rest]
     return "\n\n".join(lines)
-
-
-def _sure_markers(blocks: Sequence[str]) -> list[Candidate]:
-    """Bracketed and superscript numbers in the text, whatever their number."""
-    every = set(range(1, 1000))
-    return [
-        c for i, b in enumerate(blocks) for c in find_candidates(b, i, every) if c.strength == SURE
-    ]
 
 
 def _is_notes_heading(md: str) -> bool:
@@ -208,78 +226,149 @@ def _is_notes_heading(md: str) -> bool:
     return patterns.NOTES_HEADING.match(plain) is not None
 
 
-def link_notes(doc: Document) -> Document:
-    """Stage 2: Pandoc footnotes from the markers and the notes list of the body."""
-    blocks = split_blocks(doc.body)
-    plains = [plain_view(b)[0] for b in blocks]
-    notes_at = find_notes_start(plains)
-    report = doc.report
-    if notes_at is None:
-        for c in _sure_markers(blocks):
-            report = report.add(
-                Message("fn-001", f"marker [{c.number}] has no note (no notes list found)")
-            )
-        return dataclasses.replace(doc, report=report)
+def _sure_markers(blocks: Sequence[str], first: int = 0) -> list[Candidate]:
+    """Bracketed, superscript and caret numbers in the text, whatever their number."""
+    every = set(range(1, 1000))
+    return [
+        c
+        for i, b in enumerate(blocks)
+        for c in find_candidates(b, first + i, every)
+        if c.strength == SURE
+    ]
 
-    notes, duplicates = _parse_notes(blocks, notes_at)
-    heading_at = notes_at - 1 if notes_at > 0 and _is_notes_heading(blocks[notes_at - 1]) else None
-    body_end = heading_at if heading_at is not None else notes_at
 
-    first_of = {}  # number -> the note that gets linked (the first one with that number)
-    for note in notes:
+def _ends_run(block: str) -> bool:
+    """A heading, dateline or signature ends a note: the cleaner set them apart as such."""
+    return block.startswith("#") or div_class(block) is not None
+
+
+@dataclass
+class _Linking:
+    """The state of one pass over a body: blocks being edited and what is reported."""
+
+    blocks: list[str]
+    report: Report
+    definitions: list[str] = dataclasses.field(default_factory=list)
+    found: int = 0
+    linked: int = 0
+    drop: set[int] = dataclasses.field(default_factory=set)  # blocks that became definitions
+    edits: list[tuple[Candidate, str]] = dataclasses.field(default_factory=list)
+
+    def warn(self, code: str, text: str, level: str = "warning") -> None:
+        self.report = self.report.add(Message(code, text, level))  # type: ignore[arg-type]
+
+
+def _cited_enough(chain: Sequence[Candidate], count: int) -> bool:
+    """A list numbered like any list ("1.", "1)") is notes only if most of it is cited,
+    at least once by more than a bare number after a space."""
+    return len(chain) * 2 >= count and any(c.strength > WEAK + 1 for c in chain)
+
+
+def _in_family(c: Candidate, list_style: str) -> Candidate:
+    """A marker in the style of its notes list's labels ("[1]" for "[1] …") counts a little more."""
+    if _FAMILY.get(c.style) == list_style:
+        return dataclasses.replace(c, strength=c.strength + 2)
+    return c
+
+
+def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix: str) -> bool:
+    """Link one notes list to the markers in ``blocks[text_start:]`` before it.
+
+    Returns False, changing nothing, for a list that turns out not to be notes."""
+    blocks = state.blocks
+    parsed, duplicates = _parse_notes(blocks, found)
+    heading = found.start - 1 if found.start > text_start and _is_notes_heading(
+        blocks[found.start - 1]
+    ) else None  # fmt: skip
+    text_end = heading if heading is not None else found.start
+    first_of: dict[int, Note] = {}
+    for note in parsed:
         first_of.setdefault(note.number, note)
     numbers = sorted(first_of)
     candidates = [
-        c
-        for i in range(body_end)
+        _in_family(c, found.style)
+        for i in range(text_start, text_end)
         if div_class(blocks[i]) is None
         for c in find_candidates(blocks[i], i, set(numbers))
     ]
     chain = choose(candidates, numbers)
+    if found.style in notes.LIST_LIKE and not _cited_enough(chain, len(numbers)):
+        return False  # a numbered list the text does not cite: not notes
     linked = {c.number for c in chain}
+    # Sure markers ("[3]", "¹") the chain left out are linked by their number: a note cited
+    # again after its first citation, or markers a page put out of order.
+    first = {c.number: c for c in chain}
+    extra: list[Candidate] = []
+    for c in sorted(candidates, key=lambda c: (c.block, c.start)):
+        if c.strength < SURE or any(
+            o.block == c.block and o.start < c.end and c.start < o.end for o in chain + extra
+        ):
+            continue
+        if c.number in first and first[c.number].before(c):
+            state.warn("fn-005", f"note [{c.number}] is cited again; the repeat carries a copy",
+                       "info")  # fmt: skip
+        elif c.number not in first:
+            state.warn("fn-006", f"marker [{c.number}] is out of order; linked by its number",
+                       "info")  # fmt: skip
+            first[c.number] = c
+            linked.add(c.number)
+        else:
+            continue
+        extra.append(c)
+    state.edits += [(c, f"[^{prefix}{c.number}]") for c in chain + extra]
 
-    out = list(blocks[:body_end])
-    for c in sorted(chain, key=lambda c: (c.block, c.start), reverse=True):
-        md = out[c.block]
-        out[c.block] = f"{md[: c.start]}[^{c.number}]{md[c.end :]}"
-
-    # Notes without a marker stay in the text, as the page had them.
     unlinked = [
-        note for note in notes if first_of[note.number] is not note or note.number not in linked
+        note for note in parsed if first_of[note.number] is not note or note.number not in linked
     ]
-    if unlinked and heading_at is not None:
-        out.append(blocks[heading_at])
-    elif heading_at is not None:
-        report = report.remove("notes heading", unescape(blocks[heading_at]))
-    for note in unlinked:
-        out.extend(blocks[note.block : note.block + len(note.paragraphs)])
-    out.extend(_definition(n, first_of[n].paragraphs) for n in numbers if n in linked)
+    for note in parsed:
+        if note not in unlinked:
+            state.drop.update(range(note.block, note.block + len(note.paragraphs)))
+    if heading is not None and not unlinked:
+        state.drop.add(heading)
+        state.report = state.report.remove("notes heading", unescape(blocks[heading]))
+    state.definitions += [
+        _definition(f"{prefix}{n}", first_of[n].paragraphs) for n in numbers if n in linked
+    ]
+    state.found += len(numbers)
+    state.linked += len(linked)
 
     for n in duplicates:
-        report = report.add(
-            Message("fn-003", f"note number {n} is given twice; the first is linked")
-        )
+        state.warn("fn-003", f"note number {n} is given twice; the first is linked")
     for note in unlinked:
         if first_of[note.number] is note:
-            report = report.add(
-                Message(
-                    "fn-002",
-                    f"note [{note.number}] has no marker in the text; "
-                    "kept as a paragraph at the end",
-                )  # fmt: skip
+            state.warn(
+                "fn-002", f"note [{note.number}] has no marker in the text; kept where it was"
             )
-    for c in _sure_markers(out[:body_end]):
+    for c in _sure_markers(blocks[text_start:text_end], text_start):
         if c.number not in linked:
-            report = report.add(Message("fn-001", f"marker [{c.number}] has no note"))
+            state.warn("fn-001", f"marker [{c.number}] has no note")
     for n in numbers:
-        last = unescape(first_of[n].paragraphs[-1])
-        if m := patterns.LOST_LINK_END.search(last):
-            report = report.add(
-                Message(
-                    "fn-004",
-                    f"note [{n}] ends with {m.group(0).strip()!r}: "
-                    "the link it pointed to was lost in the scrape",
-                )  # fmt: skip
-            )
-    report = dataclasses.replace(report, notes_found=len(numbers), notes_linked=len(linked))
+        if n in linked and (
+            m := patterns.LOST_LINK_END.search(unescape(first_of[n].paragraphs[-1]))
+        ):
+            state.warn("fn-004", f"note [{n}] ends with {m.group(0).strip()!r}: "
+                       "the link it pointed to was lost in the scrape")  # fmt: skip
+    return True
+
+
+def link_notes(doc: Document) -> Document:
+    """Stage 2: Pandoc footnotes from the markers and the notes lists of the body."""
+    blocks = split_blocks(doc.body)
+    plains = [plain_view(b)[0] for b in blocks]
+    lists = notes.find_lists(plains, lambda i: _ends_run(blocks[i]))
+    state = _Linking(list(blocks), doc.report)
+    text_start, linked_lists = 0, 0
+    for found in lists:
+        prefix = f"{linked_lists + 1}-" if linked_lists else ""
+        if _link_list(state, found, text_start, prefix):
+            text_start, linked_lists = found.end, linked_lists + 1
+    if not lists:
+        for c in _sure_markers(blocks):
+            state.warn("fn-001", f"marker [{c.number}] has no note (no notes list found)")
+
+    out = list(state.blocks)
+    for c, ref in sorted(state.edits, key=lambda e: (e[0].block, e[0].start), reverse=True):
+        out[c.block] = f"{out[c.block][: c.start]}{ref}{out[c.block][c.end :]}"
+    out = [b for i, b in enumerate(out) if i not in state.drop] + state.definitions
+    report = dataclasses.replace(state.report, notes_found=state.found, notes_linked=state.linked)
     return dataclasses.replace(doc, body=join_blocks(out), report=report)

@@ -6,18 +6,20 @@ The Prefect flow (:mod:`flows.build`) calls :func:`build_document` once per docu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flows import render
+from flows import booklet, cover, render
+from flows.anthology import Edition, assemble_anthology
 from flows.assemble import assemble, identifier, yaml_block
 from flows.clean import clean
 from flows.footnotes import link_notes
-from flows.model import Document, Report
+from flows.model import Document, Message, Report
 from flows.read import read
 from flows.settings import Settings
 
@@ -46,19 +48,28 @@ class DocumentResult:
     outputs: dict[str, Path]
     report: Report
     seconds: dict[str, float]
+    printing: str = ""  # how to print the booklet, when there is one
+    edition: str = ""  # the anthology's slug, for editions of editions.yaml
+
+    @property
+    def label(self) -> str:
+        """How reports name it: the raw file, or ``editions.yaml: <slug>``."""
+        return f"{self.source.name}: {self.edition}" if self.edition else self.source.name
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source.name,
+            **({"edition": self.edition} if self.edition else {}),
             "slug": self.slug,
             "title": self.title,
             "outputs": {fmt: p.name for fmt, p in self.outputs.items()},
+            **({"booklet": self.printing} if self.printing else {}),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             **self.report.to_dict(),
         }
 
 
-def prepare(path: Path, settings: Settings | None = None, timer: Timer | None = None) -> Document:
+def prepare(path: Path, timer: Timer | None = None, settings: Settings | None = None) -> Document:
     """Read, clean and link the notes of one raw file."""
     timer = timer or Timer()
     doc = timer.run("read", read, path)
@@ -72,26 +83,88 @@ def cleaned_markdown(doc: Document) -> str:
     return f"---\n{yaml_block(meta)}\n---\n\n{doc.body}"
 
 
+@dataclass(frozen=True)
+class Edited:
+    """An edition's source and what its outputs are made of, before rendering."""
+
+    slug: str
+    source: str  # the edition source (Pandoc Markdown)
+    meta: Mapping[str, Any]
+    settings: Settings  # with the edition's own press settings
+    contents: bool = False  # a table of contents (anthologies)
+
+
+def render_edition(
+    edited: Edited, out_dir: Path, timer: Timer
+) -> tuple[dict[str, Path], Report, str]:
+    """Write every format of an edition; the PDF brings its booklet, and a cover for the EPUB."""
+    settings, slug = edited.settings, edited.slug
+    outputs: dict[str, Path] = {}
+    report, printing = Report(), ""
+
+    def write(key: str, ext: str, data: bytes, variant: str = "") -> None:
+        target = render.output_path(out_dir, slug, ext, variant)
+        render.write_atomic(target, data)
+        outputs[key] = target
+
+    for fmt in settings.formats:
+        if fmt == "html":
+            rendered = timer.run("html", render.html, edited.source, settings, edited.contents)
+        elif fmt == "epub":
+            rendered = timer.run("epub", render.epub, edited.source, settings)
+        else:
+            rendered = timer.run(
+                "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents
+            )
+        write(fmt, fmt, rendered.data)
+        report = report.add(*rendered.warnings)
+        if fmt == "pdf":
+            imposed = timer.run("booklet", booklet.impose, rendered.data, settings)
+            write("booklet", "pdf", imposed.data, "booklet")
+            printing = imposed.instructions()
+    if {"pdf", "epub"} & set(settings.formats):
+        write("cover", "png", timer.run("cover", cover.cover_png, edited.meta, settings), "cover")
+    return outputs, report, printing
+
+
+def _finish(result: DocumentResult, out_dir: Path) -> DocumentResult:
+    report_path = render.output_path(out_dir, result.slug, "report.json")
+    render.write_atomic(report_path, json.dumps(result.to_dict(), indent=2).encode() + b"\n")
+    return result
+
+
 def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentResult:
     """Every edition of one raw file, written into ``out_dir/<slug>/``. Raises on failure."""
     timer = Timer()
-    doc = prepare(path, settings, timer)
+    doc = prepare(path, timer, settings)
+    settings = settings.for_edition(doc.meta, path.name)
     source = timer.run("assemble", assemble, doc, settings)
-    report = doc.report
-    outputs: dict[str, Path] = {}
-    for fmt in settings.formats:
-        if fmt == "html":
-            rendered = timer.run("html", render.html, source, settings)
-        elif fmt == "epub":
-            rendered = timer.run("epub", render.epub, source, settings)
-        else:
-            rendered = timer.run("pdf", render.pdf, source, settings, doc.meta)
-        target = render.output_path(out_dir, doc.slug, fmt)
-        render.write_atomic(target, rendered.data)
-        outputs[fmt] = target
-        report = report.add(*rendered.warnings)
-    result = DocumentResult(path, doc.slug, str(doc.meta.get("title", "")), outputs, report,
-                            timer.seconds)  # fmt: skip
-    report_path = render.output_path(out_dir, doc.slug, "report.json")
-    render.write_atomic(report_path, json.dumps(result.to_dict(), indent=2).encode() + b"\n")
-    return result
+    edited = Edited(doc.slug, source, doc.meta, settings)
+    outputs, rendered, printing = render_edition(edited, out_dir, timer)
+    report = doc.report.add(*rendered.messages)
+    title = str(doc.meta.get("title", ""))
+    result = DocumentResult(path, doc.slug, title, outputs, report, timer.seconds, printing)
+    return _finish(result, out_dir)
+
+
+def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> DocumentResult:
+    """An anthology of ``editions.yaml``: its documents as chapters, in every format."""
+    timer = Timer()
+    docs = [prepare(path, timer, settings) for path in edition.documents]
+    settings = settings.for_edition(edition.meta, edition.where)
+    source = timer.run("assemble", assemble_anthology, edition, docs, settings)
+    edited = Edited(edition.slug, source, edition.meta, settings, contents=True)
+    outputs, rendered, printing = render_edition(edited, out_dir, timer)
+    report = rendered
+    for doc in docs:  # the documents' own findings, named by their file
+        report = report.add(*(Message(m.code, f"{doc.source.name}: {m.text}", m.level)
+                              for m in doc.report.messages))  # fmt: skip
+    report = dataclasses.replace(
+        report,
+        notes_found=sum(d.report.notes_found for d in docs),
+        notes_linked=sum(d.report.notes_linked for d in docs),
+    )
+    title = str(edition.meta.get("title", ""))
+    result = DocumentResult(Path("editions.yaml"), edition.slug, title, outputs, report,
+                            timer.seconds, printing, edition.slug)  # fmt: skip
+    return _finish(result, out_dir)

@@ -14,7 +14,9 @@ import ftfy
 import yaml
 from charset_normalizer import from_bytes
 
+from flows.cover import resolve_cover
 from flows.model import Document, PamphleteerError
+from flows.settings import PRESS_KEYS, Press, press_key
 from flows.typography import typogrify
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
@@ -214,8 +216,15 @@ def read_sidecar(path: Path) -> dict[str, Any]:
         raise PamphleteerError(f"{path.name}: a sidecar must be a mapping of keys to values")
     meta: dict[str, Any] = {}
     for key, value in data.items():
-        key = _KEY_ALIASES.get(str(key).lower(), str(key).lower())
-        if value is not None:
+        key = _KEY_ALIASES.get(str(key).lower(), press_key(str(key)))
+        if value is None:
+            continue
+        if key == "cover":  # the user's own cover image, inside raw/
+            meta[key] = resolve_cover(value, path.parent, path.name)
+        elif key in PRESS_KEYS:  # paper, fonts, colours…: checked now, used by the build
+            Press().override({key: value}, path.name)
+            meta[key] = value
+        else:
             meta[key] = _meta_value(key, value, path.name)
     if "slug" in meta:
         meta["slug"] = _slugify(meta["slug"])

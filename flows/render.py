@@ -8,8 +8,12 @@ output folder, so a crash never leaves half an EPUB behind.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -21,6 +25,7 @@ from typing import Any
 import pypandoc
 import typst
 
+from flows.assemble import human_date
 from flows.markdown import READER_FORMAT
 from flows.model import Message, PamphleteerError
 from flows.settings import Settings
@@ -60,12 +65,14 @@ def _template_args(settings: Settings, template: str) -> list[str]:
     return ["--template", str(settings.template(template))]
 
 
-def html(source: str, settings: Settings) -> Rendered:
+def html(source: str, settings: Settings, contents: bool = False) -> Rendered:
+    # An anthology gets a table of contents and each article's notes after the article.
+    toc = ["--toc", "--toc-depth=1", "--reference-location=section"] if contents else []
     return pandoc(
         source,
         "html5",
         settings,
-        ["--standalone", *_template_args(settings, "pandoc/edition.html")],
+        ["--standalone", *toc, *_template_args(settings, "pandoc/edition.html")],
     )
 
 
@@ -98,27 +105,103 @@ def typst_source(source: str, settings: Settings) -> Rendered:
     return pandoc(source, "typst", settings, args)
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
+def plain(value: Any, sep: str = ", ") -> str:
+    """A metadata value as one plain string (lists joined)."""
+    if isinstance(value, list | tuple):
+        return sep.join(map(str, value))
     return str(value or "")
 
 
-def pdf(source: str, settings: Settings, meta: Mapping[str, Any]) -> Rendered:
-    """Pandoc writes Typst; the typst binding compiles it to PDF in process."""
+#: The Typst files of the printed edition, copied beside the main file for each compile; each
+#: comes from the first templates folder that has it, so a user can replace one.
+TYPST_TEMPLATES = ("pamphlet.typ", "cover.typ", "cover-page.typ", "marks.typ")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def typst_compile(
+    main: bytes | str,
+    settings: Settings,
+    inputs: Mapping[str, str],
+    files: Mapping[str, Path],
+    png_ppi: float | None = None,
+) -> tuple[bytes, tuple[Message, ...]]:
+    """Compile Typst in a private folder holding only our templates and ``files``.
+
+    ``main`` is a template name (``cover-page.typ``) or Typst source; ``inputs`` reach the
+    document as ``sys.inputs`` (plain strings). The folder is typst's root: a document cannot
+    read anything outside it. System fonts are ignored so every machine sets the same bytes.
+    A PDF, or with ``png_ppi`` the first page as a PNG of that resolution.
+    """
+    with tempfile.TemporaryDirectory(prefix="pamphleteer-typst-") as tmp:
+        root = Path(tmp)
+        for name in TYPST_TEMPLATES:
+            shutil.copyfile(settings.template(f"typst/{name}"), root / name)
+        for name, path in files.items():
+            shutil.copyfile(path, root / name)
+        if isinstance(main, bytes):
+            (root / "main.typ").write_bytes(main)
+            main = "main.typ"
+        try:
+            data, warnings = typst.compile_with_warnings(
+                root / main,
+                root=root,
+                format="png" if png_ppi else "pdf",
+                ppi=png_ppi,
+                font_paths=settings.font_dirs(),
+                ignore_system_fonts=True,
+                sys_inputs=dict(inputs),
+                timestamp=settings.source_date_epoch,
+            )
+        except RuntimeError as exc:
+            raise PamphleteerError(f"typst could not compile {main}: {exc}") from None
+    if isinstance(data, list):  # one PNG per page: the first is the one asked for
+        data = data[0]
+    messages = tuple(Message("typ-001", f"typst: {w.message}") for w in warnings)
+    return data, messages
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)] if value else []
+
+
+def typst_data(
+    meta: Mapping[str, Any], settings: Settings, contents: bool = False
+) -> dict[str, Any]:
+    """What the Typst templates read from sys.inputs: plain strings, the press settings."""
+    from flows.cover import cover_info  # cover.py compiles through this module
+
+    press = settings.press
+    title = plain(meta.get("title"))
+    lang = str(meta.get("lang") or "en")
+    return {
+        "title": title,
+        "authors": _names(meta.get("author")),
+        "date": human_date(meta["date"]) if meta.get("date") else "",
+        "lang": lang if _LANG.match(lang) else "en",
+        # Left-hand pages: an article's author, or an anthology's title; right: the (chapter) title.
+        "running": {
+            "verso": title if contents else (plain(meta.get("author"), " · ") or title),
+            "recto": title,
+        },
+        "contents": contents,
+        "cover": cover_info(meta, settings),
+        "press": dataclasses.asdict(press),
+    }
+
+
+def pdf(
+    source: str, settings: Settings, meta: Mapping[str, Any], contents: bool = False
+) -> Rendered:
+    """Pandoc writes Typst; the typst binding compiles it with templates/typst/ to PDF."""
+    from flows.cover import cover_files
+
     typ = typst_source(source, settings)
-    fonts = [str(d / "fonts") for d in settings.template_dirs if (d / "fonts").is_dir()]
-    try:
-        data = typst.compile(
-            typ.data,
-            format="pdf",
-            font_paths=fonts,
-            sys_inputs={"title": _plain(meta.get("title")), "author": _plain(meta.get("author"))},
-            timestamp=settings.source_date_epoch,
-        )
-    except RuntimeError as exc:
-        raise PamphleteerError(f"typst could not compile the PDF: {exc}") from None
-    return Rendered(data, typ.warnings)
+    data = typst_data(meta, settings, contents)
+    inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
+    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, cover_files(meta))
+    return Rendered(pdf_bytes, typ.warnings + warnings)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -135,10 +218,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def output_path(out_dir: Path, slug: str, ext: str) -> Path:
-    """``out_dir/<slug>/<slug>.<ext>``, refusing anything that would land outside ``out_dir``."""
+def output_path(out_dir: Path, slug: str, ext: str, variant: str = "") -> Path:
+    """``out_dir/<slug>/<slug>.<ext>`` (``<slug>-<variant>.<ext>`` for a booklet, a cover),
+    refusing anything that would land outside ``out_dir``."""
     root = out_dir.resolve()
-    path = (root / slug / f"{slug}.{ext}").resolve()
+    name = f"{slug}-{variant}" if variant else slug
+    path = (root / slug / f"{name}.{ext}").resolve()
     if not path.is_relative_to(root) or path.parent == root:
         raise PamphleteerError(f"refusing to write outside {out_dir}: {slug!r}")
     return path

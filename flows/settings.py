@@ -1,12 +1,23 @@
-"""Build settings: where templates are looked up, which formats, the date a build carries."""
+"""Build settings: where templates are looked up, which formats, the date a build carries, and
+how the printed edition looks (:class:`Press`: paper, fonts, colours, publisher's line, licence,
+booklet options).
+
+The press settings come from ``pamphleteer.yaml`` at the project root (beside ``raw/``); any of
+them can be overridden per edition, in a document's sidecar or an edition of ``editions.yaml``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from flows.model import PamphleteerError
 
@@ -39,6 +50,147 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in wanted)
 
 
+#: Page sizes of the reading edition (Typst's paper names), in points, and the sheet a booklet of
+#: them is imposed on: two pages side by side on the next paper size.
+PAPERS: dict[str, tuple[float, float]] = {
+    "a6": (297.64, 419.53),
+    "a5": (419.53, 595.28),
+    "a4": (595.28, 841.89),
+    "us-statement": (396.0, 612.0),  # half letter, 5.5 × 8.5 in
+    "us-letter": (612.0, 792.0),
+}
+SHEETS: dict[str, str] = {
+    "a6": "A5",
+    "a5": "A4",
+    "a4": "A3",
+    "us-statement": "US Letter",
+    "us-letter": "US Tabloid",
+}
+_PAPER_ALIASES = {"letter": "us-letter", "half-letter": "us-statement", "statement": "us-statement"}
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_FONT = re.compile(r"^[\w][\w .\-]{0,62}$")
+
+
+def _text(key: str, value: Any, where: str) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise PamphleteerError(f"{where}: '{key}' must be text, not {type(value).__name__}")
+    return str(value).strip()
+
+
+def _paper(value: Any, where: str) -> str:
+    name = _text("paper", value, where).lower()
+    name = _PAPER_ALIASES.get(name, name)
+    if name not in PAPERS:
+        raise PamphleteerError(f"{where}: unknown paper {value!r}: choose from {', '.join(PAPERS)}")
+    return name
+
+
+def _colour(key: str, value: Any, where: str) -> str:
+    colour = _text(key, value, where)
+    if not _COLOUR.match(colour):
+        raise PamphleteerError(f"{where}: '{key}' must be a colour like \"#7a2e26\", not {value!r}")
+    return colour.lower()
+
+
+def _font(key: str, value: Any, where: str) -> str:
+    font = _text(key, value, where)
+    if not _FONT.match(font):
+        raise PamphleteerError(f"{where}: '{key}' is not a font family name: {value!r}")
+    return font
+
+
+def _millimetres(key: str, value: Any, where: str) -> float:
+    text = _text(key, value, where).removesuffix("mm").strip()
+    try:
+        amount = float(text)
+    except ValueError:
+        raise PamphleteerError(f"{where}: '{key}' must be millimetres, e.g. 0.1mm") from None
+    if not 0 <= amount <= 5:
+        raise PamphleteerError(f"{where}: '{key}' must be between 0 and 5 mm, not {value!r}")
+    return amount
+
+
+def _flag(key: str, value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise PamphleteerError(f"{where}: '{key}' must be true or false, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Press:
+    """How the printed edition looks; every field can be overridden per edition."""
+
+    paper: str = "a5"
+    font: str = "Libertinus Serif"
+    heading_font: str = "Libertinus Serif"
+    cover_colour: str = "#7a2e26"  # the cover's ground
+    cover_ink: str = "#f7f1e3"  # the cover's lettering
+    accent: str = "#7a2e26"  # rules and links inside
+    publisher_line: str = ""  # printed in the colophon and on the back cover
+    licence: str = ""  # used when a document's sidecar gives no `rights`
+    creep: float = 0.0  # booklet: mm each sheet's pages move toward the spine, per sheet inward
+    crop_marks: bool = False  # booklet: a larger sheet with trim and fold marks
+
+    def override(self, data: Mapping[str, Any], where: str) -> Press:
+        """These settings with the press keys found in ``data`` (a sidecar, an edition) on top."""
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in _PRESS_FIELDS or value is None:
+                continue
+            changes[key] = _PRESS_FIELDS[key](key, value, where)
+        return dataclasses.replace(self, **changes) if changes else self
+
+    @property
+    def sheet(self) -> str:
+        """The paper a booklet of these pages is printed on."""
+        return SHEETS[self.paper]
+
+
+_PRESS_FIELDS = {
+    "paper": lambda _k, v, w: _paper(v, w),
+    "font": _font,
+    "heading_font": _font,
+    "cover_colour": _colour,
+    "cover_ink": _colour,
+    "accent": _colour,
+    "publisher_line": _text,
+    "licence": _text,
+    "creep": _millimetres,
+    "crop_marks": _flag,
+}
+#: Other spellings users write, in settings files and sidecars.
+PRESS_ALIASES = {"page_size": "paper", "papersize": "paper", "cover_color": "cover_colour",
+                 "cover_text_colour": "cover_ink", "cover_text_color": "cover_ink",
+                 "accent_color": "accent", "publisher_statement": "publisher_line",
+                 "license": "licence"}  # fmt: skip
+PRESS_KEYS = frozenset(_PRESS_FIELDS)
+
+
+def press_key(key: str) -> str:
+    key = key.lower().replace("-", "_")
+    return PRESS_ALIASES.get(key, key)
+
+
+def load_press(path: Path) -> Press:
+    """The press settings of ``pamphleteer.yaml``; defaults where it says nothing."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PamphleteerError(f"{path.name}: not a valid UTF-8 YAML file: {exc}") from None
+    if data is None:
+        return Press()
+    if not isinstance(data, dict):
+        raise PamphleteerError(f"{path.name}: settings must be a mapping of keys to values")
+    data = {press_key(str(k)): v for k, v in data.items()}
+    unknown = sorted(set(data) - PRESS_KEYS)
+    if unknown:
+        raise PamphleteerError(
+            f"{path.name}: unknown setting {', '.join(unknown)}: "
+            f"known are {', '.join(sorted(PRESS_KEYS))}"
+        )
+    return Press().override(data, path.name)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a build needs besides the documents. Immutable, passed down explicitly."""
@@ -51,6 +203,7 @@ class Settings:
     keep_comments: bool = False
     #: Keep a page's images (http/https only) in the text.
     images: bool = False
+    press: Press = field(default_factory=Press)
 
     def with_overrides(self, folder: Path | None) -> Settings:
         if folder is None:
@@ -58,6 +211,15 @@ class Settings:
         if not folder.is_dir():
             raise PamphleteerError(f"{folder}: no such templates folder")
         return dataclasses.replace(self, template_dirs=(folder.resolve(), *self.template_dirs))
+
+    def for_edition(self, meta: Mapping[str, Any], where: str) -> Settings:
+        """These settings with an edition's own press keys (sidecar, editions.yaml) on top."""
+        press = self.press.override(meta, where)
+        return self if press is self.press else dataclasses.replace(self, press=press)
+
+    def font_dirs(self) -> list[str]:
+        """``fonts/`` folders beside the templates (ours: templates/fonts/), for typst."""
+        return [str(d / "fonts") for d in self.template_dirs if (d / "fonts").is_dir()]
 
     def template(self, name: str) -> Path:
         """The file ``name`` from the first templates folder that has it."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,33 @@ def seeds_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def java_missing() -> str | None:
     return None if shutil.which("java") else "epubcheck needs Java, which is not installed"
+
+
+@pytest.fixture(scope="session")
+def built(seeds_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `pamphleteer build` per session, as a user runs it: a project folder holding raw/
+    (the seeds and two broken files), the repository's pamphleteer.yaml and editions.yaml (the
+    sample anthology of both seeds)."""
+    project = tmp_path_factory.mktemp("project")
+    raw = project / "raw"
+    raw.mkdir()
+    for path in seeds_raw.iterdir():
+        (raw / path.name).write_bytes(path.read_bytes())
+    (raw / "scan.txt").write_bytes(b"%PDF-1.7\x00\x00binary")
+    (raw / "broken.txt").write_text("Some text.\n")
+    (raw / "broken.yaml").write_text("title: [unclosed\n")
+    for name in ("pamphleteer.yaml", "editions.yaml"):
+        shutil.copy(ROOT / name, project / name)
+    out = project / "build"
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stderr  # two documents fail…
+    # …two build, and the anthology of both
+    assert "Built 2 document(s) and 1 anthology, 2 failed" in proc.stderr, proc.stderr
+    (out / "stderr.txt").write_text(proc.stderr)
+    return out

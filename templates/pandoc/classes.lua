@@ -1,6 +1,8 @@
--- Blocks with a class (::: dateline, ::: signature, ::: colophon) become calls of the
--- Typst functions of the same name that edition.typ defines. HTML and EPUB keep the class.
-local known = { dateline = true, signature = true, colophon = true }
+-- Blocks with a class (::: dateline, ::: signature, ::: colophon, ::: byline, ::: frontmatter)
+-- become calls of the Typst functions of the same name that templates/typst/pamphlet.typ defines.
+-- HTML and EPUB keep the class.
+local known = { dateline = true, signature = true, colophon = true, byline = true,
+                frontmatter = true }
 
 function Div(el)
   if FORMAT ~= 'typst' then return nil end
