@@ -589,8 +589,10 @@ def _is_comment_heading(el: etree._Element) -> bool:
     return len(text) < 60 and any(r.search(text) for r in patterns.COMMENT_SECTION_START)
 
 
-def cut_comment_tail(body: list[str]) -> tuple[list[str], list[str]]:
-    """The article's blocks and the comment section's, cut at the block that opens the thread."""
+def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
+    """The article's blocks, and what follows it: the comment section (cut at the block that
+    opens the thread), other articles ("Related posts", "Also on …") or the blog after a post's
+    footer ("Posted in … | Tagged …"). The last value says which."""
     words = 0
     for i, md in enumerate(body):
         n = md.count(" ") + 1
@@ -600,11 +602,13 @@ def cut_comment_tail(body: list[str]) -> tuple[list[str], list[str]]:
         text = to_plain(md).strip()
         n = len(text.split())
         if words >= 30 and n <= 25 and _opens_thread(text):
-            return body[:i], body[i:]
+            return body[:i], body[i:], "comment section"
         if words >= 100 and n <= 8 and patterns.RELATED_START.search(text):
-            return body[:i], body[i:]
+            return body[:i], body[i:], "related posts"
+        if words >= 50 and patterns.POST_FOOTER.search(text):
+            return body[:i], body[i:], "site chrome"
         words += n
-    return body, []
+    return body, [], ""
 
 
 def _opens_thread(text: str) -> bool:
@@ -755,11 +759,11 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
 
     body = extract_article(tree, ctx)
     body = _drop_title(body, meta)
-    body, thread = cut_comment_tail(body)
-    if thread:
-        removed.append(("comment section", to_plain(thread[0])))
-        if settings.keep_comments:
-            responses = thread[1:] + responses
+    body, tail, what = cut_tail(body)
+    if tail:
+        removed.append((what, to_plain(tail[0])))
+        if settings.keep_comments and what == "comment section":
+            responses = tail[1:] + responses
     body, chrome = trim_chrome(body)
     removed += [("site chrome", to_plain(md)) for md in chrome]
     body = _drop_trailing_headings(body, meta)

@@ -48,7 +48,15 @@ RELATED_START = re.compile(
     r"^(also on [\w .'’-]{2,40}|more (from|on|in) [\w .'’-]{2,40}|related (posts|articles|stories|"
     r"content|links|reading)|you (may|might) also (like|enjoy)|recommended( for you| reading)?|"
     r"more stories|most (popular|read|viewed)|trending( now)?|popular (posts|stories)|"
-    r"read (next|more)|what to read next|further reading|loading slideshow):?$",
+    r"read (next|more)|what to read next|further reading|loading slideshow|"
+    r"follow (us|me)( on [\w .]{2,30})?!?|connect with (us|me)|share this (post|article|story)):?$",
+    _I,
+)
+
+#: A post's footer: after it comes the blog around the post, not the post.
+POST_FOOTER = re.compile(
+    r"^(posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?|\bshare\b)|"
+    r"(posted|filed) (in|under) .{1,80}\|.{0,80}(tagged|comments?|permalink))",
     _I,
 )
 
