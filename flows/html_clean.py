@@ -45,6 +45,7 @@ _BREAK = "\ue002"
 _PARAGRAPH_BREAK = re.compile(
     f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d{{1,3}}\\\\\\]|{_MARK_OPEN})"
 )
+_HAS_TEXT = re.compile(r"[^\s*\ue002]")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -118,7 +119,9 @@ def _inline_plain(el: etree._Element, ctx: _Ctx) -> str:
 
 def _wrap(md: str, mark: str) -> str:
     core = md.strip()
-    if not core or "\n" in core:
+    if not _HAS_TEXT.search(core):  # nothing but spaces and emphasis marks inside
+        return " " if md else ""
+    if "\n" in core:
         return md
     lead = md[: len(md) - len(md.lstrip())]
     trail = md[len(md.rstrip()) :]

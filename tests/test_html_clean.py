@@ -180,3 +180,10 @@ def test_pamphleteer_clean_prints_a_page_with_its_title(
     out = capsys.readouterr().out
     assert out.startswith("---\ntitle: Letters\n")
     assert to_plain(out.split("---", 2)[2]).strip() == PROSE
+
+
+def test_emphasis_around_nothing_leaves_no_markup() -> None:
+    md = body_of(
+        page(f"<p>{PROSE}</p><p><b><i><br></i></b></p><p><b><i> </i></b></p><p>{PROSE}</p>")
+    )
+    assert md == f"{PROSE}\n\n{PROSE}\n"  # not "*** ***", which Pandoc reads as a rule
