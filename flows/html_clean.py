@@ -45,6 +45,7 @@ _BREAK = "\ue002"
 _PARAGRAPH_BREAK = re.compile(
     f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d{{1,3}}\\\\\\]|{_MARK_OPEN})"
 )
+_BLOCK_MARKUP = re.compile(r"^(#+ |> ?)|\n> ?|^\|[-|]*\|$", re.M)
 _HAS_TEXT = re.compile(r"[^\s*\ue002]")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
@@ -262,7 +263,8 @@ def _list(el: etree._Element, ctx: _Ctx, depth: int = 0) -> list[str]:
         nested = [c for c in item if _local(c.tag) in ("list", "ul", "ol")]
         for c in nested:
             item.remove(c)  # rendered below, indented
-        text = " ".join(_paragraph(item, ctx))
+        # An item is one line: headings, quotes and tables inside it become its text.
+        text = " ".join(_BLOCK_MARKUP.sub("", b).replace("\n", " ") for b in _paragraph(item, ctx))
         bullet = f"{n}." if ordered else "-"
         if text:
             lines.append("    " * depth + f"{bullet} {text}")

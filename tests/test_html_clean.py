@@ -187,3 +187,13 @@ def test_emphasis_around_nothing_leaves_no_markup() -> None:
         page(f"<p>{PROSE}</p><p><b><i><br></i></b></p><p><b><i> </i></b></p><p>{PROSE}</p>")
     )
     assert md == f"{PROSE}\n\n{PROSE}\n"  # not "*** ***", which Pandoc reads as a rule
+
+
+def test_a_list_item_is_one_line_whatever_blocks_the_page_put_in_it() -> None:
+    md = body_of(
+        page(
+            f"<p>{PROSE}</p><ul><li><h4>Death Panels</h4><p>The only thing.</p></li>"
+            "<li><blockquote><p>q1</p><p>q2</p></blockquote></li></ul>"
+        )
+    )
+    assert md.endswith("\n\n- Death Panels The only thing.\n- q1 q2\n")
