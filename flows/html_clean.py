@@ -46,7 +46,7 @@ _PARAGRAPH_BREAK = re.compile(
     f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d{{1,3}}\\\\\\]|{_MARK_OPEN})"
 )
 _BLOCK_MARKUP = re.compile(r"^(#+ |> ?)|\n> ?|^\|[-|]*\|$", re.M)
-_HAS_TEXT = re.compile(r"[^\s*\ue002]")
+_HAS_TEXT = re.compile(r"[^\s*_\ue002]")
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -107,10 +107,13 @@ def inline(el: etree._Element, ctx: _Ctx) -> str:
     parts = [_text(el.text)]
     for child in el:
         tag = _local(child.tag)
+        tail = _text(child.tail)
         if tag:
-            handler = INLINES.get(tag, _inline_plain)
-            parts.append(handler(child, ctx))
-        parts.append(_text(child.tail))
+            md = INLINES.get(tag, _inline_plain)(child, ctx)
+            if md.startswith("_") and (parts[-1][-1:].isalnum() or tail[:1].isalnum()):
+                md = _INTRAWORD.sub(lambda m: "*" * len(m[1]) + m[2] + "*" * len(m[1]), md)
+            parts.append(md)
+        parts.append(tail)
     return "".join(parts)
 
 
@@ -129,12 +132,18 @@ def _wrap(md: str, mark: str) -> str:
     return f"{lead}{mark}{core}{mark}{trail}"
 
 
+# Emphasis is written with underscores: a ``*`` at the start of a paragraph or after a word is
+# also how a page writes a note's symbol, and the footnote stage reads the text for those. Inside
+# a word ("re*write*") only stars work, so there they are used.
+_INTRAWORD = re.compile(r"^(_{1,2})(.*)\1$", re.S)
+
+
 def _emphasis(el: etree._Element, ctx: _Ctx) -> str:
-    return _wrap(inline(el, ctx), "*")
+    return _wrap(inline(el, ctx), "_")
 
 
 def _strong(el: etree._Element, ctx: _Ctx) -> str:
-    return _wrap(inline(el, ctx), "**")
+    return _wrap(inline(el, ctx), "__")
 
 
 def _hi(el: etree._Element, ctx: _Ctx) -> str:
