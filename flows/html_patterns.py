@@ -67,7 +67,8 @@ MARKER_TEXT = re.compile(r"^\s*[\[(]?\s*(?P<n>\d{1,3}|[*†‡§]|[¹²³⁴⁵�
 
 #: Back-links from a note to its marker: "↩", "↑", "^", "Back", "return to text".
 BACKLINK_TEXT = re.compile(
-    r"^\s*(?:[↩↑^⤴︎\ufe0e]+|(?:back|return|jump)(?: (?:up|to (?:text|top|content)))?|[a-z])\s*$",
+    r"^\s*(?:[\[(]?\s*[↩↑^⤴︎\ufe0e]*\s*[\])]?|[a-z]|"
+    r"(?:back|return|jump)(?: (?:up|to (?:text|top|content)))?)\s*$",
     _I,
 )
 
