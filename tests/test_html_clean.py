@@ -10,7 +10,8 @@ import pytest
 from flows.clean import clean
 from flows.cli import main
 from flows.footnotes import link_notes
-from flows.html_clean import html_to_markdown, safe_url
+from flows.html_clean import html_to_markdown
+from flows.html_markdown import safe_url
 from flows.markdown import to_plain
 from flows.model import Document
 from flows.settings import Settings
