@@ -1,6 +1,6 @@
 """Time each stage and each format on the seed texts, and Prefect's start-up.
 
-    .venv/bin/python bench/stages.py [RAW_DIR] [--repeat N]
+    .venv/bin/python bench/stages.py [RAW_DIR] [--repeat N] [--no-check]
 
 Prints medians in milliseconds. Nothing here is asserted: speed is read, not tested.
 """
@@ -42,21 +42,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("raw", nargs="?", default=str(ROOT / "raw"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-check", action="store_true", help="leave EPUBCheck out")
     args = parser.parse_args()
 
-    settings = Settings()
+    settings = Settings(check=not args.no_check)
     sources = discover(Path(args.raw))
     print(f"{len(sources)} document(s) from {args.raw}, median of {args.repeat} runs, in ms\n")
-    steps = ["read", "clean", "footnotes", "assemble", "html", "epub", "pdf", "booklet", "cover"]
-    print(f"{'document':<28}" + "".join(f"{s:>9}" for s in steps) + f"{'total':>10}")
+    steps = ["read", "clean", "footnotes", "assemble", "html", "epub", "pdf", "booklet", "cover",
+             "epubcheck"]  # fmt: skip
+    print(f"{'document':<28}" + "".join(f"{s:>10}" for s in steps) + f"{'total':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         for source in sources:
             runs: list[Timer] = []
             for _ in range(args.repeat):
                 result = build_document(source, Path(tmp), settings)
                 runs.append(Timer(result.seconds))
-            medians = {s: statistics.median(r.seconds[s] for r in runs) * 1000 for s in steps}
-            row = "".join(f"{medians[s]:>9.1f}" for s in steps)
+            medians = {
+                s: statistics.median(r.seconds.get(s, 0.0) for r in runs) * 1000 for s in steps
+            }
+            row = "".join(f"{medians[s]:>10.1f}" for s in steps)
             print(f"{source.name[:27]:<28}{row}{sum(medians.values()):>10.1f}")
 
     print("\nPrefect in a fresh process (temporary server, PREFECT_HOME in a temporary folder):")

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from flows.markdown import escape, escape_inline
+from flows.markdown import escape, escape_inline, split_blocks, unescape
 from flows.model import Document, PamphleteerError
 from flows.settings import Settings
 
@@ -104,6 +104,24 @@ def identifier(doc: Document) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, str(key))}"
 
 
+_NOTE_MARKER = re.compile(r"\[\^\d+\]")
+
+
+def summary(body: str, limit: int = 240) -> str:
+    """A description when the sidecar gives none: the opening of the first real paragraph."""
+    for block in split_blocks(body):
+        if block.startswith(("#", ":::", "[^", ">")):
+            continue
+        text = " ".join(unescape(_NOTE_MARKER.sub("", block)).split())
+        if len(text) < 40:
+            continue
+        if len(text) <= limit:
+            return text
+        cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–—")
+        return cut if cut.endswith((".", "!", "?")) else f"{cut}…"
+    return ""
+
+
 class _Meta(dict[str, Any]):
     """Metadata for templates: a missing key is empty, not an error."""
 
@@ -127,6 +145,8 @@ def assemble(doc: Document, settings: Settings, template: str = "edition.md.j2")
     """Stage 3: the edition source of one document."""
     meta = _Meta(doc.meta)
     meta["identifier"] = identifier(doc)
+    if not meta.get("description"):
+        meta["description"] = summary(doc.body)
     return render_template(
         settings, template, meta=meta, body=MarkdownText(doc.body.strip()),
         source_name=doc.source.name,

@@ -70,6 +70,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = Settings(
         formats=parse_formats(args.formats),
         press=press,
+        check=not args.no_check,
         keep_comments=args.keep_comments,
         images=args.images,
     )
@@ -88,7 +89,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             notes = f"{item.report.notes_linked}/{item.report.notes_found} notes"
             warn = f", {len(item.report.warnings)} warning(s)" if item.report.warnings else ""
-            line = f"ok     {item.label} -> {out_dir / item.slug}/ ({notes}{warn})"
+            checks = "".join(f"; {c.summary()}" for c in item.checks.values())
+            line = f"ok     {item.label} -> {out_dir / item.slug}/ ({notes}{warn}{checks})"
         print(f"[{done}/{total}] {line}", file=sys.stderr, flush=True)
 
     summary = run_build(raw_dir, out_dir, settings, progress, editions)
@@ -107,12 +109,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from flows.render import write_atomic
 
     write_atomic(out_dir / "report.json", json.dumps(report, indent=2).encode() + b"\n")
+    from flows.index import entries_from_results, render_index
+
+    index = render_index(entries_from_results(summary.results, out_dir), settings)
+    write_atomic(out_dir / "index.html", index.encode())
     elapsed = time.perf_counter() - started
     anthologies = sum(1 for r in summary.results if r.edition)
     print(
         f"Built {len(summary.results) - anthologies} document(s) and {anthologies} "
         f"{'anthology' if anthologies == 1 else 'anthologies'}, {len(summary.failures)} failed, "
-        f"in {elapsed:.1f} s. Report: {out_dir / 'report.json'}",
+        f"in {elapsed:.1f} s. Index: {out_dir / 'index.html'}; report: {out_dir / 'report.json'}",
         file=sys.stderr,
     )
     for result in summary.results:
@@ -149,6 +155,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--templates", help="folder of your own templates, searched before ours")
     b.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
     b.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
+    b.add_argument("--no-check", action="store_true",
+                   help="skip EPUBCheck (about 5 s per document) for a quick build")  # fmt: skip
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     _cleaning_options(b)
     b.set_defaults(func=cmd_build)

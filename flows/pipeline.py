@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from flows import booklet, cover, render
 from flows.anthology import Edition, assemble_anthology
-from flows.assemble import assemble, identifier, yaml_block
+from flows.assemble import assemble, human_date, identifier, yaml_block
+from flows.check import CheckResult, epubcheck
 from flows.clean import clean
 from flows.footnotes import link_notes
 from flows.model import Document, Message, Report
@@ -50,6 +51,11 @@ class DocumentResult:
     seconds: dict[str, float]
     printing: str = ""  # how to print the booklet, when there is one
     edition: str = ""  # the anthology's slug, for editions of editions.yaml
+    #: What the index lists: the names and the date as the edition prints them.
+    authors: tuple[str, ...] = ()
+    date: str = ""
+    #: Validators' verdicts by tool, e.g. ``{"epubcheck": CheckResult(...)}``.
+    checks: dict[str, CheckResult] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -64,7 +70,10 @@ class DocumentResult:
             "title": self.title,
             "outputs": {fmt: p.name for fmt, p in self.outputs.items()},
             **({"booklet": self.printing} if self.printing else {}),
+            "authors": list(self.authors),
+            "date": self.date,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "checks": {tool: c.to_dict() for tool, c in self.checks.items()},
             **self.report.to_dict(),
         }
 
@@ -94,24 +103,40 @@ class Edited:
     contents: bool = False  # a table of contents (anthologies)
 
 
-def render_edition(
-    edited: Edited, out_dir: Path, timer: Timer
-) -> tuple[dict[str, Path], Report, str]:
-    """Write every format of an edition; the PDF brings its booklet, and a cover for the EPUB."""
+@dataclass(frozen=True)
+class Rendition:
+    """What rendering an edition wrote and found."""
+
+    outputs: dict[str, Path]
+    report: Report
+    printing: str  # how to print the booklet ("" without one)
+    checks: dict[str, CheckResult]
+
+
+def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
+    """Write every format of an edition: the PDF brings its booklet; the cover (a file of its
+    own) is the EPUB's too; the EPUB is checked with EPUBCheck when the settings say so."""
     settings, slug = edited.settings, edited.slug
     outputs: dict[str, Path] = {}
     report, printing = Report(), ""
+    checks: dict[str, CheckResult] = {}
 
     def write(key: str, ext: str, data: bytes, variant: str = "") -> None:
         target = render.output_path(out_dir, slug, ext, variant)
         render.write_atomic(target, data)
         outputs[key] = target
 
+    cover_png = b""
+    if {"pdf", "epub"} & set(settings.formats):
+        cover_png = timer.run("cover", cover.cover_png, edited.meta, settings)
+        write("cover", "png", cover_png, "cover")
     for fmt in settings.formats:
         if fmt == "html":
             rendered = timer.run("html", render.html, edited.source, settings, edited.contents)
         elif fmt == "epub":
-            rendered = timer.run("epub", render.epub, edited.source, settings)
+            rendered = timer.run(
+                "epub", render.epub, edited.source, settings, edited.meta, cover_png
+            )
         else:
             rendered = timer.run(
                 "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents
@@ -122,9 +147,19 @@ def render_edition(
             imposed = timer.run("booklet", booklet.impose, rendered.data, settings)
             write("booklet", "pdf", imposed.data, "booklet")
             printing = imposed.instructions()
-    if {"pdf", "epub"} & set(settings.formats):
-        write("cover", "png", timer.run("cover", cover.cover_png, edited.meta, settings), "cover")
-    return outputs, report, printing
+    if settings.check and "epub" in outputs:
+        checks["epubcheck"] = timer.run("epubcheck", epubcheck, outputs["epub"])
+        report = report.add(*checks["epubcheck"].messages)
+    return Rendition(outputs, report, printing, checks)
+
+
+def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The authors and the date as the index lists them."""
+    authors = meta.get("author") or ()
+    return {
+        "authors": tuple(map(str, [authors] if isinstance(authors, str) else authors)),
+        "date": human_date(meta["date"]) if meta.get("date") else "",
+    }
 
 
 def _finish(result: DocumentResult, out_dir: Path) -> DocumentResult:
@@ -140,10 +175,12 @@ def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentRes
     settings = settings.for_edition(doc.meta, path.name)
     source = timer.run("assemble", assemble, doc, settings)
     edited = Edited(doc.slug, source, doc.meta, settings)
-    outputs, rendered, printing = render_edition(edited, out_dir, timer)
-    report = doc.report.add(*rendered.messages)
-    title = str(doc.meta.get("title", ""))
-    result = DocumentResult(path, doc.slug, title, outputs, report, timer.seconds, printing)
+    done = render_edition(edited, out_dir, timer)
+    result = DocumentResult(
+        path, doc.slug, str(doc.meta.get("title", "")), done.outputs,
+        doc.report.add(*done.report.messages), timer.seconds, done.printing,
+        **_listing(doc.meta), checks=done.checks,
+    )  # fmt: skip
     return _finish(result, out_dir)
 
 
@@ -154,8 +191,8 @@ def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Docu
     settings = settings.for_edition(edition.meta, edition.where)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
     edited = Edited(edition.slug, source, edition.meta, settings, contents=True)
-    outputs, rendered, printing = render_edition(edited, out_dir, timer)
-    report = rendered
+    done = render_edition(edited, out_dir, timer)
+    report = done.report
     for doc in docs:  # the documents' own findings, named by their file
         report = report.add(*(Message(m.code, f"{doc.source.name}: {m.text}", m.level)
                               for m in doc.report.messages))  # fmt: skip
@@ -165,6 +202,7 @@ def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Docu
         notes_linked=sum(d.report.notes_linked for d in docs),
     )
     title = str(edition.meta.get("title", ""))
-    result = DocumentResult(Path("editions.yaml"), edition.slug, title, outputs, report,
-                            timer.seconds, printing, edition.slug)  # fmt: skip
+    result = DocumentResult(Path("editions.yaml"), edition.slug, title, done.outputs, report,
+                            timer.seconds, done.printing, edition.slug, **_listing(edition.meta),
+                            checks=done.checks)  # fmt: skip
     return _finish(result, out_dir)

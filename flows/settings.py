@@ -204,6 +204,8 @@ class Settings:
     #: Keep a page's images (http/https only) in the text.
     images: bool = False
     press: Press = field(default_factory=Press)
+    #: Run the validators (EPUBCheck) on each edition and put their verdict in the report.
+    check: bool = True
 
     def with_overrides(self, folder: Path | None) -> Settings:
         if folder is None:

