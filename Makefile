@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test lint format bench clean-build system-deps
+.PHONY: build test lint format bench bench-extract clean-build system-deps
 
 $(BIN)/pamphleteer: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ format: $(BIN)/pamphleteer
 
 bench: $(BIN)/pamphleteer
 	$(BIN)/python bench/stages.py
+
+# Cleaner vs trafilatura and readability on the evaluation corpus (kept outside the repository).
+CORPUS ?= ../shared/corpus
+bench-extract: $(BIN)/pamphleteer
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/extract_eval.py $(CORPUS)
 
 clean-build:
 	rm -rf build

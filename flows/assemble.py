@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from flows.markdown import escape, escape_inline, split_blocks, unescape
+from flows.markdown import escape, escape_inline, split_blocks, to_plain
 from flows.model import Document, PamphleteerError
 from flows.settings import Settings
 
@@ -112,7 +112,8 @@ def summary(body: str, limit: int = 240) -> str:
     for block in split_blocks(body):
         if block.startswith(("#", ":::", "[^", ">")):
             continue
-        text = " ".join(unescape(_NOTE_MARKER.sub("", block)).split())
+        # to_plain: a page's body has emphasis and links, which are not the description's text
+        text = " ".join(to_plain(_NOTE_MARKER.sub("", block)).split())
         if len(text) < 40:
             continue
         if len(text) <= limit:

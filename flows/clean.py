@@ -23,8 +23,18 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from flows import notes, patterns
-from flows.markdown import escape, escape_inline, fenced_div, join_blocks
+from flows.html_clean import html_to_markdown
+from flows.markdown import (
+    escape,
+    escape_inline,
+    fenced_div,
+    join_blocks,
+    split_blocks,
+    unescape,
+)
 from flows.model import Document, Message, PamphleteerError, Report
+from flows.read import is_html, stem
+from flows.settings import Settings
 from flows.typography import normalise_spaces, typogrify
 
 #: A block with at least this many words is article text, never chrome or a heading.
@@ -52,6 +62,31 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t\u00a0"))
 
 
+def _hard_wrapped(lines: Sequence[str]) -> bool:
+    """Lines of one paragraph wrapped at a fixed width: all but the last fill most of it.
+
+    Lines a browser copies from a menu, a byline or a comment's header ("Home", "Jane said...")
+    are short and uneven, and each stands for itself.
+    """
+    if len(lines) < 2:
+        return True
+    if any(_stands_alone(ln) for ln in lines):
+        return False
+    width = max(len(ln) for ln in lines)
+    return all(len(ln) >= 0.6 * width for ln in lines[:-1])
+
+
+def _stands_alone(line: str) -> bool:
+    """A date, a byline, a comment's author line or furniture: a line of its own."""
+    return bool(
+        patterns.DATELINE.match(line)
+        or patterns.BYLINE.match(line)
+        or patterns.SUBMITTED_BY.match(line)
+        or patterns.COMMENT_AUTHOR.match(line)
+        or (len(line.split()) <= 8 and _matches(line, patterns.CHROME))
+    )
+
+
 def split_text(text: str) -> list[Block]:
     """Blocks separated by blank lines; a block of long lines is one paragraph per line."""
     blocks: list[Block] = []
@@ -62,7 +97,9 @@ def split_text(text: str) -> list[Block]:
         nonlocal lines, blanks
         if not lines:
             return
-        one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines)
+        one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines) or not (
+            _hard_wrapped([ln.strip() for ln in lines])
+        )
         groups: list[list[str]] = []
         for ln in lines:
             starts_note = patterns.NOTE_LABEL.match(ln.strip()) is not None
@@ -171,8 +208,8 @@ def notes_regions(blocks: Sequence[Block]) -> list[range]:
 # -- cutting -----------------------------------------------------------------------------------
 
 
-def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], Report]:
-    """Cut from the block that opens the comment section to the end."""
+def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], list[Block], Report]:
+    """Cut from the block that opens the comment section to the end: (article, cut, report)."""
     seen_prose = False
     for i, block in enumerate(blocks):
         seen_prose = seen_prose or block.words >= PROSE_WORDS
@@ -191,8 +228,38 @@ def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], Repo
                 or patterns.COMMENT_AUTHOR.match(b.text)
             )
             what = f"comment section ({len(cut)} blocks, {comments} comment(s))"
-            return blocks[:start], report.remove(what, cut[0].text)
-    return blocks, report
+            return blocks[:start], cut, report.remove(what, cut[0].text)
+    return blocks, [], report
+
+
+def responses(texts: Sequence[str]) -> list[str]:
+    """The reader comments of a cut comment section as Markdown under a "Responses" heading,
+    without the reply form and the thread's furniture ("Reply", "Leave a Reply", "3 comments")."""
+    kept: list[str] = []
+    for t in texts:
+        if kept and patterns.REPLY_FORM_START.match(t):
+            break  # the reply form, then the site's footer
+        if (
+            t.strip()
+            and not _matches(t, patterns.COMMENT_FORM)
+            and not (len(t.split()) <= PROSE_WORDS and _matches(t, patterns.CHROME))
+        ):
+            kept.append(escape(typogrify(t)))
+    return ["## Responses", *kept] if kept else []
+
+
+def with_responses(body: Sequence[str], replies: Sequence[str]) -> list[str]:
+    """``body`` with the Responses section before its notes list (the notes stay last)."""
+    if not replies:
+        return list(body)
+    plains = [unescape(b) for b in body]
+    lists = notes.find_lists(plains, lambda i: plains[i].startswith("#"))
+    if not lists:
+        return [*body, *replies]
+    at = lists[-1].start
+    if at > 0 and patterns.NOTES_HEADING.match(plains[at - 1].lstrip("#").strip()):
+        at -= 1
+    return [*body[:at], *replies, *body[at:]]
 
 
 def _chrome_names(meta: dict[str, object]) -> set[str]:
@@ -258,6 +325,17 @@ def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[B
         i += 1
     if i >= 2 and i < len(blocks) and is_heading(blocks[i], first=True):
         menu, blocks = blocks[:i], blocks[i:]
+    # Blogger and others: the blog's name and tagline, the post's date, then its title.
+    for k in range(min(len(blocks) - 2, 4)):
+        if (
+            is_dateline(blocks[k])
+            and is_heading(blocks[k + 1], first=True)
+            and blocks[k + 2].words >= PROSE_WORDS
+            and all(_is_label(b) for b in blocks[:k])
+        ):
+            found["date"] = patterns.DATELINE.match(blocks[k].text)["date"]  # type: ignore[index]
+            menu, blocks = menu + blocks[:k], blocks[k + 1 :]
+            break
     if len(blocks) > 1 and is_heading(blocks[0], first=True) and not is_dateline(blocks[0]):
         found["title"], blocks = blocks[0].text, blocks[1:]
     if len(blocks) > 1:
@@ -265,6 +343,9 @@ def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[B
             found["author"] = m["name"].strip()
             if m["date"]:
                 found["date"] = m["date"].strip()
+            blocks = blocks[1:]
+        elif m := patterns.SUBMITTED_BY.match(blocks[0].text):
+            found["author"], found["date"] = m["name"].strip(), m["date"].strip()
             blocks = blocks[1:]
         elif m := patterns.POSTED_ON.match(blocks[0].text):
             found["date"], blocks = m["date"].strip(), blocks[1:]
@@ -309,13 +390,36 @@ def _same_title(a: str, b: str) -> bool:
     return _key(a) == _key(b)
 
 
-def clean(doc: Document) -> Document:
-    """Stage 1: decoded text to a Markdown body with the article only."""
+def clean_html(doc: Document, settings: Settings) -> Document:
+    """Stage 1 for an HTML page: the article as Markdown, the page's metadata under the sidecar."""
+    page = html_to_markdown(doc.text, settings, doc.source.name)
+    report = doc.report
+    for what, text in page.removed:
+        report = report.remove(what, text)
+    if not page.body.strip():
+        raise PamphleteerError(f"{doc.source.name}: nothing is left of the page after cleaning")
+    body = page.body
+    if settings.keep_comments and page.responses:
+        body = join_blocks(with_responses(split_blocks(body), ["## Responses", *page.responses]))
+    doc = doc.with_detected(**page.meta)
+    if "title" not in doc.meta:
+        report = report.add(
+            Message("cln-002", "the page has no title and the sidecar gives none", "warning")
+        )
+        doc = doc.with_detected(title=stem(doc.source))
+    return dataclasses.replace(doc, body=body, report=report)
+
+
+def clean(doc: Document, settings: Settings | None = None) -> Document:
+    """Stage 1: decoded text (or an HTML page) to a Markdown body with the article only."""
+    settings = settings or Settings()
+    if is_html(doc.source):
+        return clean_html(doc, settings)
     blocks = split_text(doc.text)
     if not blocks:
         raise PamphleteerError(f"{doc.source.name}: no text in the file")
     report = doc.report
-    blocks, report = cut_comments(blocks, report)
+    blocks, thread, report = cut_comments(blocks, report)
     blocks, report = cut_chrome(blocks, _chrome_names(dict(doc.sidecar)), report)
 
     in_notes = {i for r in notes_regions(blocks) for i in r}
@@ -357,7 +461,10 @@ def clean(doc: Document) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body = join_blocks([to_markdown(b) for b in ordered])
+    body_blocks = [to_markdown(b) for b in ordered]
+    if settings.keep_comments:
+        body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
+    body = join_blocks(body_blocks)
     doc = doc.with_detected(
         title=typogrify(title) if title else None,
         subtitle=typogrify(subtitle) if subtitle else None,
@@ -365,5 +472,5 @@ def clean(doc: Document) -> Document:
         date=found.get("date") or (dates[0] if dates else None),
     )
     if "title" not in doc.meta:
-        doc = doc.with_detected(title=doc.source.stem)
+        doc = doc.with_detected(title=stem(doc.source))
     return dataclasses.replace(doc, body=body, report=report)

@@ -26,20 +26,23 @@ def _err(message: str) -> None:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from flows.pipeline import cleaned_markdown, prepare
+    from flows.read import stem
     from flows.render import write_atomic
 
     failed = 0
     for name in args.files:
         path = Path(name)
         try:
-            doc = prepare(path)
+            doc = prepare(
+                path, settings=Settings(keep_comments=args.keep_comments, images=args.images)
+            )
         except PamphleteerError as exc:
             _err(str(exc) if str(exc).startswith(path.name) else f"{path}: {exc}")
             failed += 1
             continue
         text = cleaned_markdown(doc)
         if args.out:
-            target = Path(args.out) / f"{path.stem}.md"
+            target = Path(args.out) / f"{stem(path)}.md"
             write_atomic(target, text.encode())
             print(f"{path} -> {target}", file=sys.stderr)
         else:
@@ -62,12 +65,15 @@ def _project_file(given: str | None, raw_dir: Path, default: str) -> Path | None
 
 
 def project_settings(
-    raw: str, formats: str, templates: str | None, settings: str | None, check: bool
-) -> Settings:
-    """The build settings: formats, press settings (pamphleteer.yaml), templates, validators."""
+    raw: str, formats: str, templates: str | None, settings: str | None, check: bool,
+    keep_comments: bool = False, images: bool = False,
+) -> Settings:  # fmt: skip
+    """The build settings: formats, press settings (pamphleteer.yaml), templates, validators,
+    what the cleaner keeps."""
     settings_file = _project_file(settings, Path(raw), "pamphleteer.yaml")
     press = load_press(settings_file) if settings_file else Press()
-    result = Settings(formats=parse_formats(formats), press=press, check=check)
+    result = Settings(formats=parse_formats(formats), press=press, check=check,
+                      keep_comments=keep_comments, images=images)  # fmt: skip
     return result.with_overrides(Path(templates) if templates else None)
 
 
@@ -81,7 +87,7 @@ def project_editions(raw: str, editions: str | None) -> list[Edition]:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return project_settings(args.raw, args.formats, args.templates, args.settings,
-                            not args.no_check)  # fmt: skip
+                            not args.no_check, args.keep_comments, args.images)  # fmt: skip
 
 
 def _editions(args: argparse.Namespace) -> list[Edition]:
@@ -200,10 +206,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "settings": absolute(args.settings),
         "editions": absolute(args.editions),
         "check": not args.no_check,
+        "keep_comments": args.keep_comments,
+        "images": args.images,
         "fetch": not args.no_fetch,
     }
     serve(parameters, args.cron, args.interval)
     return 0
+
+
+def _cleaning_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--keep-comments",
+        action="store_true",
+        help="keep reader comments, as a final 'Responses' section (default: cut them)",
+    )
+    p.add_argument(
+        "--images", action="store_true", help="keep a page's images (default: text only)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -224,6 +243,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild everything, changed or not")
     b.add_argument("--dask-address", help="run on an existing Dask cluster (tcp://host:port)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
+    _cleaning_options(b)
     b.set_defaults(func=cmd_build)
 
     f = sub.add_parser("fetch", help="refresh the pages sidecars name (source_url) into raw/")
@@ -243,11 +263,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
     s.add_argument("--no-check", action="store_true", help="skip EPUBCheck")
     s.add_argument("--no-fetch", action="store_true", help="rebuild only; do not refresh sources")
+    _cleaning_options(s)
     s.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("clean", help="print the cleaned Markdown of files (no Prefect)")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--out", help="write DIR/<stem>.md for each file instead of printing")
+    _cleaning_options(c)
     c.set_defaults(func=cmd_clean)
     return p
 

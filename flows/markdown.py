@@ -73,6 +73,19 @@ def unescape(md: str) -> str:
     return _UNESCAPE.sub(r"\1", md)
 
 
+_LINK_TARGET = re.compile(r"(?<!\\)\]\([^)\s]*\)")
+_MARKUP = re.compile(
+    r"(?<!\\)(?:\*+|_+|^#+ |^> ?|^ *(?:[-+]|\d+\.) |^\|[-|]*$|(?<= )\|(?= )|^\| | \|$)", re.M
+)
+
+
+def to_plain(md: str) -> str:
+    """The text a reader sees in a body built here: link targets, markup and escapes removed."""
+    md = _LINK_TARGET.sub("]", md)
+    md = re.sub(r"(?<!\\)!?[\[\]]", "", md)
+    return unescape(_MARKUP.sub("", md))
+
+
 def plain_view(md: str) -> tuple[str, list[int]]:
     """The characters of ``md`` a reader sees, with where each starts in ``md``.
 

@@ -34,8 +34,67 @@ COMMENT_SECTION_START = tuple(
         rf"^{_NUMBER_WORD} (comments?|responses?|replies):?$",
         r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
         r"^subscribe to: post comments\b",
+        r"^(show|view|load|read) (all )?(\d+ )?(comments|responses)\b",
+        r"^(leave|post|add|write) (a |your )?(comment|reply|response)s?\b",
+        r"^(trackbacks?|pingbacks?)( and pingbacks?)?:?$",
+        r"^(comments|responses|replies) (are|is) (closed|disabled)\b",
+        r"^trackback url\b|^listed below are links to (weblogs|sites) that reference\b",
+        r"^subscribe to (the )?comments\b",
     )
 ) + (COMMENT_AUTHOR,)
+
+#: A short line after which a page lists other articles, not this one: everything from it on goes.
+RELATED_START = re.compile(
+    r"^(also on [\w .'’-]{2,40}|more (from|on|in) [\w .'’-]{2,40}|related (posts|articles|stories|"
+    r"content|links|reading)|you (may|might) also (like|enjoy)|recommended( for you| reading)?|"
+    r"more stories|most (popular|read|viewed)|trending( now)?|popular (posts|stories)|"
+    r"read (next|more)|what to read next|further reading|loading slideshow|"
+    r"follow (us|me)( on [\w .]{2,30})?!?|connect with (us|me)|share this (post|article|story)):?$",
+    _I,
+)
+
+#: A post's footer: after it comes the blog around the post, not the post.
+POST_FOOTER = re.compile(
+    r"^(posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?|\bshare\b)|"
+    r"(posted|filed) (in|under) .{1,80}\|.{0,80}(tagged|comments?|permalink))",
+    _I,
+)
+
+#: The line that signs one reader comment in Movable Type, TypePad and others:
+#: "Posted by: Jane | March 26, 2007 2:00 PM". The article's own "Posted by Jane on …" has no colon.
+COMMENT_SIGNATURE = re.compile(r"^posted by: .{1,80}?(\bat\b|\bon\b|\|).{0,40}\d", _I)
+
+#: The reply form and thread furniture, dropped from the comments kept with ``--keep-comments``.
+COMMENT_FORM = tuple(
+    re.compile(p, _I)
+    for p in (
+        r"^reply( ↓)?$",
+        r"^leave a (reply|comment)\b",
+        r"^cancel reply$",
+        r"your email address will not be published",
+        r"required fields are marked",
+        r"^(comment|name|email|e-mail|website|url)\s*\*?$",
+        r"^save my name\b",
+        r"^notify me of\b",
+        r"^(post|add|submit) (a )?(new )?comment$",
+        r"^subscribe to: post comments\b",
+        r"^log in or register to post comments\b",
+        r"^you must be logged in\b",
+        r"^comments are closed\b",
+        r"^(newer post older post|older post newer post)\b",
+        r"^\d+ (thoughts?|responses?|comments?|replies)\b",
+        r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
+        r"^(load|show|view) (more|all) (comments|replies)\b",
+    )
+)
+
+#: Where the reply form (and after it the site's footer) starts, below the comments.
+REPLY_FORM_START = re.compile(
+    r"^(leave a (reply|comment)|post a comment|add new comment|(post|add|write) (a |your )?"
+    r"(comment|reply)|newer post|older post|subscribe to: post comments|"
+    r"your email address will not be published|you must be logged in)",
+    _I,
+)
 
 #: A numbered reader comment as a browser copies an ``<ol class="commentlist">``.
 COMMENT_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+\S")
@@ -61,7 +120,20 @@ CHROME = tuple(
         r"^related( posts| articles)?:?$",
         r"^(previous|next|older|newer) (post|article|entry)\b",
         r"^newer post older post\b",
+        r"^(newer|older) posts?$",
         r"^(posted|filed) (in|under)\b",
+        r"^labels?:",
+        r"^posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?)",
+        r"^«.{0,120}\|\s*main\b|\bmain\s*\|.{0,120}»$",
+        r"^(tags?|categor(y|ies)|labels?|filed under)\s*:?$",
+        r"^home\s*[»›>/|]",
+        r"^posted by .{1,60} at \d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?$",
+        r"^email this\b|^blogthis!|^share to (twitter|facebook|pinterest)\b",
+        r"^post comment$",
+        r"^(\d+|no) (likes?|reblogs?|shares?)$",
+        r"^(loading|loading\.\.\.|loading…)$",
+        r"^(rate this|share on|follow us( on)?)\b",
+        r"^(sign up|subscribe) (for|to) (our|the) (newsletter|mailing list)\b",
         r"^(tags?|categor(y|ies))\s*:",
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
@@ -90,6 +162,9 @@ BYLINE = re.compile(
     r"by\s+(?P<name>[A-Z][\w.'’ -]{1,60})$",
     _I,
 )
+#: Drupal's "Submitted by Jane Doe on Tue, 12/02/2019 - 10:00".
+SUBMITTED_BY = re.compile(r"^submitted by (?P<name>.{1,60}?) on (?P<date>.{4,40})$", _I)
+
 #: "Posted on March 18, 2021" without a name.
 POSTED_ON = re.compile(r"^(?:posted|published) on (?P<date>.{4,40})$", _I)
 

@@ -78,11 +78,11 @@ class DocumentResult:
         }
 
 
-def prepare(path: Path, timer: Timer | None = None) -> Document:
+def prepare(path: Path, timer: Timer | None = None, settings: Settings | None = None) -> Document:
     """Read, clean and link the notes of one raw file."""
     timer = timer or Timer()
     doc = timer.run("read", read, path)
-    doc = timer.run("clean", clean, doc)
+    doc = timer.run("clean", clean, doc, settings or Settings())
     return timer.run("footnotes", link_notes, doc)
 
 
@@ -171,7 +171,7 @@ def _finish(result: DocumentResult, out_dir: Path) -> DocumentResult:
 def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentResult:
     """Every edition of one raw file, written into ``out_dir/<slug>/``. Raises on failure."""
     timer = Timer()
-    doc = prepare(path, timer)
+    doc = prepare(path, timer, settings)
     settings = settings.for_edition(doc.meta, path.name)
     source = timer.run("assemble", assemble, doc, settings)
     edited = Edited(doc.slug, source, doc.meta, settings)
@@ -187,7 +187,7 @@ def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentRes
 def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> DocumentResult:
     """An anthology of ``editions.yaml``: its documents as chapters, in every format."""
     timer = Timer()
-    docs = [prepare(path, timer) for path in edition.documents]
+    docs = [prepare(path, timer, settings) for path in edition.documents]
     settings = settings.for_edition(edition.meta, edition.where)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
     edited = Edited(edition.slug, source, edition.meta, settings, contents=True)

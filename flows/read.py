@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import gzip
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+import ftfy
 import yaml
 from charset_normalizer import from_bytes
 
@@ -18,6 +20,7 @@ from flows.settings import PRESS_KEYS, Press, press_key
 from flows.typography import typogrify
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 
 # Sidecar keys, with the other spellings users write.
@@ -62,11 +65,84 @@ def discover(raw_dir: Path) -> list[Path]:
     return sorted(p for p in raw_dir.iterdir() if is_source(p))
 
 
+def is_html(path: Path) -> bool:
+    return path.name.lower().endswith(HTML_SUFFIXES)
+
+
+def stem(path: Path) -> str:
+    """The name without its kind: ``a.html.gz`` → ``a``."""
+    name = path.name
+    for suffix in (*HTML_SUFFIXES, path.suffix):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)] or name
+    return name
+
+
+# Labels pages declare, as browsers read them (the WHATWG encoding standard): a page that says
+# latin-1 or ascii is decoded as windows-1252.
+_LABELS = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252",
+           "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+           "windows-1252": "cp1252", "x-sjis": "shift_jis", "gb2312": "gbk",
+           "iso-8859-9": "cp1254", "tis-620": "cp874", "ks_c_5601-1987": "euc-kr"}  # fmt: skip
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The codec the page's ``<meta charset>`` or ``http-equiv`` declares, if Python knows it."""
+    m = _META_CHARSET.search(data[:8192])
+    if not m:
+        return None
+    label = m[1].decode("ascii", "replace").lower()
+    label = _LABELS.get(label, label)
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # A page saved as UTF-8 keeps the meta of the original only if the bytes agree with it;
+    # "utf-16" in a meta of bytes that are ASCII-compatible is a lie.
+    return None if codec.startswith(("utf-16", "utf-32")) else codec
+
+
+def decode_html(data: bytes, name: str) -> str:
+    """An HTML page's bytes to text: BOM, then the page's own declaration, then detection.
+
+    A declared UTF-8 that does not decode falls back to detection; mojibake (UTF-8 read as
+    cp1252, once or twice) is repaired.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return _repair(data.decode(codec))
+    codec = declared_encoding(data)
+    if codec and codec != "utf-8":
+        try:
+            return _repair(data.decode(codec))
+        except UnicodeDecodeError:
+            pass
+    try:
+        return _repair(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _repair(_detect(data, name))
+
+
+# What UTF-8 read as cp1252 or latin-1 looks like: "Ã©", "â€™", "Â ". Only then is ftfy asked.
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3\u00c5\u00e2\u00c4\u00d0\u00d1]"
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u2122]"
+)
+
+
+def _repair(text: str) -> str:
+    """Undo mojibake; nothing else (quotes, widths and entities are left alone)."""
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    return ftfy.fix_encoding(text)
+
+
 def decode(data: bytes, name: str) -> str:
     """Bytes to text: a BOM first, then UTF-8, then a detected encoding; never binary."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec)
+            return _repair(data.decode(codec))
     if b"\x00" in data:
         raise PamphleteerError(f"{name}: not a text file (it contains NUL bytes)")
     try:
@@ -75,7 +151,7 @@ def decode(data: bytes, name: str) -> str:
         text = _detect(data, name)
     if len(_CONTROL.findall(text)) > max(2, len(text) // 1000):
         raise PamphleteerError(f"{name}: not a text file (too many control characters)")
-    return text
+    return _repair(text)
 
 
 # When several legacy encodings read a text equally well (cp1250 and cp1252 often do), the one
@@ -101,7 +177,7 @@ def _slugify(stem: str) -> str:
 
 def sidecar_path(path: Path) -> Path | None:
     for suffix in SIDECAR_SUFFIXES:
-        candidate = path.with_suffix(suffix)
+        candidate = path.with_name(stem(path) + suffix)
         if candidate.is_file():
             return candidate
     return None
@@ -157,8 +233,9 @@ def read_sidecar(path: Path) -> dict[str, Any]:
 
 def read(path: Path) -> Document:
     """Read one raw file and its sidecar."""
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        supported = ", ".join(sorted(TEXT_SUFFIXES))
+    html = is_html(path)
+    if path.suffix.lower() not in TEXT_SUFFIXES and not html:
+        supported = ", ".join(sorted(TEXT_SUFFIXES) + list(HTML_SUFFIXES))
         raise PamphleteerError(
             f"{path.name}: unsupported kind of file '{path.suffix}' (supported: {supported})"
         )
@@ -166,11 +243,16 @@ def read(path: Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
-    text = decode(data, path.name)
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise PamphleteerError(f"{path.name}: not a gzip file ({exc})") from None
+    text = decode_html(data, path.name) if html else decode(data, path.name)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise PamphleteerError(f"{path.name}: the file is empty")
     side = sidecar_path(path)
     sidecar = read_sidecar(side) if side else {}
-    slug = sidecar.pop("slug", None) or _slugify(path.stem)
+    slug = sidecar.pop("slug", None) or _slugify(stem(path))
     return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar))

@@ -35,13 +35,16 @@ def scheduled_rebuild(
     settings: str | None = None,
     editions: str | None = None,
     check: bool = True,
+    keep_comments: bool = False,
+    images: bool = False,
     fetch: bool = True,
     fetch_backoff: float = 2.0,
 ) -> dict[str, Any]:
     """Refresh the sources, then rebuild what changed. A failed run changes no good output: each
     output is replaced atomically, and only by a successful build of its document."""
     raw_dir, out_dir = Path(raw), Path(out)
-    build_settings = project_settings(raw, formats, templates, settings, check)
+    build_settings = project_settings(raw, formats, templates, settings, check, keep_comments,
+                                      images)  # fmt: skip
     fetched = fetch_sources(raw_dir, backoff=fetch_backoff) if fetch else []
     anthologies = project_editions(raw, editions)
     with lean_prefect():

@@ -199,6 +199,10 @@ class Settings:
     #: Folders searched for templates, first match wins: the user's overrides, then ours.
     template_dirs: tuple[Path, ...] = (DEFAULT_TEMPLATES,)
     build_date: dt.date = field(default_factory=build_date_from_env)
+    #: Keep reader comments as a final "Responses" section (default: cut with the site).
+    keep_comments: bool = False
+    #: Keep a page's images (http/https only) in the text.
+    images: bool = False
     press: Press = field(default_factory=Press)
     #: Run the validators (EPUBCheck) on each edition and put their verdict in the report.
     check: bool = True

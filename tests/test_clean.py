@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flows.clean import clean, split_text
 from flows.model import Document
+from flows.settings import Settings
 
 PROSE = (
     "The committees tried to turn themselves into councils that ran the factories, and for a "
@@ -81,3 +82,53 @@ def test_spaces_are_normalised_without_changing_a_word() -> None:
 def test_hard_wrapped_lines_are_joined_and_long_lines_stay_paragraphs() -> None:
     blocks = split_text("short line one\nshort line two\n\n" + PROSE + "\n" + PROSE + "\n")
     assert [b.text for b in blocks] == ["short line one short line two", PROSE, PROSE]
+
+
+def test_blogger_footer_and_thread_are_cut_and_the_post_title_follows_the_date() -> None:
+    doc = cleaned(
+        "My Blog\nA tagline of the blog\n\nTuesday, 15 May 2012\nThe Post Title\n\n"
+        f"{PROSE}\n\nPosted by Marta at 10:02 AM\nEmail This\nBlogThis!\nLabels: a, b\n\n"
+        "2 comments:\n\nAnonymous said...\nNice post, thank you for it.\n\n16 May 2012 at 09:14\n"
+        "Post a Comment\n\nNewer Post Older Post Home\nSubscribe to: Post Comments (Atom)\n"
+    )
+    assert doc.meta["title"] == "The Post Title"
+    assert doc.meta["date"] == "15 May 2012"
+    assert doc.body == PROSE + "\n"
+
+
+def test_drupal_byline_breadcrumb_and_login_line() -> None:
+    doc = cleaned(
+        "Skip to main content\nHome » Topics\nThe Node Title\n"
+        f"Submitted by Anna Gruber on Tue, 12/02/2019 - 10:00\n\n{PROSE}\n\nTags\nVienna\n"
+        "Log in or register to post comments\nComments\nKarl (not verified)\nA comment.\n"
+    )
+    assert (doc.meta["title"], doc.meta["author"]) == ("The Node Title", "Anna Gruber")
+    assert doc.body == PROSE + "\n"
+
+
+def test_kept_comments_become_a_responses_section_before_the_notes() -> None:
+    text = (
+        f"{PROSE}[1]\n\n[1] A note.\n\n2 thoughts on “The Title”\n\nAlex says:\n"
+        "March 19, 2021 at 10:02 am\n\nGreat piece!\n\nReply\n\nLeave a Reply Cancel reply\n\n"
+        "Your email address will not be published.\n\n© 2021 The Review\n"
+    )
+    doc = clean(Document(source=Path("t.txt"), slug="t", text=text), Settings(keep_comments=True))
+    assert doc.body.split("\n\n") == [
+        PROSE + r"\[1\]",
+        "## Responses",
+        "Alex says:",
+        "March 19, 2021 at 10:02 am",
+        "Great piece!",
+        "\\[1\\] A note.\n",
+    ]
+    assert "Great piece" not in cleaned(text).body
+
+
+def test_lines_of_a_browser_copy_stay_apart_and_hard_wrapped_prose_is_joined() -> None:
+    menu = split_text("Home\nAbout the Review\nArchive\n")
+    assert [b.text for b in menu] == ["Home", "About the Review", "Archive"]
+    wrapped = split_text(
+        "Comrades, the question you raise about the form of our\n"
+        "organisation cannot be settled by a vote. It needs a\ndiscussion.\n"
+    )
+    assert len(wrapped) == 1
