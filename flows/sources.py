@@ -1,13 +1,14 @@
 """Refresh sources: download the pages that sidecars name into ``raw/`` (no Prefect here).
 
-A sidecar ``raw/<stem>.yaml`` with a ``source_url`` and no text copy beside it (no
-``raw/<stem>.txt``: a copy the user made by hand is never overwritten) names a page to keep
-fresh as ``raw/<stem>.html``. Each download is one conditional GET (``If-None-Match`` /
-``If-Modified-Since`` from the validators the last download saved in ``raw/.fetch/<stem>.json``),
-with a clear User-Agent and a polite pause between requests to one host. The previous copy stays
-when the server fails, answers with an error, or sends an empty or error page. Retries with
-back-off are the orchestrator's job (:mod:`flows.fetch`): :func:`fetch_one` makes one attempt and
-raises :class:`TransientFetchError` when another attempt may succeed.
+A sidecar ``raw/<stem>.yaml`` with a ``source_url`` and no copy the user made by hand beside it
+(``raw/<stem>.txt``, or a ``raw/<stem>.html`` that no fetch wrote: those are never overwritten)
+names a page to keep fresh as ``raw/<stem>.html``. Each download is one conditional GET
+(``If-None-Match`` / ``If-Modified-Since`` from the validators the last download saved in
+``raw/.fetch/<stem>.json``), with a clear User-Agent and a polite pause between requests to one
+host. The previous copy stays when the server fails, answers with an error, or sends an empty or
+error page. Retries with back-off are the orchestrator's job (:mod:`flows.fetch`):
+:func:`fetch_one` makes one attempt and raises :class:`TransientFetchError` when another attempt
+may succeed.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class FetchResult:
 
 
 def sources(raw_dir: Path) -> list[Source]:
-    """The pages to keep fresh: sidecars with a ``source_url`` and no hand-made text copy."""
+    """The pages to keep fresh: sidecars with a ``source_url`` and no hand-made copy (a text
+    file, or an HTML page that no fetch wrote)."""
     found = []
     for side in sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in SIDECAR_SUFFIXES):
         if side.name.startswith((".", "_")) or any(
@@ -72,7 +74,10 @@ def sources(raw_dir: Path) -> list[Source]:
             continue
         if urlsplit(str(url)).scheme not in ("http", "https"):
             raise PamphleteerError(f"{side.name}: source_url must be an http(s) address: {url}")
-        found.append(Source(side.stem, str(url), side.with_suffix(".html")))
+        source = Source(side.stem, str(url), side.with_suffix(".html"))
+        if source.target.exists() and not _state_path(source).exists():
+            continue  # a page the user saved by hand: never overwritten
+        found.append(source)
     return found
 
 

@@ -99,6 +99,8 @@ def test_only_sidecars_without_a_hand_made_copy_are_fetched(tmp_path: Path) -> N
     (raw / "mine.txt").write_text("My own copy.\n")
     (raw / "mine.yaml").write_text("source_url: http://127.0.0.1:9/mine\n")
     (raw / "nourl.yaml").write_text("title: No address\n")
+    (raw / "saved.html").write_text("<p>Saved from the browser.</p>")
+    (raw / "saved.yaml").write_text("source_url: http://127.0.0.1:9/saved\n")
     assert [s.stem for s in sources.sources(raw)] == ["kronstadt"]
     (raw / "bad.yaml").write_text("source_url: file:///etc/passwd\n")
     with pytest.raises(PamphleteerError, match="bad.yaml: source_url must be an http"):
