@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.markdown import unescape  # noqa: E402
+from flows.markdown import to_plain  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
 from flows.pipeline import prepare  # noqa: E402
 
@@ -39,21 +39,35 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def linked_notes(body: str) -> list[tuple[str, str]]:
-    """(text before the marker, the note's text) for each linked marker, in order."""
+def linked_notes(body: str) -> list[tuple[str, str, str]]:
+    """(note number, text before the marker, the note's text) per linked marker, in order.
+
+    Both texts are what a reader sees (markup, link targets and escapes removed), with earlier
+    markers shown as ``[n]``, as footnotes.jsonl writes them in ``left``.
+    """
     definitions: dict[str, str] = {}
-    text_blocks = []
+    text_blocks: list[str] = []
+    last = None
     for block in body.split("\n\n"):
         if m := re.match(r"\[\^([\w-]+)\]: (.*)", block, re.S):
-            definitions[m[1]] = normalise(unescape(m[2]))
+            last = m[1]
+            definitions[last] = normalise(to_plain(m[2]))
+        elif last is not None and block.startswith("    "):
+            continue  # a further paragraph of the note
         else:
             text_blocks.append(block)
-    text = "\n\n".join(text_blocks)
+    marked = re.sub(r"\[\^([\w-]+)\]", lambda m: f"\u27e6{m[1]}\u27e7", "\n\n".join(text_blocks))
+    plain = normalise(to_plain(marked))
     found = []
-    for m in re.finditer(r"\[\^([\w-]+)\]", text):
-        before = normalise(unescape(re.sub(r"\[\^[\w-]+\]", "", text[: m.start()])))
-        found.append((before, definitions.get(m[1], "")))
+    for m in re.finditer("\u27e6([\\w-]+)\u27e7", plain):
+        before = re.sub("\u27e6(?:\\w+-)?(\\d+)\u27e7", r"[\1]", plain[: m.start()])
+        found.append((m[1].split("-")[-1], before, definitions.get(m[1], "")))
     return found
+
+
+def _start(text: str) -> str:
+    """A note's expected first words; a back-link arrow the probe copied is not note text."""
+    return normalise(text.replace("↩", "").replace("\ufe0e", ""))
 
 
 def source_file(corpus: Path, page: dict, folder: Path, as_text: bool) -> Path:
@@ -97,15 +111,20 @@ def main() -> None:
                     made_up[pid] = len(found)
                 continue
             probe = probes[pid]
-            right = 0
-            for marker in probe["markers"]:
-                left = normalise(marker["left"])
-                if any(before.endswith(left) for before, _ in found):
-                    right += 1
+            right = sum(
+                1
+                for marker in probe["markers"]
+                if any(
+                    n == marker["n"] and before.endswith(normalise(marker["left"]))
+                    for n, before, _ in found
+                )  # fmt: skip
+            )
             notes_ok = sum(
                 1
-                for n in probe["notes"]
-                if any(text.startswith(normalise(n["start"])) for _, text in found)
+                for k, note in enumerate(probe["notes"], start=1)
+                if any(
+                    n == str(k) and text.startswith(_start(note["start"])) for n, _, text in found
+                )  # fmt: skip
             )
             rows.append((pid, probe["style"], right, len(probe["markers"]), notes_ok,
                          len(probe["notes"]), len(found)))  # fmt: skip

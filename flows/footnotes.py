@@ -78,13 +78,20 @@ _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     (
         "symbol",
         LIKELY,
-        re.compile(r"(?<=[^\s*†‡§])(?P<n>\*{1,2}|†{1,2}|‡{1,2}|[§‖¶])(?=[\s.,;:!?)\]]|$)"),
+        re.compile(
+            r"(?<=[^\W_]|[.,;:!?”’)\]])(?P<n>\*{1,2}|†{1,2}|‡{1,2}|[§‖¶])(?=[\s.,;:!?)\]]|$)"
+        ),
     ),
     ("glued", LIKELY, re.compile(r"(?<=[^\W\d_])(?P<n>\d{1,3})(?!\w|[.,]\d)")),
     (
         "after-punctuation",
         LIKELY,
-        re.compile(r"(?<=[^\s\d][,.;:!?”’\"'»)\]*_])(?P<n>\d{1,3})(?=\s|$|[)\]—–])"),
+        # after punctuation that follows a word, or after emphasis closing on a word
+        # ("_Kerenschina_7"), never after emphasis that opens ("__1) Can you…")
+        re.compile(
+            r"(?:(?<=[^\s\d][,.;:!?”’\"'»)\]])|(?<=[^\W\d_][*_])|(?<=[^\W\d_][*_]{2}))"
+            r"(?P<n>\d{1,3})(?=\s|$|[)\]—–])"
+        ),
     ),
     (
         "spaced",
@@ -196,6 +203,15 @@ def choose(candidates: Sequence[Candidate], numbers: Sequence[int]) -> list[Cand
     return [c for c in chain if c.strength > WEAK + 1 or neighbours_linked(c.number)]
 
 
+def _label_view(md: str) -> str:
+    """The block as :func:`plain_view` shows it, but with Markdown emphasis (an unescaped ``*``
+    or ``_``) masked: emphasis that opens a block is not a note's ``*`` label."""
+    plain, starts = plain_view(md)
+    return "".join(
+        "\x00" if c in "*_" and md[starts[i]] != "\\" else c for i, c in enumerate(plain)
+    )
+
+
 def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[Note], list[int]]:
     """The notes of one list; also the numbers given twice."""
     parsed: list[Note] = []
@@ -203,7 +219,7 @@ def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[No
     for i in range(found.start, found.end):
         md = blocks[i]
         plain, starts = plain_view(md)
-        lab = notes.label(plain)
+        lab = notes.label(_label_view(md))
         if lab is not None and lab.style == found.style:
             if any(note.number == lab.number for note in parsed):
                 duplicates.append(lab.number)
@@ -254,6 +270,11 @@ class _Linking:
     drop: set[int] = dataclasses.field(default_factory=set)  # blocks that became definitions
     edits: list[tuple[Candidate, str]] = dataclasses.field(default_factory=list)
 
+    def overlaps(self, c: Candidate) -> bool:
+        return any(
+            e.block == c.block and e.start < c.end and c.start < e.end for e, _ in self.edits
+        )
+
     def warn(self, code: str, text: str, level: str = "warning") -> None:
         self.report = self.report.add(Message(code, text, level))  # type: ignore[arg-type]
 
@@ -264,6 +285,14 @@ def _cited_enough(chain: Sequence[Candidate], count: int) -> bool:
     return len(chain) * 2 >= count and any(c.strength > WEAK + 1 for c in chain)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every list of a body is linked against."""
+
+    styles: frozenset[str]  # the label styles of the body's lists
+    notes_blocks: frozenset[int]  # blocks inside some notes list: never searched for markers
+
+
 def _in_family(c: Candidate, list_style: str) -> Candidate:
     """A marker in the style of its notes list's labels ("[1]" for "[1] …") counts a little more."""
     if _FAMILY.get(c.style) == list_style:
@@ -271,7 +300,9 @@ def _in_family(c: Candidate, list_style: str) -> Candidate:
     return c
 
 
-def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix: str) -> bool:
+def _link_list(
+    state: _Linking, found: notes.NotesList, text_start: int, prefix: str, context: _Context
+) -> bool:
     """Link one notes list to the markers in ``blocks[text_start:]`` before it.
 
     Returns False, changing nothing, for a list that turns out not to be notes."""
@@ -288,8 +319,13 @@ def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix:
     candidates = [
         _in_family(c, found.style)
         for i in range(text_start, text_end)
-        if div_class(blocks[i]) is None
+        if div_class(blocks[i]) is None and i not in context.notes_blocks
         for c in find_candidates(blocks[i], i, set(numbers))
+        # "[1]" belongs to the page's "[1] …" list, not to a "1." list beside it; "*" and "†"
+        # only mark notes labelled with the same symbols; a place already linked stays so
+        if (_FAMILY.get(c.style) in (None, found.style) or _FAMILY[c.style] not in context.styles)
+        and (c.style != "symbol" or found.style == "symbol")
+        and not state.overlaps(c)
     ]
     chain = choose(candidates, numbers)
     if found.style in notes.LIST_LIKE and not _cited_enough(chain, len(numbers)):
@@ -354,14 +390,23 @@ def _link_list(state: _Linking, found: notes.NotesList, text_start: int, prefix:
 def link_notes(doc: Document) -> Document:
     """Stage 2: Pandoc footnotes from the markers and the notes lists of the body."""
     blocks = split_blocks(doc.body)
-    plains = [plain_view(b)[0] for b in blocks]
+    plains = [_label_view(b) for b in blocks]
     lists = notes.find_lists(plains, lambda i: _ends_run(blocks[i]))
     state = _Linking(list(blocks), doc.report)
-    text_start, linked_lists = 0, 0
+    context = _Context(
+        frozenset(found.style for found in lists),
+        frozenset(i for found in lists for i in range(found.start, found.end)),
+    )
+    # A list's markers are in the text since the last list of its own style: lists of several
+    # articles or sections follow each other; lists of different kinds (a "*" note and a "[1]"
+    # list) share the text.
+    since: dict[str, int] = {}
+    linked_lists = 0
     for found in lists:
         prefix = f"{linked_lists + 1}-" if linked_lists else ""
-        if _link_list(state, found, text_start, prefix):
-            text_start, linked_lists = found.end, linked_lists + 1
+        if _link_list(state, found, since.get(found.style, 0), prefix, context):
+            since[found.style] = found.end
+            linked_lists += 1
     if not lists:
         for c in _sure_markers(blocks):
             state.warn("fn-001", f"marker [{c.number}] has no note (no notes list found)")

@@ -22,9 +22,9 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 #: Label styles of a notes list, most specific first: (style, pattern on the start of a block).
 LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("bracket", re.compile(r"^\[(?P<n>\d{1,3})\]\s*")),
-    ("paren", re.compile(r"^\((?P<n>\d{1,3})\)\s*")),
-    ("brace", re.compile(r"^\{(?P<n>\d{1,3})\}\s*")),
+    ("bracket", re.compile(r"^\[(?P<n>\d{1,3})\]\s*(?:[.:)]\s+)?")),  # "[1] ", "[1]. ", "[1] : "
+    ("paren", re.compile(r"^\((?P<n>\d{1,3})\)\s*(?:[.:]\s+)?")),
+    ("brace", re.compile(r"^\{(?P<n>\d{1,3})\}\s*(?:[.:]\s+)?")),
     ("caret", re.compile(r"^\^(?P<n>\d{1,3})\s*")),
     ("superscript", re.compile(r"^(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\s*")),
     ("dot", re.compile(r"^(?P<n>\d{1,3})\.\s+(?=\S)")),

@@ -121,7 +121,7 @@ def decode_html(data: bytes, name: str) -> str:
     try:
         return _repair(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return _repair(_detect(data, name))
+        return _repair(_mostly_utf8(data) or _detect(data, name))
 
 
 # What UTF-8 read as cp1252 or latin-1 looks like: "Ã©", "â€™", "Â ". Only then is ftfy asked.
@@ -148,10 +148,36 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = _detect(data, name)
+        text = _mostly_utf8(data) or _detect(data, name)
     if len(_CONTROL.findall(text)) > max(2, len(text) // 1000):
         raise PamphleteerError(f"{name}: not a text file (too many control characters)")
     return _repair(text)
+
+
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _stray_as_cp1252(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start : err.end].decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error("pamphleteer-cp1252", _stray_as_cp1252)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few stray bytes (a page pasted together from two encodings): the strays are
+    read as cp1252, which the mojibake repair then fixes. None if the bytes are not UTF-8 at all.
+    """
+    sequences = len(_UTF8_SEQUENCE.findall(data))
+    strays = len(re.findall(rb"[\x80-\xff]", data)) - sum(
+        len(m) for m in _UTF8_SEQUENCE.findall(data)
+    )
+    if sequences == 0 or strays > sequences:
+        return None
+    return data.decode("utf-8", errors="pamphleteer-cp1252")
 
 
 # When several legacy encodings read a text equally well (cp1250 and cp1252 often do), the one

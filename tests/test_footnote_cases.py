@@ -253,12 +253,29 @@ CASES = [
         [("tone", "Two."), ("it", "Three."), ("it", "One.")],
         ("fn-006",),
     ),
+    Case(
+        "label-with-full-stop",
+        f"{P} a claim[1] and another[2].\n\n[1]. One.\n\n[2]: Two.",
+        [("claim", "One."), ("another", "Two.")],
+    ),
+    Case(
+        "asterisk-note-beside-numbered-list",
+        f"{P} a claim[1] and a vice skip* here.\n\n* A vice skip is a captain.\n\n[1] One.",
+        [("claim", "One."), ("skip", "A vice s")],
+    ),
     # -- traps: numbers that are not markers ----------------------------------------------------
     Case(
         "decimal-after-word",
         f"{P} rose AA 1.0 times and 2.0 times.1\n\n{notes('One.', 'Two.')}",
         [("times.", "One.")],
         kept="AA 1.0 times and 2.0 times",
+    ),
+    Case(
+        "opening-emphasis-number",
+        f"{P} the questions.\n\n__1) Can you help?__\n\n__2) Will you come?__\n\n"
+        f"{notes('A list.', 'Of links.', style='{}. ')}",
+        [],
+        kept="1) Can you help?",
     ),
     Case(
         "year-before-marker",
