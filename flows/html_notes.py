@@ -26,7 +26,7 @@ from flows.html_markdown import (
     plain_text,
     replace_with_text,
 )
-from flows.markdown import protect_line_start
+from flows.markdown import escape_inline, protect_line_start
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,9 @@ def lift_notes(tree: etree._Element, ctx: Ctx) -> list[Note]:
         if (frag := _fragment(a.get("href"))) and hp.MARKER_TEXT.match(plain_text(a))
     ]
     if not links:
+        notes = _title_notes(tree, 1)
         _bare_superscripts(tree)
-        return []
+        return notes
     order = {el: i for i, el in enumerate(tree.iter())}
     ids: dict[str, etree._Element] = {}
     for el in _TARGETS(tree):
@@ -162,7 +163,27 @@ def lift_notes(tree: etree._Element, ctx: Ctx) -> list[Note]:
             replace_with_text(block, "")
             if not plain_text(parent) and parent.getparent() is not None:
                 replace_with_text(parent, "")
+    notes += _title_notes(tree, len(notes) + 1)
     _bare_superscripts(tree)
+    return notes
+
+
+_TITLED_MARKERS = etree.XPath("//*[self::a or self::sup or self::span or self::abbr][@title]")
+
+
+def _title_notes(tree: etree._Element, first: int) -> list[Note]:
+    """Notes a page carries only in a marker's ``title`` (a tooltip): ``<sup title="…">1</sup>``.
+
+    Each becomes ``[n]`` in the text and a note of its own, numbered after the page's other notes.
+    """
+    notes: list[Note] = []
+    for el in _TITLED_MARKERS(tree):
+        title = " ".join((el.get("title") or "").split())
+        if el.getparent() is None or len(title) < 12 or not hp.MARKER_TEXT.match(plain_text(el)):
+            continue
+        number = first + len(notes)
+        replace_with_text(_marker_element(el), f"{MARK_OPEN}{number}{MARK_CLOSE}")
+        notes.append(Note(number, (protect_line_start(escape_inline(title)),)))
     return notes
 
 

@@ -198,3 +198,17 @@ def test_a_list_item_is_one_line_whatever_blocks_the_page_put_in_it() -> None:
         )
     )
     assert md.endswith("\n\n- Death Panels The only thing.\n- q1 q2\n")
+
+
+def test_notes_carried_only_in_a_title_attribute_become_notes() -> None:
+    html = page(
+        f"<p>{PROSE} The minutes were read aloud"
+        '<sup title="Minutes of the Petrograd council, 1917, p. 3.">1</sup> and later printed'
+        '<a href="#" title="Printed by the Smolny press in 1918 as a pamphlet.">2</a>.</p>'
+        f"<p>{PROSE}</p>"
+    )
+    doc = link_notes(cleaned(html))
+    assert "read aloud[^1] and later printed[^2]." in doc.body
+    assert "[^1]: Minutes of the Petrograd council, 1917, p. 3." in doc.body
+    assert "[^2]: Printed by the Smolny press in 1918 as a pamphlet." in doc.body
+    assert doc.report.notes_linked == 2
