@@ -49,14 +49,21 @@ def entries_from_results(results: Iterable[DocumentResult], out_dir: Path) -> li
     return sorted(entries, key=lambda e: e.title.casefold())
 
 
-def render_index(entries: list[Entry], settings: Settings, title: str = "Editions") -> str:
+def render_index(
+    entries: list[Entry], settings: Settings, title: str = "Editions", report: str | None = None
+) -> str:
+    """The index page; ``report`` is the link to the build report beside it, if there is one."""
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in settings.template_dirs])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     try:
         css = settings.template("pandoc/edition.css").read_text(encoding="utf-8")
         return env.get_template("index.html.j2").render(
-            entries=entries, title=title, css=css, build_date=f"{settings.build_date:%-d %B %Y}"
+            entries=entries,
+            title=title,
+            css=css,
+            report=report,
+            build_date=f"{settings.build_date:%-d %B %Y}",
         )
     except jinja2.TemplateError as exc:
         raise PamphleteerError(f"template index.html.j2: {exc}") from None

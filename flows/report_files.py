@@ -35,5 +35,9 @@ def write_reports(out_dir: Path, report: BuildReport, settings: Settings) -> Non
     write_atomic(out_dir / "report.json", json.dumps(data, indent=2).encode() + b"\n")
     write_atomic(out_dir / "report.html", report_html.render(data).encode())
     listed = [Listed.of(d) for d in data["documents"]]
-    index = render_index(entries_from_results(listed, out_dir), settings)  # type: ignore[arg-type]
+    index = render_index(
+        entries_from_results(listed, out_dir),
+        settings,
+        report="report.html",  # type: ignore[arg-type]
+    )
     write_atomic(out_dir / "index.html", index.encode())

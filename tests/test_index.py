@@ -74,3 +74,10 @@ def test_validators_say_skipped_not_passed_without_java(
     assert result.summary() == "epubcheck skipped: Java is not installed"
     (page,) = check.nu_html([tmp_path / "any.html"]).values()
     assert page.skipped and not page.passed
+
+
+def test_the_built_index_links_the_build_report(built: Path) -> None:
+    soup = BeautifulSoup((built / "index.html").read_text(), "lxml")
+    link = soup.select_one("footer a")
+    assert link is not None and link.get_text() == "Build report"
+    assert (built / link["href"]).is_file()
