@@ -214,6 +214,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _project_options(p: argparse.ArgumentParser) -> None:
+    """What a build reads and writes: the options `build` and `serve` share."""
+    p.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
+    p.add_argument("--out", default="build", help="output folder (default: build)")
+    p.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
+    p.add_argument("--templates", help="folder of your own templates, searched before ours")
+    p.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
+    p.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
+    p.add_argument("--no-check", action="store_true",
+                   help="skip EPUBCheck (about 5 s per document) for a quick build")  # fmt: skip
+
+
 def _cleaning_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--keep-comments",
@@ -232,14 +244,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the editions of every text in raw/")
-    b.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
-    b.add_argument("--out", default="build", help="output folder (default: build)")
-    b.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
-    b.add_argument("--templates", help="folder of your own templates, searched before ours")
-    b.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
-    b.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
-    b.add_argument("--no-check", action="store_true",
-                   help="skip EPUBCheck (about 5 s per document) for a quick build")  # fmt: skip
+    _project_options(b)
     b.add_argument("--force", action="store_true", help="rebuild everything, changed or not")
     b.add_argument("--dask-address", help="run on an existing Dask cluster (tcp://host:port)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
@@ -255,13 +260,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="fetch and rebuild on a schedule (a Prefect deployment)")
     s.add_argument("--cron", help='when to run, e.g. "0 3 * * *" (03:00 every day)')
     s.add_argument("--interval", type=float, help="or: run every SECONDS")
-    s.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
-    s.add_argument("--out", default="build", help="output folder (default: build)")
-    s.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: html,epub,pdf")
-    s.add_argument("--templates", help="folder of your own templates, searched before ours")
-    s.add_argument("--settings", help="press settings (default: pamphleteer.yaml beside raw/)")
-    s.add_argument("--editions", help="anthologies (default: editions.yaml beside raw/)")
-    s.add_argument("--no-check", action="store_true", help="skip EPUBCheck")
+    _project_options(s)
     s.add_argument("--no-fetch", action="store_true", help="rebuild only; do not refresh sources")
     _cleaning_options(s)
     s.set_defaults(func=cmd_serve)

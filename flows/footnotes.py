@@ -102,9 +102,9 @@ _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
         ),
     ),
 )
-#: The marker style a notes list's labels suggest: a match is worth a little more.
-_FAMILY = {"bracket": "bracket", "paren": "paren", "brace": "brace", "caret": "caret",
-           "superscript": "superscript", "symbol": "symbol"}  # fmt: skip
+#: Marker styles a notes list can be labelled in too ([1] … / "[1] note"): a marker in its list's
+#: own style counts a little more, and belongs to that list when the page has one.
+_FAMILY = frozenset({"bracket", "paren", "brace", "caret", "superscript", "symbol"})
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,7 @@ class _Context:
 
 def _in_family(c: Candidate, list_style: str) -> Candidate:
     """A marker in the style of its notes list's labels ("[1]" for "[1] …") counts a little more."""
-    if _FAMILY.get(c.style) == list_style:
+    if c.style in _FAMILY and c.style == list_style:
         return dataclasses.replace(c, strength=c.strength + 2)
     return c
 
@@ -323,7 +323,7 @@ def _link_list(
         for c in find_candidates(blocks[i], i, set(numbers))
         # "[1]" belongs to the page's "[1] …" list, not to a "1." list beside it; "*" and "†"
         # only mark notes labelled with the same symbols; a place already linked stays so
-        if (_FAMILY.get(c.style) in (None, found.style) or _FAMILY[c.style] not in context.styles)
+        if (c.style not in _FAMILY or c.style == found.style or c.style not in context.styles)
         and (c.style != "symbol" or found.style == "symbol")
         and not state.overlaps(c)
     ]

@@ -171,10 +171,9 @@ def _mostly_utf8(data: bytes) -> str | None:
     """UTF-8 with a few stray bytes (a page pasted together from two encodings): the strays are
     read as cp1252, which the mojibake repair then fixes. None if the bytes are not UTF-8 at all.
     """
-    sequences = len(_UTF8_SEQUENCE.findall(data))
-    strays = len(re.findall(rb"[\x80-\xff]", data)) - sum(
-        len(m) for m in _UTF8_SEQUENCE.findall(data)
-    )
+    found = _UTF8_SEQUENCE.findall(data)
+    sequences = len(found)
+    strays = len(re.findall(rb"[\x80-\xff]", data)) - sum(map(len, found))
     if sequences == 0 or strays > sequences:
         return None
     return data.decode("utf-8", errors="pamphleteer-cp1252")
