@@ -144,7 +144,7 @@ def plain(value: Any, sep: str = ", ") -> str:
 
 #: The Typst files of the printed edition, copied beside the main file for each compile; each
 #: comes from the first templates folder that has it, so a user can replace one.
-TYPST_TEMPLATES = ("pamphlet.typ", "cover.typ", "cover-page.typ", "marks.typ")
+TYPST_TEMPLATES = ("pamphlet.typ", "cover.typ", "cover-page.typ", "booklet.typ", "marks.typ")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
@@ -152,22 +152,26 @@ def typst_compile(
     main: bytes | str,
     settings: Settings,
     inputs: Mapping[str, str],
-    files: Mapping[str, Path],
+    files: Mapping[str, Path | bytes],
     png_ppi: float | None = None,
 ) -> tuple[bytes, tuple[Message, ...]]:
     """Compile Typst in a private folder holding only our templates and ``files``.
 
     ``main`` is a template name (``cover-page.typ``) or Typst source; ``inputs`` reach the
     document as ``sys.inputs`` (plain strings). The folder is typst's root: a document cannot
-    read anything outside it. System fonts are ignored so every machine sets the same bytes.
-    A PDF, or with ``png_ppi`` the first page as a PNG of that resolution.
+    read anything outside it; ``files`` are copied (a path) or written (bytes) into it. System
+    fonts are ignored so every machine sets the same bytes. A PDF, or with ``png_ppi`` the first
+    page as a PNG of that resolution.
     """
     with tempfile.TemporaryDirectory(prefix="pamphleteer-typst-") as tmp:
         root = Path(tmp)
         for name in TYPST_TEMPLATES:
             shutil.copyfile(settings.template(f"typst/{name}"), root / name)
-        for name, path in files.items():
-            shutil.copyfile(path, root / name)
+        for name, file in files.items():
+            if isinstance(file, bytes):
+                (root / name).write_bytes(file)
+            else:
+                shutil.copyfile(file, root / name)
         if isinstance(main, bytes):
             (root / "main.typ").write_bytes(main)
             main = "main.typ"

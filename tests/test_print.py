@@ -9,11 +9,13 @@ import re
 import struct
 import unicodedata
 import zipfile
+from collections import Counter
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from bs4 import BeautifulSoup
-from pypdf import PageObject, PdfReader
+from pypdf import PdfReader
 
 from flows import booklet, cover
 from flows.anthology import chapter_body, load_editions
@@ -27,6 +29,7 @@ from .conftest import ROOT, java_missing
 
 SEEDS = {"000_3360b08886504e93": 3, "004_1239671bb178580e": 13}
 ANTHOLOGY = "october-1917-2017"
+MM = 72 / 25.4
 
 
 def _key(text: str) -> str:
@@ -62,36 +65,40 @@ def test_blank_pages_go_before_the_back_cover(count: int, blanks: int) -> None:
 
 
 # -- the booklet of a real build -----------------------------------------------------------------
+# The booklet's sheets carry the reading pages as placed pages (form XObjects). pypdf's text
+# extraction does not give the positions of text inside them; PDFium (pypdfium2) reads a page as
+# a viewer shows it, placed pages included, so the booklet is read with it.
 
 
-def _halves(page: PageObject, width: float) -> tuple[str, str]:
+def _text(page: pdfium.PdfPage, left: float = 0.0, right: float | None = None) -> str:
+    """The text of a page, or of the band between ``left`` and ``right`` (pt), as a key."""
+    width, height = page.get_size()
+    band = page.get_textpage().get_text_bounded(left, 0, width if right is None else right, height)
+    return _key(band)
+
+
+def _halves(page: pdfium.PdfPage) -> tuple[str, str]:
     """The text on the left and on the right half of a booklet sheet side."""
-    parts: dict[bool, list[str]] = {False: [], True: []}
-
-    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-        parts[x >= width / 2].append(text)
-
-    page.extract_text(visitor_text=visit)
-    return _key("".join(parts[False])), _key("".join(parts[True]))
+    middle = page.get_size()[0] / 2
+    return _text(page, right=middle), _text(page, left=middle)
 
 
 @pytest.mark.parametrize("slug", [*map(_slug, SEEDS), ANTHOLOGY])
 def test_booklet_is_the_reading_pages_in_saddle_order(built: Path, slug: str) -> None:
-    reading = [_key(p.extract_text()) for p in PdfReader(_pdf(built, slug)).pages]
-    sheets = PdfReader(_pdf(built, slug, "booklet")).pages
+    reading = [_text(p) for p in pdfium.PdfDocument(_pdf(built, slug))]
+    sheets = list(pdfium.PdfDocument(_pdf(built, slug, "booklet")))
     pages = 2 * len(sheets)
     assert pages % 4 == 0 and pages - len(reading) < 4
     a5 = PAPERS["a5"]
-    assert [round(float(v)) for v in sheets[0].mediabox[2:]] == [round(2 * a5[0]), round(a5[1])]
+    assert [round(v) for v in sheets[0].get_size()] == [round(2 * a5[0]), round(a5[1])]
     sequence = booklet.page_sequence(len(reading))
     for side, (left, right) in zip(sheets, booklet.saddle_order(pages), strict=True):
         expected = tuple(
             reading[i] if (i := sequence[n]) is not None else "" for n in (left, right)
         )
-        assert _halves(side, float(side.mediabox.width)) == expected
+        assert _halves(side) == expected
     # the covers: the back cover is the left half of the first side, the front the right half
-    assert _key(reading[0])[:10] in _halves(sheets[0], float(sheets[0].mediabox.width))[1]
+    assert reading[0][:10] in _halves(sheets[0])[1]
 
 
 def test_report_says_how_to_print_the_booklet(built: Path) -> None:
@@ -105,25 +112,20 @@ def test_report_says_how_to_print_the_booklet(built: Path) -> None:
 # -- the reading PDF -----------------------------------------------------------------------------
 
 
-def _fonts(reader: PdfReader) -> dict[str, bool]:
-    """Every font the pages use, and whether its program is embedded."""
+def _fonts(pdf: Path) -> dict[str, bool]:
+    """Every font text is set in, placed pages included, and whether its program is embedded."""
     found: dict[str, bool] = {}
-    for page in reader.pages:
-        for font in (page["/Resources"].get("/Font") or {}).values():
-            font = font.get_object()
-            descriptor = font.get("/FontDescriptor")
-            if descriptor is None and "/DescendantFonts" in font:
-                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
-            descriptor = descriptor.get_object() if descriptor is not None else {}
-            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-            found[str(font["/BaseFont"]).split("+")[-1]] = embedded
+    for page in pdfium.PdfDocument(pdf):
+        for text in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_TEXT]):
+            font = text.get_font()
+            found[font.get_base_name().split("+")[-1]] = font.is_embedded
     return found
 
 
 @pytest.mark.parametrize("variant", ["", "booklet"])
 @pytest.mark.parametrize("slug", [*map(_slug, SEEDS), ANTHOLOGY])
 def test_fonts_are_embedded(built: Path, slug: str, variant: str) -> None:
-    fonts = _fonts(PdfReader(_pdf(built, slug, variant)))
+    fonts = _fonts(_pdf(built, slug, variant))
     assert fonts and all(fonts.values()), fonts
 
 
@@ -263,10 +265,39 @@ def test_sidecar_sets_the_paper_and_the_booklet_follows(tmp_path: Path) -> None:
     result = build_document(source, tmp_path / "build", Settings(formats=("pdf",)))
     page = PdfReader(result.outputs["pdf"]).pages[0].mediabox
     assert (round(float(page.width)), round(float(page.height))) == (298, 420)  # A6
-    sheet = PdfReader(result.outputs["booklet"]).pages[0].mediabox
-    margin = 2 * booklet.MARKS_MARGIN  # the crop marks' room around A5
-    assert round(float(sheet.width)) == round(2 * 297.64 + margin)
+    sheet = pdfium.PdfDocument(result.outputs["booklet"])[0]
+    width, height = sheet.get_size()
+    margin = booklet.MARKS_MARGIN  # the crop marks' room around the trimmed A5 spread
+    assert round(width) == round(2 * 297.64 + 2 * margin)
     assert "than A5, " in result.printing and "trim at the crop marks" in result.printing
+    # Two marks at each corner of the trim, one above and one below the fold, all outside it.
+    trim = {"left": margin, "fold": width / 2, "right": width - margin}
+    ends = {"bottom": margin, "top": height - margin}
+    marks = Counter(
+        (y, x)
+        for line in _lines_outside(sheet, margin)
+        for x, at_x in trim.items()
+        for y, at_y in ends.items()
+        if _reaches(line, at_x, at_y, 4 * MM)
+    )
+    corners = {(y, x): 2 for y in ends for x in ("left", "right")}
+    assert marks == {**corners, ("top", "fold"): 1, ("bottom", "fold"): 1}
+
+
+def _lines_outside(page: pdfium.PdfPage, margin: float) -> list[tuple[float, ...]]:
+    """The bounds of the lines drawn on a sheet around its trimmed area (``margin`` wide)."""
+    width, height = page.get_size()
+    lines = []
+    for path in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_PATH], max_depth=1):
+        left, bottom, right, top = path.get_bounds()
+        if right < margin or left > width - margin or top < margin or bottom > height - margin:
+            lines.append((left, bottom, right, top))
+    return lines
+
+
+def _reaches(box: tuple[float, ...], x: float, y: float, within: float) -> bool:
+    left, bottom, right, top = box
+    return left - within <= x <= right + within and bottom - within <= y <= top + within
 
 
 CYRILLIC_GREEK = (
@@ -285,7 +316,7 @@ def test_cyrillic_greek_and_accented_latin_render_with_the_book_font(tmp_path: P
     for word in CYRILLIC_GREEK.split():
         assert _key(word) in extracted, word
     # No fallback font: every glyph came from Libertinus Serif, none is a missing-glyph box.
-    assert {name.split("-")[0] for name in _fonts(reader)} == {"LibertinusSerif"}
+    assert {name.split("-")[0] for name in _fonts(result.outputs["pdf"])} == {"LibertinusSerif"}
 
 
 def test_user_cover_must_be_an_image_inside_raw(tmp_path: Path) -> None:
@@ -314,14 +345,14 @@ def test_user_cover_is_the_epub_cover_and_the_first_page(tmp_path: Path) -> None
     assert first.extract_text().strip() == ""
 
 
-def _positions(page: PageObject) -> dict[str, float]:
+def _positions(page: pdfium.PdfPage) -> dict[str, float]:
+    """Where the words P1…P8 on a sheet side start (x, in pt)."""
+    textpage = page.get_textpage()
     found: dict[str, float] = {}
-
-    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
-        if text.strip():
-            found[text.strip()] = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-
-    page.extract_text(visitor_text=visit)
+    for word in (f"P{n}" for n in range(1, 9)):
+        match = textpage.search(word, match_case=True, match_whole_word=True).get_next()
+        if match is not None:
+            found[word] = textpage.get_charbox(match[0])[0]
     return found
 
 
@@ -332,17 +363,17 @@ def test_creep_moves_inner_sheets_toward_the_spine() -> None:
     pdf = typst.compile(source, format="pdf", ignore_system_fonts=True)
     flat = booklet.impose(pdf, Settings()).data
     crept = booklet.impose(pdf, Settings(press=Press(creep=1.0))).data
-    flat_sides = [_positions(p) for p in PdfReader(io.BytesIO(flat)).pages]
-    crept_sides = [_positions(p) for p in PdfReader(io.BytesIO(crept)).pages]
+    flat_sides = [_positions(p) for p in pdfium.PdfDocument(flat)]
+    crept_sides = [_positions(p) for p in pdfium.PdfDocument(crept)]
     assert set(flat_sides[2]) == {"P6", "P3"}  # sheet 2's front: 6 | 3
-    mm = 72 / 25.4
+    near = 0.01  # pt: PDFium gives positions as 32-bit floats
     for side in (0, 1):  # the outer sheet stays put
         for text, x in flat_sides[side].items():
-            assert crept_sides[side][text] == pytest.approx(x)
+            assert crept_sides[side][text] == pytest.approx(x, abs=near)
     for left, right in (("P6", "P3"), ("P4", "P5")):  # the inner sheet moves in by 1 mm
         side = 2 if left == "P6" else 3
-        assert crept_sides[side][left] - flat_sides[side][left] == pytest.approx(mm)
-        assert crept_sides[side][right] - flat_sides[side][right] == pytest.approx(-mm)
+        assert crept_sides[side][left] - flat_sides[side][left] == pytest.approx(MM, abs=near)
+        assert crept_sides[side][right] - flat_sides[side][right] == pytest.approx(-MM, abs=near)
 
 
 def test_anthology_epub_passes_epubcheck(built: Path) -> None:
