@@ -300,6 +300,26 @@ def _in_family(c: Candidate, list_style: str) -> Candidate:
     return c
 
 
+def _note_text(note: Note) -> str:
+    return " ".join(unescape(" ".join(note.paragraphs)).split()).casefold()
+
+
+def _twin(
+    c: Candidate, chain: Sequence[Candidate], first_of: dict[int, Note], linked: set[int]
+) -> int | None:
+    """The note a repeated marker stands for when the page numbered two identical notes but
+    pointed both markers at the first (WP-Footnotes combines identical notes that way): an
+    uncited note with the same text as the one cited, whose number fits the marker's place in
+    the sequence of markers around it."""
+    text = _note_text(first_of[c.number])
+    before = max((o.number for o in chain if o.before(c)), default=0)
+    after = min((o.number for o in chain if c.before(o)), default=10**6)
+    for n, note in sorted(first_of.items()):
+        if n not in linked and before < n < after and _note_text(note) == text:
+            return n
+    return None
+
+
 def _link_list(
     state: _Linking, found: notes.NotesList, text_start: int, prefix: str, context: _Context
 ) -> bool:
@@ -341,6 +361,15 @@ def _link_list(
         ):
             continue
         if c.number in first and first[c.number].before(c):
+            if (twin := _twin(c, chain, first_of, linked)) is not None:
+                state.warn("fn-007", f"marker [{c.number}] cites note [{c.number}] again where "
+                           f"note [{twin}], the same text, has no marker: linked to [{twin}]",
+                           "info")  # fmt: skip
+                c = dataclasses.replace(c, number=twin)
+                first[twin] = c
+                linked.add(twin)
+                extra.append(c)
+                continue
             state.warn("fn-005", f"note [{c.number}] is cited again; the repeat carries a copy",
                        "info")  # fmt: skip
         elif c.number not in first:

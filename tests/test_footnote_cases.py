@@ -210,6 +210,22 @@ CASES = [
         ("fn-005",),
     ),
     Case(
+        # WP-Footnotes points both markers of two identical notes at the first one
+        "identical-notes-one-target",
+        f"{P} a claim[1], another[2], again[2] and last[4].\n\n"
+        f"{notes('One.', 'Hahn, p. 177.', 'Hahn, p. 177.', 'Four.')}",
+        [("claim", "One."), ("another", "Hahn, p."), ("again", "Hahn, p."), ("last", "Four.")],
+        ("fn-007",),
+    ),
+    Case(
+        # the same repeat where the uncited note says something else stays a copy of the first
+        "repeat-beside-a-different-uncited-note",
+        f"{P} a claim[1], another[2], again[2] and last[4].\n\n"
+        f"{notes('One.', 'Hahn, p. 177.', 'Marx, p. 3.', 'Four.')}",
+        [("claim", "One."), ("another", "Hahn, p."), ("again", "Hahn, p."), ("last", "Four.")],
+        ("fn-005", "fn-002"),
+    ),
+    Case(
         "ibid",
         f"{P} a claim[1] and another[2].\n\n{notes('Marx, Capital, p. 3.', 'Ibid.')}",
         [("claim", "Marx, Ca"), ("another", "Ibid.")],
