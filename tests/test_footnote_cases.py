@@ -263,6 +263,33 @@ CASES = [
         ("fn-004",),
     ),
     Case(
+        # notes kept in the text as "n)" paragraphs, the first inside a paragraph
+        "labelled-paragraphs-in-the-text",
+        f"{P} install the tone[2], choose it[3] and set it[1], then choose the old one[3].\n\n"
+        "Simple, is it not? 1) Continuous mode works too.\n\n"
+        "2) How to install a tone? Drag it to the phone.\n\n"
+        "3) How to choose a tone? Open the settings.",
+        [("tone", "How to i"), ("it", "How to c"), ("it", "Continuo"), ("one", "How to c")],
+        ("fn-008", "fn-006", "fn-005"),
+        "Simple, is it not?",
+    ),
+    Case(
+        # "1) … 2) … 3)" where the text cites only [1] and [2]: a numbered list, not notes
+        "labelled-paragraphs-not-all-cited",
+        f"{P} the first[1] and the second[2].\n\nThree demands. 1) Bread. 2) Land. 3) Peace.",
+        [],
+        ("fn-001",),
+        "Three demands. 1) Bread. 2) Land. 3) Peace.",
+    ),
+    Case(
+        # the labels come before the markers: they are not the markers' notes
+        "labelled-paragraphs-before-the-markers",
+        f"{P} and so. 1) Bread. 2) Land.\n\n{P} the first[1] and the second[2].",
+        [],
+        ("fn-001",),
+        "the first[1] and the second[2]",
+    ),
+    Case(
         "out-of-order-sure",
         f"{P} install the tone[2], choose it[3] and set it[1].\n\n"
         f"{notes('One.', 'Two.', 'Three.')}",
