@@ -2,9 +2,10 @@
 
 The decisions are plain Python made before any task run exists: :mod:`flows.cache` plans which
 units are stale (content hashes), :mod:`flows.units` builds a batch of them. This module maps the
-batches over a task runner (two threads by default: Pandoc runs in subprocesses and typst releases
-the GIL, so both cores are busy; or an existing Dask cluster), removes the outputs of deleted raw
-files, writes ``report.json``/``report.html`` and publishes the report as Prefect artifacts.
+batches over a task runner — by default threads that hand each batch to a worker process
+(:mod:`flows.workers`: typst holds the GIL, so threads alone would share one core), or an
+existing Dask cluster —, removes the outputs of deleted raw files, writes
+``report.json``/``report.html`` and publishes the report as Prefect artifacts.
 
 With no Prefect server configured, Prefect starts a temporary one in this process.
 """
@@ -13,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,29 @@ from flows.report import BuildReport
 from flows.report_files import write_reports
 from flows.settings import Settings
 from flows.units import Outcome
+from flows.workers import Pool
 
 Progress = Callable[[int, int, Outcome], None]
 
 
 def workers() -> int:
-    """Documents built at once: the machine's cores (Pandoc and typst each use one)."""
+    """Batches built at once: the machine's cores."""
     return max(1, min(8, os.cpu_count() or 1))
+
+
+#: The worker processes of the build running in this process; None on a Dask worker.
+_POOL: list[Pool] = []
+
+
+@contextmanager
+def local_workers() -> Iterator[None]:
+    """Worker processes for the batches of the builds run inside this block."""
+    with Pool(workers()) as pool:
+        _POOL.append(pool)
+        try:
+            yield
+        finally:
+            _POOL.remove(pool)
 
 
 # CPU work, not I/O: a failure here is a property of the input and would fail again, so no
@@ -45,6 +62,8 @@ def workers() -> int:
 def build_batch_task(
     batch: list[tuple[cache.Unit, str]], out_dir: Path, settings: Settings, label: str
 ) -> list[Outcome]:
+    if _POOL:
+        return _POOL[-1].run(units.build_batch, batch, out_dir, settings)
     return units.build_batch(batch, out_dir, settings)
 
 
@@ -132,7 +151,10 @@ def run_build(
     editions: Sequence[Edition] = (),
 ) -> BuildReport:
     runnable = build_editions.with_options(task_runner=task_runner(dask_address))
-    with lean_prefect():
+    with ExitStack() as stack:
+        if not dask_address:
+            stack.enter_context(local_workers())  # they start while Prefect does
+        stack.enter_context(lean_prefect())
         return runnable(raw_dir, out_dir, settings, force, progress, editions)
 
 

@@ -1,7 +1,8 @@
 """Render stage: the one place that runs Pandoc and Typst.
 
-Pandoc (the binary bundled by pypandoc-binary) always runs with ``--sandbox``: the edition source
-comes from scraped pages and may not make it read any file. Typst compiles in process through its
+Pandoc (the binary bundled by pypandoc-binary) runs as long-lived processes
+(:mod:`flows.pandoc_server`), sandboxed as ``pandoc --sandbox`` would be: the edition source comes
+from scraped pages and may not make it read any file. Typst compiles in process through its
 Python binding. Every output is written atomically (a temporary file, then a rename) inside the
 output folder, so a crash never leaves half an EPUB behind.
 """
@@ -13,23 +14,19 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pypandoc
 import typst
 
 from flows import epub as epub_finish
+from flows import pandoc_server
 from flows.assemble import human_date
-from flows.markdown import READER_FORMAT
 from flows.model import Message, PamphleteerError
 from flows.settings import Settings
-
-_PANDOC = pypandoc.get_pandoc_path()
 
 
 @dataclass(frozen=True)
@@ -38,29 +35,18 @@ class Rendered:
     warnings: tuple[Message, ...] = ()
 
 
-def pandoc(source: str, to: str, settings: Settings, args: Sequence[str] = ()) -> Rendered:
+def pandoc(source: str, request: pandoc_server.Request) -> Rendered:
     """Convert the edition source with Pandoc; its warnings come back as report messages."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(settings.source_date_epoch)}
-    with tempfile.TemporaryDirectory(prefix="pamphleteer-") as tmp:
-        out = Path(tmp) / f"out.{to}"
-        cmd = [_PANDOC, "--sandbox", "-f", READER_FORMAT, "-t", to, "-o", str(out), *args]
-        proc = subprocess.run(cmd, input=source.encode(), capture_output=True, env=env, check=False)
-        stderr = proc.stderr.decode(errors="replace").strip()
-        if proc.returncode != 0:
-            raise PamphleteerError(
-                f"pandoc could not write {to} (exit {proc.returncode}): {stderr}"
-            )
-        data = out.read_bytes()
-    warnings = tuple(
-        Message("pdc-001", f"pandoc ({to}): {line.removeprefix('[WARNING] ').strip()}")
-        for line in stderr.splitlines()
-        if line.startswith("[WARNING]")
+    done = pandoc_server.convert(request, source)
+    warnings = tuple(Message("pdc-001", f"pandoc ({request.to}): {w}") for w in done.warnings)
+    return Rendered(done.data, warnings)
+
+
+def _request(to: str, settings: Settings, template: str | None = None, **options: Any) -> Any:
+    path = str(settings.template(template)) if template else None
+    return pandoc_server.Request(
+        to, settings.source_date_epoch, path, remote_images=settings.images, **options
     )
-    return Rendered(data, warnings)
-
-
-def _template_args(settings: Settings, template: str) -> list[str]:
-    return ["--template", str(settings.template(template))]
 
 
 _NOTES_SECTION = re.compile(r'(<section id="footnotes"[^>]*>)\s*<hr />')
@@ -71,13 +57,8 @@ def html(source: str, settings: Settings, contents: bool = False) -> Rendered:
 
     An anthology (``contents``) gets a table of contents and each article's notes after it.
     """
-    toc = ["--toc", "--toc-depth=1", "--reference-location=section"] if contents else []
-    rendered = pandoc(
-        source,
-        "html5",
-        settings,
-        ["--standalone", *toc, *_template_args(settings, "pandoc/edition.html")],
-    )
+    toc = {"toc": True, "toc_depth": 1, "reference_location": "end-of-section"} if contents else {}
+    rendered = pandoc(source, _request("html5", settings, "pandoc/edition.html", **toc))
     page = _NOTES_SECTION.sub(r'\1\n<h2 id="notes">Notes</h2>', rendered.data.decode(), count=1)
     return Rendered(page.encode(), rendered.warnings)
 
@@ -104,16 +85,10 @@ ACCESSIBILITY: tuple[tuple[str, str], ...] = (
 )
 
 
-def _metadata_args(pairs: Sequence[tuple[str, str]]) -> list[str]:
-    """``-M key=value`` per pair: no file for the sandbox to refuse; a repeated key is a list."""
-    return [arg for key, value in pairs for arg in ("-M", f"{key}={value}")]
-
-
 def epub(source: str, settings: Settings, meta: Mapping[str, Any], cover: bytes) -> Rendered:
     """Pandoc writes the EPUB; :func:`flows.epub.finish` adds what the sandbox kept out,
     the ``cover`` PNG among them."""
-    args = ["--split-level=1", *_metadata_args(ACCESSIBILITY)]
-    rendered = pandoc(source, "epub3", settings, args)
+    rendered = pandoc(source, _request("epub3", settings, split_level=1, meta=ACCESSIBILITY))
     title, author = plain(meta.get("title")), plain(meta.get("author"))
     alt = f"Cover: {title}" + (f", by {author}" if author else "")
     extras = epub_finish.Finish(
@@ -126,13 +101,8 @@ def epub(source: str, settings: Settings, meta: Mapping[str, Any], cover: bytes)
 
 
 def typst_source(source: str, settings: Settings) -> Rendered:
-    args = [
-        "--standalone",
-        *_template_args(settings, "pandoc/edition.typ"),
-        "--lua-filter",
-        str(settings.template("pandoc/classes.lua")),
-    ]
-    return pandoc(source, "typst", settings, args)
+    filters = (str(settings.template("pandoc/classes.lua")),)
+    return pandoc(source, _request("typst", settings, "pandoc/edition.typ", filters=filters))
 
 
 def plain(value: Any, sep: str = ", ") -> str:

@@ -1,0 +1,73 @@
+"""Worker processes, so that a build keeps every core busy (no Prefect here).
+
+Threads are not enough: cleaning is Python and typst's binding holds the GIL while it
+compiles, so two threads share one core (two covers at once take as long as one after the
+other). The build's task runs hand their batches to these processes instead; Pandoc runs in
+processes of its own beside them.
+
+The workers are forked from a fresh ``forkserver`` process that has imported the build's
+modules once: safe in a process that runs Prefect's threads (``pamphleteer serve``), and each
+worker starts in milliseconds. A worker that dies (a crash in a native library) fails its own
+batch only: the pool is replaced for the batches after it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from flows.model import PamphleteerError
+
+T = TypeVar("T")
+
+#: What the fork server imports before forking the workers.
+PRELOAD = ["flows.units"]
+
+
+def _ready() -> bool:
+    return True
+
+
+class Pool:
+    """``count`` worker processes; :meth:`run` calls a function in one of them."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._lock = threading.Lock()
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        executor = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+        for _ in range(self.count):  # start them now, while the caller does something else
+            executor.submit(_ready)
+        return executor
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            executor = self._executor
+        try:
+            return executor.submit(fn, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._executor is executor:
+                    self._executor = self._start()
+            raise PamphleteerError(
+                "a worker process died while building this batch (a crash in Pandoc's or "
+                "typst's native code?); the other batches go on"
+            ) from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
