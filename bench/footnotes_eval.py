@@ -5,7 +5,8 @@ and none made up where it has not.
 
 Every corpus page goes through pamphleteer's read → clean → footnotes stages (as the HTML it was
 crawled as; with --text, its gold body text as a text scrape instead). Printed:
-- per probe page of footnotes.jsonl: markers linked at the right words / expected, notes linked;
+- per probe page of footnotes.jsonl: markers linked at the right words / expected (to the note
+  of their number, or to a note of the same text), notes linked;
 - over all other pages: how many notes pamphleteer made (target 0), and on which pages.
 Nothing here is asserted; the figures are for reading. The corpus is never copied into the repo.
 """
@@ -70,6 +71,15 @@ def _start(text: str) -> str:
     return normalise(text.replace("↩", "").replace("\ufe0e", ""))
 
 
+def _opens(probe: dict, expected: str, n: str, text: str) -> bool:
+    """A marker opens the note the page meant: note ``expected``, or one with the same text (a
+    page that numbered two identical notes 9 and 10 but pointed both markers at 9)."""
+    if n == expected:
+        return True
+    k = int(expected) if expected.isdigit() else 0
+    return 0 < k <= len(probe["notes"]) and text.startswith(_start(probe["notes"][k - 1]["start"]))
+
+
 def source_file(corpus: Path, page: dict, folder: Path, as_text: bool) -> Path:
     if as_text:
         path = folder / f"{page['id']}.txt"
@@ -115,8 +125,9 @@ def main() -> None:
                 1
                 for marker in probe["markers"]
                 if any(
-                    n == marker["n"] and before.endswith(normalise(marker["left"]))
-                    for n, before, _ in found
+                    _opens(probe, marker["n"], n, text)
+                    and before.endswith(normalise(marker["left"]))
+                    for n, before, text in found
                 )  # fmt: skip
             )
             notes_ok = sum(

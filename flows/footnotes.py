@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows import notes, patterns
+from flows import notes, patterns, scattered_notes
 from flows.markdown import (
     div_class,
     join_blocks,
@@ -300,6 +300,26 @@ def _in_family(c: Candidate, list_style: str) -> Candidate:
     return c
 
 
+def _note_text(note: Note) -> str:
+    return " ".join(unescape(" ".join(note.paragraphs)).split()).casefold()
+
+
+def _twin(
+    c: Candidate, chain: Sequence[Candidate], first_of: dict[int, Note], linked: set[int]
+) -> int | None:
+    """The note a repeated marker stands for when the page numbered two identical notes but
+    pointed both markers at the first (WP-Footnotes combines identical notes that way): an
+    uncited note with the same text as the one cited, whose number fits the marker's place in
+    the sequence of markers around it."""
+    text = _note_text(first_of[c.number])
+    before = max((o.number for o in chain if o.before(c)), default=0)
+    after = min((o.number for o in chain if c.before(o)), default=10**6)
+    for n, note in sorted(first_of.items()):
+        if n not in linked and before < n < after and _note_text(note) == text:
+            return n
+    return None
+
+
 def _link_list(
     state: _Linking, found: notes.NotesList, text_start: int, prefix: str, context: _Context
 ) -> bool:
@@ -341,6 +361,15 @@ def _link_list(
         ):
             continue
         if c.number in first and first[c.number].before(c):
+            if (twin := _twin(c, chain, first_of, linked)) is not None:
+                state.warn("fn-007", f"marker [{c.number}] cites note [{c.number}] again where "
+                           f"note [{twin}], the same text, has no marker: linked to [{twin}]",
+                           "info")  # fmt: skip
+                c = dataclasses.replace(c, number=twin)
+                first[twin] = c
+                linked.add(twin)
+                extra.append(c)
+                continue
             state.warn("fn-005", f"note [{c.number}] is cited again; the repeat carries a copy",
                        "info")  # fmt: skip
         elif c.number not in first:
@@ -407,13 +436,34 @@ def link_notes(doc: Document) -> Document:
         if _link_list(state, found, since.get(found.style, 0), prefix, context):
             since[found.style] = found.end
             linked_lists += 1
-    if not lists:
-        for c in _sure_markers(blocks):
+    if not linked_lists:
+        markers = _sure_markers(blocks)
+        gathered = scattered_notes.gather(blocks, plains, [(c.block, c.number) for c in markers])
+        if gathered is not None:
+            return _link_gathered(doc, gathered)
+        for c in markers:
             state.warn("fn-001", f"marker [{c.number}] has no note (no notes list found)")
 
+    return _finish(doc, state)
+
+
+def _finish(doc: Document, state: _Linking) -> Document:
     out = list(state.blocks)
     for c, ref in sorted(state.edits, key=lambda e: (e[0].block, e[0].start), reverse=True):
         out[c.block] = f"{out[c.block][: c.start]}{ref}{out[c.block][c.end :]}"
     out = [b for i, b in enumerate(out) if i not in state.drop] + state.definitions
     report = dataclasses.replace(state.report, notes_found=state.found, notes_linked=state.linked)
     return dataclasses.replace(doc, body=join_blocks(out), report=report)
+
+
+def _link_gathered(doc: Document, gathered: scattered_notes.Gathered) -> Document:
+    """Link the notes :mod:`flows.scattered_notes` gathered at the end of the body."""
+    state = _Linking(list(gathered.blocks), doc.report)
+    for heading in gathered.headings:
+        state.report = state.report.remove("notes heading", unescape(heading))
+    found = notes.NotesList(gathered.notes_start, len(gathered.blocks), "bracket")
+    context = _Context(frozenset({"bracket"}), frozenset(range(found.start, found.end)))
+    state.warn("fn-008", f"notes [1] to [{gathered.count}] are paragraphs in the text labelled "
+               "\"n)\": moved to the end as notes", "info")  # fmt: skip
+    _link_list(state, found, 0, "", context)
+    return _finish(doc, state)

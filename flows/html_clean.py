@@ -4,6 +4,7 @@
    aside), and so is furniture trafilatura tends to keep (share boxes, related posts…).
 2. The notes are lifted out (:mod:`flows.html_notes`) and put back, after extraction, at the end
    of the body, in the form :mod:`flows.footnotes` links.
+   Formulas become their TeX as text (:mod:`flows.html_math`): trafilatura would drop them.
 3. trafilatura finds the article; its XML becomes Markdown (:mod:`flows.html_markdown`); the
    page's metadata comes from :mod:`flows.html_meta`.
 4. The text rules cut what trafilatura kept after the article: the comment thread, related
@@ -24,6 +25,7 @@ from lxml import html as lxml_html
 from flows import html_patterns as hp
 from flows import patterns
 from flows.html_markdown import SPACES, Ctx, blocks, local_name, plain_text, replace_with_text
+from flows.html_math import keep_math_as_text
 from flows.html_meta import page_metadata
 from flows.html_notes import lift_notes
 from flows.markdown import to_plain, unescape
@@ -287,6 +289,7 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
     meta = page_metadata(tree)
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
+    keep_math_as_text(tree)
     marked_comments, marked_furniture = _marked(tree)
     sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []

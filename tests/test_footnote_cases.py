@@ -210,6 +210,22 @@ CASES = [
         ("fn-005",),
     ),
     Case(
+        # WP-Footnotes points both markers of two identical notes at the first one
+        "identical-notes-one-target",
+        f"{P} a claim[1], another[2], again[2] and last[4].\n\n"
+        f"{notes('One.', 'Hahn, p. 177.', 'Hahn, p. 177.', 'Four.')}",
+        [("claim", "One."), ("another", "Hahn, p."), ("again", "Hahn, p."), ("last", "Four.")],
+        ("fn-007",),
+    ),
+    Case(
+        # the same repeat where the uncited note says something else stays a copy of the first
+        "repeat-beside-a-different-uncited-note",
+        f"{P} a claim[1], another[2], again[2] and last[4].\n\n"
+        f"{notes('One.', 'Hahn, p. 177.', 'Marx, p. 3.', 'Four.')}",
+        [("claim", "One."), ("another", "Hahn, p."), ("again", "Hahn, p."), ("last", "Four.")],
+        ("fn-005", "fn-002"),
+    ),
+    Case(
         "ibid",
         f"{P} a claim[1] and another[2].\n\n{notes('Marx, Capital, p. 3.', 'Ibid.')}",
         [("claim", "Marx, Ca"), ("another", "Ibid.")],
@@ -245,6 +261,33 @@ CASES = [
         f"{P} a claim[1].\n\n{notes('The text can be downloaded from')}",
         [("claim", "The text")],
         ("fn-004",),
+    ),
+    Case(
+        # notes kept in the text as "n)" paragraphs, the first inside a paragraph
+        "labelled-paragraphs-in-the-text",
+        f"{P} install the tone[2], choose it[3] and set it[1], then choose the old one[3].\n\n"
+        "Simple, is it not? 1) Continuous mode works too.\n\n"
+        "2) How to install a tone? Drag it to the phone.\n\n"
+        "3) How to choose a tone? Open the settings.",
+        [("tone", "How to i"), ("it", "How to c"), ("it", "Continuo"), ("one", "How to c")],
+        ("fn-008", "fn-006", "fn-005"),
+        "Simple, is it not?",
+    ),
+    Case(
+        # "1) … 2) … 3)" where the text cites only [1] and [2]: a numbered list, not notes
+        "labelled-paragraphs-not-all-cited",
+        f"{P} the first[1] and the second[2].\n\nThree demands. 1) Bread. 2) Land. 3) Peace.",
+        [],
+        ("fn-001",),
+        "Three demands. 1) Bread. 2) Land. 3) Peace.",
+    ),
+    Case(
+        # the labels come before the markers: they are not the markers' notes
+        "labelled-paragraphs-before-the-markers",
+        f"{P} and so. 1) Bread. 2) Land.\n\n{P} the first[1] and the second[2].",
+        [],
+        ("fn-001",),
+        "the first[1] and the second[2]",
     ),
     Case(
         "out-of-order-sure",

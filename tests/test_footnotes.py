@@ -131,3 +131,14 @@ def test_no_notes_list_leaves_the_body_alone() -> None:
     body = join_blocks([escape("In 1917, 8 million soldiers2 deserted.")])
     doc = link_notes(Document(source=Path("t.txt"), slug="t", body=body))
     assert doc.body == body
+
+
+def test_a_repeat_pointing_at_the_first_of_two_identical_notes_links_the_second() -> None:
+    doc = linked(
+        ["A claim[1] and another[2] then again[2] and the last[4]."],
+        ["One.", "Hahn, 1991, p. 177.", "Hahn, 1991, p. 177.", "Four."],
+    )
+    assert markers(doc) == ["A claim[^1]", "and another[^2]", "then again[^3]", "the last[^4]"]
+    assert doc.report.notes_linked == 4
+    assert [m.code for m in doc.report.messages] == ["fn-007"]
+    assert "[^3]: Hahn, 1991, p. 177." in doc.body

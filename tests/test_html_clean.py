@@ -212,3 +212,33 @@ def test_notes_carried_only_in_a_title_attribute_become_notes() -> None:
     assert "[^1]: Minutes of the Petrograd council, 1917, p. 3." in doc.body
     assert "[^2]: Printed by the Smolny press in 1918 as a pamphlet." in doc.body
     assert doc.report.notes_linked == 2
+
+
+_WIKI_MATH = (
+    '<span class="mwe-math-element"><span class="mwe-math-mathml-inline" style="display: none;">'
+    '<math alttext="{\\displaystyle x_{i}^{2}}"><semantics><msubsup><mi>x</mi><mi>i</mi><mn>2</mn>'
+    '</msubsup><annotation encoding="application/x-tex">{\\displaystyle x_{i}^{2}}</annotation>'
+    '</semantics></math></span><img src="https://wikimedia.org/math/1.svg" '
+    'class="mwe-math-fallback-image-inline" alt="x_{i}^{2}"></span>'
+)
+_KATEX = (
+    '<span class="katex"><span class="katex-mathml"><math><semantics><mi>$y</mi>'
+    '<annotation encoding="application/x-tex">\\$y</annotation></semantics></math></span>'
+    '<span class="katex-html" aria-hidden="true"><span class="mord">$y</span></span></span>'
+)
+
+
+@pytest.mark.parametrize("images", [False, True])
+def test_formulas_stay_as_their_tex_once_and_literal(images: bool) -> None:
+    md = body_of(
+        page(
+            f"<p>{PROSE} The square {_WIKI_MATH} grows, and so does {_KATEX} in dollars, while "
+            "<math><mi>a</mi><mo>+</mo><mi>b</mi></math> stays a sum.</p>"
+        ),
+        images=images,
+    )
+    text = to_plain(md)
+    assert "The square x_{i}^{2} grows, and so does \\$y in dollars, while a+b stays" in text
+    assert text.count("x_{i}") == 1 and text.count("$y") == 1
+    assert "displaystyle" not in text and "![" not in md and "wikimedia" not in md
+    assert r"x\_\{i\}\^\{2\}" in md and r"\\\$y" in md  # every character literal Markdown
