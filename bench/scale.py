@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows import cache, cover, pandoc_server, render, units, workers  # noqa: E402
+from flows import booklet, cache, cover, pandoc_server, render, units, workers  # noqa: E402
 from flows.assemble import assemble  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
 from flows.pipeline import prepare  # noqa: E402
@@ -210,7 +210,7 @@ def sources_for_naive(raw: Path, folder: Path) -> list[tuple[str, dict[str, obje
 
 def floor(sources: list[tuple[str, dict[str, object]]]) -> float:
     """CPU seconds of the Pandoc and typst work of every format alone (the cover PNG, HTML, EPUB,
-    PDF), one after another: Pandoc's in the child processes, typst's in this one."""
+    PDF and its booklet), one after another: Pandoc's in its process, typst's in this one."""
     settings = Settings()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.process_time()
@@ -218,7 +218,7 @@ def floor(sources: list[tuple[str, dict[str, object]]]) -> float:
         png = cover.cover_png(meta, settings)
         render.html(source, settings)
         render.epub(source, settings, meta, png)
-        render.pdf(source, settings, meta)
+        booklet.impose(render.pdf(source, settings, meta).data, settings)
     own = time.process_time() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     pandoc = sum(sum(psutil.Process(p.proc.pid).cpu_times()[:2]) for p in pandoc_server._all)
