@@ -71,6 +71,15 @@ def _start(text: str) -> str:
     return normalise(text.replace("↩", "").replace("\ufe0e", ""))
 
 
+def _begins(text: str, k: int, start: str) -> bool:
+    """Note ``k``'s text begins as the probe says. A probe copies the start of the paragraph the
+    note is in; where the note's label comes later in it ("Brilliant, eh? 1) You could…"), the
+    note begins after its label."""
+    start = _start(start)
+    label = re.search(rf"(?:^|\s)\(?{k}[).]\s+", start)
+    return text.startswith(start) or bool(label and text.startswith(start[label.end() :]))
+
+
 def _opens(probe: dict, expected: str, n: str, text: str) -> bool:
     """A marker opens the note the page meant: note ``expected``, or one with the same text (a
     page that numbered two identical notes 9 and 10 but pointed both markers at 9)."""
@@ -133,9 +142,7 @@ def main() -> None:
             notes_ok = sum(
                 1
                 for k, note in enumerate(probe["notes"], start=1)
-                if any(
-                    n == str(k) and text.startswith(_start(note["start"])) for n, _, text in found
-                )  # fmt: skip
+                if any(n == str(k) and _begins(text, k, note["start"]) for n, _, text in found)
             )
             rows.append((pid, probe["style"], right, len(probe["markers"]), notes_ok,
                          len(probe["notes"]), len(found)))  # fmt: skip

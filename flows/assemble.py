@@ -8,9 +8,11 @@ prints is escaped for Markdown by default (see :func:`_finalize`); only values a
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -78,7 +80,14 @@ def human_date(value: Any) -> str:
 
 
 def environment(settings: Settings) -> jinja2.Environment:
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in settings.template_dirs])
+    """The Jinja environment of the settings' template folders, shared by every document: it
+    compiles each template once, and again when its file changes (Jinja checks the date)."""
+    return _environment(tuple(settings.template_dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs])
     env = jinja2.Environment(
         loader=loader,
         finalize=_finalize,

@@ -10,7 +10,6 @@ existing Dask cluster —, removes the outputs of deleted raw files, writes
 With no Prefect server configured, Prefect starts a temporary one in this process.
 """
 
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -25,35 +24,14 @@ from prefect.futures import as_completed
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows import cache, units
+from flows import cache, units, workers
 from flows.anthology import Edition
 from flows.report import BuildReport
 from flows.report_files import write_reports
 from flows.settings import Settings
 from flows.units import Outcome
-from flows.workers import Pool
 
 Progress = Callable[[int, int, Outcome], None]
-
-
-def workers() -> int:
-    """Batches built at once: the machine's cores."""
-    return max(1, min(8, os.cpu_count() or 1))
-
-
-#: The worker processes of the build running in this process; None on a Dask worker.
-_POOL: list[Pool] = []
-
-
-@contextmanager
-def local_workers() -> Iterator[None]:
-    """Worker processes for the batches of the builds run inside this block."""
-    with Pool(workers()) as pool:
-        _POOL.append(pool)
-        try:
-            yield
-        finally:
-            _POOL.remove(pool)
 
 
 # CPU work, not I/O: a failure here is a property of the input and would fail again, so no
@@ -62,8 +40,8 @@ def local_workers() -> Iterator[None]:
 def build_batch_task(
     batch: list[tuple[cache.Unit, str]], out_dir: Path, settings: Settings, label: str
 ) -> list[Outcome]:
-    if _POOL:
-        return _POOL[-1].run(units.build_batch, batch, out_dir, settings)
+    if pool := workers.active():
+        return pool.run(units.build_batch, batch, out_dir, settings)
     return units.build_batch(batch, out_dir, settings)
 
 
@@ -84,7 +62,7 @@ def build_editions(
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
     for entry in plan.orphans:
         report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry)))
-    groups = units.batches(plan.stale, workers())
+    groups = units.batches(plan.stale, workers.count())
     futures = [
         build_batch_task.submit(
             [(u, plan.fingerprints[u.key]) for u in group], out_dir, settings, _label(group)
@@ -138,7 +116,7 @@ def task_runner(dask_address: str | None = None) -> TaskRunner[Any]:
                 "--dask-address needs prefect-dask: pip install 'pamphleteer[dask]'"
             ) from None
         return DaskTaskRunner(address=dask_address)
-    return ThreadPoolTaskRunner(max_workers=workers())
+    return ThreadPoolTaskRunner(max_workers=workers.count())
 
 
 def run_build(
@@ -153,7 +131,7 @@ def run_build(
     runnable = build_editions.with_options(task_runner=task_runner(dask_address))
     with ExitStack() as stack:
         if not dask_address:
-            stack.enter_context(local_workers())  # they start while Prefect does
+            stack.enter_context(workers.local())  # they start while Prefect does
         stack.enter_context(lean_prefect())
         return runnable(raw_dir, out_dir, settings, force, progress, editions)
 

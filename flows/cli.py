@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,14 +143,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    from flows.build import run_build
 
     def progress(done: int, total: int, item: dict[str, Any]) -> None:
         print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
 
-    report = run_build(
-        raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
-    )
+    with ExitStack() as stack:
+        if not args.dask_address:
+            from flows import workers
+
+            stack.enter_context(workers.local())  # they start while Prefect is imported
+        from flows.build import run_build
+
+        report = run_build(
+            raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
+        )
     c = report.counts
     built = report.of("built")
     anthologies = sum(1 for o in built if o.get("edition"))

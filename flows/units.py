@@ -105,12 +105,13 @@ def build_batch(
     return outcomes
 
 
-def batches(stale: Sequence[cache.Unit], workers: int, most: int = 8) -> list[list[cache.Unit]]:
+def batches(stale: Sequence[cache.Unit], workers: int, most: int = 16) -> list[list[cache.Unit]]:
     """Stale units in batches: biggest inputs first (the last batches are the short ones, so the
-    cores finish together), about 16 batches per worker, at most ``most`` units per batch."""
+    cores finish together), about 6 batches per worker (a batch is one task run: the fewer, the
+    less Prefect costs), at most ``most`` units per batch."""
     if not stale:
         return []
-    size = max(1, min(most, -(-len(stale) // (workers * 16))))
+    size = max(1, min(most, -(-len(stale) // (workers * 6))))
     ordered = sorted(stale, key=lambda u: -sum(_size(p) for p in u.inputs))
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 

@@ -14,10 +14,12 @@ batch only: the pool is replaced for the batches after it.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flows.model import PamphleteerError
@@ -71,3 +73,32 @@ class Pool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def count() -> int:
+    """Batches built at once: the machine's cores (at most 8)."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+_ACTIVE: list[Pool] = []
+
+
+@contextmanager
+def local(workers: int | None = None) -> Iterator[Pool]:
+    """Worker processes for the builds run inside this block; a block inside another shares
+    the outer one's. The command line opens it first, so the workers start while Prefect is
+    imported and started."""
+    if _ACTIVE:
+        yield _ACTIVE[-1]
+        return
+    with Pool(workers or count()) as pool:
+        _ACTIVE.append(pool)
+        try:
+            yield pool
+        finally:
+            _ACTIVE.remove(pool)
+
+
+def active() -> Pool | None:
+    """The pool of the enclosing :func:`local` block, if any (none on a Dask worker)."""
+    return _ACTIVE[-1] if _ACTIVE else None
