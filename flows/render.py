@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,18 @@ TYPST_TEMPLATES = ("pamphlet.typ", "cover.typ", "cover-page.typ", "booklet.typ",
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
+_COMPILERS = threading.local()
+
+
+def _compiler(font_dirs: tuple[str, ...]) -> typst.Compiler:
+    """This thread's typst compiler for these font folders: it loads the fonts once, and keeps
+    typst's caches from one document to the next (each compile still gets its own root)."""
+    cache: dict[tuple[str, ...], typst.Compiler] = _COMPILERS.__dict__.setdefault("by_fonts", {})
+    if font_dirs not in cache:
+        cache[font_dirs] = typst.Compiler(font_paths=list(font_dirs), ignore_system_fonts=True)
+    return cache[font_dirs]
+
+
 def typst_compile(
     main: bytes | str,
     settings: Settings,
@@ -146,13 +159,11 @@ def typst_compile(
             (root / "main.typ").write_bytes(main)
             main = "main.typ"
         try:
-            data, warnings = typst.compile_with_warnings(
-                root / main,
-                root=root,
+            data, warnings = _compiler(tuple(settings.font_dirs())).compile_with_warnings(
+                str(root / main),
+                root=str(root),
                 format="png" if png_ppi else "pdf",
                 ppi=png_ppi,
-                font_paths=settings.font_dirs(),
-                ignore_system_fonts=True,
                 sys_inputs=dict(inputs),
                 timestamp=settings.source_date_epoch,
             )
