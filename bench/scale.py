@@ -145,9 +145,10 @@ def cli(raw: Path, out: Path, env: dict[str, str], *extra: str) -> Run:
 
 
 def outputs_mtimes(out: Path) -> dict[str, int]:
+    """Every output file (the editions' folders and the index and reports beside them)."""
     return {
         str(p.relative_to(out)): p.stat().st_mtime_ns
-        for p in out.glob("*/*")
+        for p in [*out.glob("*/*"), *out.glob("*")]
         if p.is_file() and p.parent.name != cache.CACHE_DIR
     }
 
@@ -164,7 +165,7 @@ def ours(corpus: Path, work: Path, env: dict[str, str], label: str) -> dict[str,
     victim.write_bytes(original + b"\n\nA paragraph added for the benchmark.\n")
     one = cli(raw, out, env)
     after = outputs_mtimes(out)
-    touched = sorted({k.split("/")[0] for k in after if after[k] != before.get(k)})
+    touched = sorted({k.split("/")[0][:24] for k in after if after[k] != before.get(k)})
     one_report = json.loads((out / "report.json").read_text())
     walls = sum(d.get("wall", 0.0) for d in report["documents"])
     return {

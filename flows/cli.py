@@ -136,7 +136,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    server = os.environ.get("PREFECT_API_URL") or "a temporary server (about 10 s to start)"
+    server = os.environ.get("PREFECT_API_URL") or "a temporary server (5–10 s to start)"
     print(
         f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to remove. "
         f"Starting Prefect with {server}…",
