@@ -126,7 +126,9 @@ local function convert(req, source)
     toc_depth = req.toc_depth or 3,
     reference_location = req.reference_location or 'end-of-document',
     split_level = req.split_level or 1,
+    variables = {},
   }
+  for _, pair in ipairs(req.variables or {}) do options.variables[pair[1]] = pair[2] end
   local env = { SOURCE_DATE_EPOCH = tostring(req.epoch or 0) }
   local messages, out = pandoc.log.silence(function ()
     return pandoc.system.with_environment(env, function ()

@@ -43,6 +43,7 @@ class Request:
     split_level: int = 1
     meta: tuple[tuple[str, str], ...] = ()  # like -M key=value; a repeated key is a list
     filters: tuple[str, ...] = ()  # Lua filter files
+    variables: tuple[tuple[str, str], ...] = ()  # template variables, set as given (like -V)
     remote_images: bool = False  # keep http(s) images as links (HTML); never fetched
 
 

@@ -59,7 +59,13 @@ def html(source: str, settings: Settings, contents: bool = False) -> Rendered:
     An anthology (``contents``) gets a table of contents and each article's notes after it.
     """
     toc = {"toc": True, "toc_depth": 1, "reference_location": "end-of-section"} if contents else {}
-    rendered = pandoc(source, _request("html5", settings, "pandoc/edition.html", **toc))
+    # The stylesheet as a variable, from the first templates folder that has it: a user may
+    # replace edition.css alone (a partial would come from beside edition.html).
+    css = settings.template("pandoc/edition.css").read_text(encoding="utf-8")
+    variables = (("stylesheet", css),)
+    rendered = pandoc(
+        source, _request("html5", settings, "pandoc/edition.html", variables=variables, **toc)
+    )
     page = _NOTES_SECTION.sub(r'\1\n<h2 id="notes">Notes</h2>', rendered.data.decode(), count=1)
     return Rendered(page.encode(), rendered.warnings)
 
