@@ -140,6 +140,13 @@ local function convert(req, source)
 end
 
 local stdin, stdout = io.stdin, io.stdout
+-- stdout carries the answers: a filter's print() or io.write() goes to stderr instead.
+print = function(...)
+  local parts = table.pack(...)
+  for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+  io.stderr:write(table.concat(parts, '\t', 1, parts.n), '\n')
+end
+io.write = function(...) return io.stderr:write(...) end
 
 local function answer(header, body)
   header.length = #(body or '')

@@ -17,6 +17,7 @@ import json
 import multiprocessing.util
 import queue
 import subprocess
+import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,11 +56,13 @@ class Converted:
 
 class _Process:
     def __init__(self) -> None:
+        # stderr to a file: a pipe nobody reads would fill up and stop Pandoc mid-build.
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
         self.proc = subprocess.Popen(
             [pypandoc.get_pandoc_path(), "lua", str(SCRIPT), READER_FORMAT],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
         )
 
     def convert(self, request: Request, source: bytes) -> Converted:
@@ -86,7 +89,8 @@ class _Process:
 
     def _why(self, what: object) -> str:
         self.close()
-        stderr = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        self.stderr.seek(0)
+        stderr = self.stderr.read()[-4000:].decode(errors="replace")
         return f"pandoc stopped ({what}; exit {self.proc.returncode}): {stderr.strip()[-2000:]}"
 
     def close(self) -> None:

@@ -90,3 +90,15 @@ def test_pandoc_warnings_come_back_with_the_output() -> None:
     done = pandoc_server.convert(Request("html5", 0), source)
     assert any("Note with key '2'" in w for w in done.warnings)
     assert b"Cited." in done.data
+
+
+def test_a_filter_that_prints_does_not_break_the_answers(tmp_path: Path) -> None:
+    noisy = tmp_path / "noisy.lua"
+    noisy.write_text(
+        "function Str(el) print('noise', el.text); io.write('more noise\\n'); return el end\n"
+    )
+    for word in ("first", "second"):
+        done = pandoc_server.convert(Request("html5", 0, filters=(str(noisy),)), f"A *{word}*.\n")
+        page = done.data.decode()
+        assert f"<p>A <em>{word}</em>.</p>" in page
+        assert "noise" not in page
