@@ -89,6 +89,14 @@ def _rel(out_dir: Path, path: Path) -> str:
     return str(path.resolve().relative_to(out_dir.resolve()))
 
 
+def warm_up(settings: Settings | None = None) -> None:
+    """Start what the first document would otherwise wait for: a Pandoc process, typst's
+    compiler with the fonts loaded."""
+    settings = settings or Settings()
+    render.html("Warming up.\n", settings)
+    render.typst_compile(b"Warming up.", settings, {}, {})
+
+
 def build_batch(
     units: Sequence[tuple[cache.Unit, str]], out_dir: Path, settings: Settings
 ) -> list[Outcome]:

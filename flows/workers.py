@@ -31,6 +31,11 @@ PRELOAD = ["flows.units"]
 
 
 def _ready() -> bool:
+    """Warm a new worker while the caller starts Prefect: its Pandoc process started, typst's
+    fonts loaded (no document is touched)."""
+    from flows import units
+
+    units.warm_up()
     return True
 
 
