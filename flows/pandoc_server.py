@@ -77,7 +77,10 @@ class _Process:
             raise _Broken(self._why(exc)) from None
         if not isinstance(answer, dict):
             raise _Broken(self._why("no answer"))
-        body = stdout.read(answer.get("length", 0))
+        length = answer.get("length", 0)
+        body = stdout.read(length)
+        if len(body) != length:  # died while answering: never hand on half an output
+            raise _Broken(self._why(f"{len(body)} of {length} bytes"))
         if not answer.get("ok"):
             raise PamphleteerError(f"pandoc could not write {request.to}: {answer.get('error')}")
         warnings = answer.get("warnings") or []
