@@ -7,6 +7,7 @@ first two stages make of single files (no Prefect involved, so it answers at onc
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -113,6 +114,14 @@ def _check_summary(c: dict[str, Any]) -> str:
     return f"{c['tool']} {c['version']}: {c['errors']} error(s), {c['warnings']} warning(s)"
 
 
+def _quiet_prefect() -> None:
+    """Prefect's warnings and errors only; -v shows everything."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # "Still processing items: 2 items remaining…" is Prefect sending its last events as the
+    # process exits, logged as a warning: not the user's concern.
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from flows import cache
 
@@ -135,7 +144,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"  still failing: {entry.result['reason']}", file=sys.stderr)
         return 1 if failed else 0
     if not args.verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        _quiet_prefect()
     server = os.environ.get("PREFECT_API_URL") or "a temporary server (5–10 s to start)"
     print(
         f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to remove. "
@@ -183,7 +192,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     if not args.verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        _quiet_prefect()
     from flows.fetch import fetch_sources
 
     results = fetch_sources(Path(args.raw), interval=args.interval)
