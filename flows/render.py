@@ -43,7 +43,9 @@ def pandoc(source: str, request: pandoc_server.Request) -> Rendered:
     return Rendered(done.data, warnings)
 
 
-def _request(to: str, settings: Settings, template: str | None = None, **options: Any) -> Any:
+def _request(
+    to: str, settings: Settings, template: str | None = None, **options: Any
+) -> pandoc_server.Request:
     path = str(settings.template(template)) if template else None
     return pandoc_server.Request(
         to, settings.source_date_epoch, path, remote_images=settings.images, **options
