@@ -39,6 +39,21 @@ def _ready() -> bool:
     return True
 
 
+def _exit_with_owner() -> None:
+    """Each worker's first act: a watcher that ends the worker when the process that owns the
+    pool dies without closing it (killed, or a cancelled flow run). A worker would otherwise
+    wait for work forever, it and its Pandoc holding the owner's output pipes open."""
+    owner = multiprocessing.parent_process()
+    if owner is None:
+        return
+
+    def watch() -> None:
+        owner.join()  # returns when the owner's end of the worker's pipe closes
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
+
+
 class Pool:
     """``count`` worker processes; :meth:`run` calls a function in one of them."""
 
@@ -50,7 +65,9 @@ class Pool:
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
-        executor = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+        executor = ProcessPoolExecutor(
+            max_workers=self.count, mp_context=context, initializer=_exit_with_owner
+        )
         for _ in range(self.count):  # start them now, while the caller does something else
             executor.submit(_ready)
         return executor

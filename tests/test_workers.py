@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from flows import workers
 from flows.model import PamphleteerError
+
+from .conftest import ROOT
 
 
 def _pid() -> int:
@@ -28,3 +35,47 @@ def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_batch() -
         with workers.local() as inner:
             assert inner is pool  # a nested block shares the outer pool
     assert workers.active() is None
+
+
+_OWNER = """
+import os, sys, time
+from flows import pandoc_server, workers
+
+def pids():
+    return [os.getpid(), *(p.proc.pid for p in pandoc_server._all)]
+
+if __name__ == "__main__":
+    with workers.local(2) as pool:
+        found = {pid for _ in range(8) for pid in pool.run(pids)}
+        print(" ".join(map(str, sorted(found))), flush=True)
+        time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_workers_and_their_pandoc_end_when_the_owner_is_killed(tmp_path: Path) -> None:
+    """A cancelled flow run is killed, not closed: its workers must not live on (they would
+    hold the output pipes of `pamphleteer serve` open, and leak)."""
+    script = tmp_path / "owner.py"
+    script.write_text(_OWNER)
+    owner = subprocess.Popen(
+        [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert owner.stdout is not None
+    pids = [int(p) for p in owner.stdout.readline().split()]
+    assert len(pids) >= 2 and all(map(_alive, pids))  # a worker and its Pandoc at least
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pids if _alive(pid)]
