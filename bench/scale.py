@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows import booklet, cache, cover, pandoc_server, render, units, workers  # noqa: E402
+from flows import booklet, cache, cover, pandoc_server, render, schedule, units, workers  # noqa: E402
 from flows.assemble import assemble  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
 from flows.pipeline import prepare  # noqa: E402
@@ -183,7 +183,7 @@ def plain(raw: Path, out: Path) -> Run:
 def run_plain(raw: Path, out: Path) -> None:
     settings = Settings(check=False)
     plan = cache.plan(cache.document_units(raw), out, settings)
-    groups = units.batches(plan.stale, CORES)
+    groups = schedule.batches(plan.stale, CORES)
     with workers.Pool(CORES) as procs, ThreadPoolExecutor(max_workers=CORES) as pool:
         list(pool.map(lambda g: procs.run(units.build_batch,
             [(u, plan.fingerprints[u.key]) for u in g], out, settings), groups))  # fmt: skip

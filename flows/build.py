@@ -24,7 +24,7 @@ from prefect.futures import as_completed
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows import cache, units, workers
+from flows import cache, schedule, units, workers
 from flows.anthology import Edition
 from flows.report import BuildReport
 from flows.report_files import write_reports
@@ -58,15 +58,15 @@ def build_editions(
     (editions.yaml) — everything with ``force`` —, remove what was deleted, write the reports
     and the index."""
     started = time.perf_counter()
-    plan = cache.plan(all_units(raw_dir, editions), out_dir, settings, force)
+    planned = schedule.take_early(raw_dir, out_dir, settings, force) or schedule.plan_build(
+        raw_dir, out_dir, settings, force, all_units(raw_dir, editions), workers.count()
+    )
+    plan, groups = planned.plan, planned.groups
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
     for entry in plan.orphans:
         report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry)))
-    groups = units.batches(plan.stale, workers.count())
     futures = [
-        build_batch_task.submit(
-            [(u, plan.fingerprints[u.key]) for u in group], out_dir, settings, _label(group)
-        )
+        build_batch_task.submit(planned.batch(group), out_dir, settings, _label(group))
         for group in groups
     ]
     by_future = dict(zip(futures, groups, strict=True))

@@ -203,13 +203,18 @@ def choose(candidates: Sequence[Candidate], numbers: Sequence[int]) -> list[Cand
     return [c for c in chain if c.strength > WEAK + 1 or neighbours_linked(c.number)]
 
 
+_EMPHASIS_MARK = re.compile(r"[*_]")
+
+
 def _label_view(md: str) -> str:
     """The block as :func:`plain_view` shows it, but with Markdown emphasis (an unescaped ``*``
     or ``_``) masked: emphasis that opens a block is not a note's ``*`` label."""
     plain, starts = plain_view(md)
-    return "".join(
-        "\x00" if c in "*_" and md[starts[i]] != "\\" else c for i, c in enumerate(plain)
-    )
+    chars = list(plain)
+    for m in _EMPHASIS_MARK.finditer(plain):
+        if md[starts[m.start()]] != "\\":
+            chars[m.start()] = "\x00"
+    return "".join(chars)
 
 
 def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[Note], list[int]]:

@@ -95,20 +95,18 @@ def plain_view(md: str) -> tuple[str, list[int]]:
     Markup (unescaped ``*``, ``[``, …) is kept as characters: the footnote stage treats it as
     punctuation, which it is to a reader.
     """
+    n = len(md)
+    if "\\" not in md:
+        return md, list(range(n + 1))
     plain: list[str] = []
     starts: list[int] = []
-    i, n = 0, len(md)
-    while i < n:
-        c = md[i]
-        if c == "\\" and i + 1 < n and _UNESCAPE.match(md, i):
-            plain.append(md[i + 1])
-            starts.append(i)
-            i += 2
-        else:
-            plain.append(c)
-            starts.append(i)
-            i += 1
-    starts.append(n)
+    done = 0
+    for m in _UNESCAPE.finditer(md):  # left to right, as a reader's eye: "\\\\" is one "\\"
+        plain += (md[done : m.start()], m[1])
+        starts += range(done, m.start() + 1)
+        done = m.end()
+    plain.append(md[done:])
+    starts += range(done, n + 1)
     return "".join(plain), starts
 
 

@@ -113,24 +113,6 @@ def build_batch(
     return outcomes
 
 
-def batches(stale: Sequence[cache.Unit], workers: int, most: int = 16) -> list[list[cache.Unit]]:
-    """Stale units in batches: biggest inputs first (the last batches are the short ones, so the
-    cores finish together), about 6 batches per worker (a batch is one task run: the fewer, the
-    less Prefect costs), at most ``most`` units per batch."""
-    if not stale:
-        return []
-    size = max(1, min(most, -(-len(stale) // (workers * 6))))
-    ordered = sorted(stale, key=lambda u: -sum(_size(p) for p in u.inputs))
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
 def unchanged(entry: cache.Entry) -> Outcome:
     """A unit the plan found up to date; a recorded failure stays a failure."""
     if entry.result.get("status") == "failed":

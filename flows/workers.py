@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -60,6 +60,7 @@ class Pool:
     def __init__(self, count: int) -> None:
         self.count = count
         self._lock = threading.Lock()
+        self._started: list[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]] = []
         self._executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -68,15 +69,38 @@ class Pool:
         executor = ProcessPoolExecutor(
             max_workers=self.count, mp_context=context, initializer=_exit_with_owner
         )
-        for _ in range(self.count):  # start them now, while the caller does something else
-            executor.submit(_ready)
+
+        def start() -> None:
+            try:
+                for _ in range(self.count):
+                    executor.submit(_ready)
+            except RuntimeError:  # closed already (cannot schedule new futures after shutdown)
+                pass
+
+        # Starting the fork server waits for its imports (~0.3 s): a thread does it, so the
+        # caller goes on at once (the command line imports Prefect meanwhile).
+        threading.Thread(target=start, name="start-workers", daemon=True).start()
         return executor
+
+    def start(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Call ``fn(*args)`` in a worker now; the :meth:`run` with equal arguments, made later
+        (by a task run that did not exist yet), takes its result instead of calling again."""
+        with self._lock:
+            self._started.append((fn, args, self._executor.submit(fn, *args)))
+
+    def _take(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any] | None:
+        for i, (started_fn, started_args, future) in enumerate(self._started):
+            if started_fn is fn and started_args == args:
+                del self._started[i]
+                return future
+        return None
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
             executor = self._executor
+            future = self._take(fn, args) or executor.submit(fn, *args)
         try:
-            return executor.submit(fn, *args).result()
+            return future.result()
         except BrokenProcessPool:
             with self._lock:
                 if self._executor is executor:

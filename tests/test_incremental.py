@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import cache, report_html, units
+from flows import cache, report_html, schedule, units, workers
 from flows.report import BuildReport
 from flows.settings import Settings
 
@@ -144,10 +144,37 @@ def test_batches_put_big_inputs_first_and_keep_every_unit(tmp_path: Path) -> Non
     for n in range(40):
         (tmp_path / f"{n:02}.txt").write_text("x" * (n + 1))
     found = cache.document_units(tmp_path)
-    groups = units.batches(found, workers=2)
+    groups = schedule.batches(found, workers=2)
     assert sorted(u.key for g in groups for u in g) == sorted(u.key for u in found)
     assert groups[0][0].source.name == "39.txt"
-    assert max(len(g) for g in groups) <= 8
+    sizes = [len(g) for g in groups]
+    assert max(sizes) <= 8
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0]  # the cores end together
+
+
+def test_the_flow_takes_back_the_plan_whose_batches_started_early(
+    tree: tuple[Path, Path],
+) -> None:
+    raw, out = tree
+    settings = Settings(formats=("html",), check=False)
+    planned = schedule.plan_build(raw, out, settings, False, cache.document_units(raw), 2)
+    with workers.local(2) as pool:
+        schedule.start_early(planned, pool)  # what the command line does before Prefect starts
+        same = Settings(formats=("html",), check=False)  # as Prefect hands the flow its copy
+        assert schedule.take_early(raw, out, same, force=True) is None  # another build
+        assert schedule.take_early(raw, out, same, force=False) is planned
+        assert schedule.take_early(raw, out, same, force=False) is None  # taken once
+        outcomes = [
+            o
+            for group in planned.groups
+            for o in pool.run(units.build_batch, planned.batch(group), out, settings)
+        ]
+    assert sorted((o["source"], o["status"]) for o in outcomes) == [
+        ("letter.txt", "built"),
+        ("notice.txt", "built"),
+    ]
+    # Planned again now, they would count as up to date, not as built by this run.
+    assert cache.plan(cache.document_units(raw), out, settings).nothing_to_do
 
 
 def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) -> None:

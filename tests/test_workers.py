@@ -37,6 +37,22 @@ def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_batch() -
     assert workers.active() is None
 
 
+def _append(path: str, text: str) -> int:
+    with open(path, "a") as f:
+        f.write(text)
+    return os.getpid()
+
+
+def test_a_call_started_early_is_taken_over_not_made_again(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    with workers.local(2) as pool:
+        pool.start(_append, str(calls), "a")
+        assert pool.run(_append, str(calls), "a") != os.getpid()  # the started call's result
+        pool.run(_append, str(calls), "b")  # other arguments: a call of its own
+        pool.run(_append, str(calls), "a")  # taken over once only
+    assert calls.read_text() == "aba"
+
+
 _OWNER = """
 import os, sys, time
 from flows import pandoc_server, workers
