@@ -178,17 +178,36 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{out_dir / 'report.html'}, {out_dir / 'report.json'}",
         file=sys.stderr,
     )
+    _print_details(out_dir, built)
+    return 0 if report.ok else 1
+
+
+#: Lines of warnings and of printing instructions a build prints at most; the rest is in
+#: report.html (a build of hundreds of articles would otherwise end with pages of them).
+SHOWN = 12
+
+
+def _print_details(out_dir: Path, built: list[dict[str, Any]]) -> None:
     from flows.units import label
 
-    for item in built:
-        for m in item.get("messages", []):
-            if m.get("level") != "info":
-                print(f"  {label(item)}: {m['code']} {m['text']}", file=sys.stderr)
-    for item in built:
-        if item.get("booklet"):
-            booklet = out_dir / item["outputs"]["booklet"]
-            print(f"To print {booklet}: {item['booklet']}", file=sys.stderr)
-    return 0 if report.ok else 1
+    warnings = [
+        f"  {label(item)}: {m['code']} {m['text']}"
+        for item in built
+        for m in item.get("messages", [])
+        if m.get("level") != "info"
+    ]
+    for line in warnings[:SHOWN]:
+        print(line, file=sys.stderr)
+    if len(warnings) > SHOWN:
+        print(f"  … and {len(warnings) - SHOWN} more warning(s): see {out_dir / 'report.html'}",
+              file=sys.stderr)  # fmt: skip
+    booklets = [item for item in built if item.get("booklet")]
+    for item in booklets[:SHOWN]:
+        booklet = out_dir / item["outputs"]["booklet"]
+        print(f"To print {booklet}: {item['booklet']}", file=sys.stderr)
+    if len(booklets) > SHOWN:
+        print(f"How to print the {len(booklets) - SHOWN} other booklets: see "
+              f"{out_dir / 'report.html'}", file=sys.stderr)  # fmt: skip
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -34,6 +34,9 @@ def _details(doc: dict[str, Any]) -> str:
         items = "".join(f"<li><code>{_e(m['code'])}</code> {_e(m['text'])}</li>" for m in messages)
         summary = f"<summary>{len(messages)} warning(s)</summary>"
         parts.append(f"<details>{summary}<ul>{items}</ul></details>")
+    if doc.get("booklet"):
+        how = _e(doc["booklet"])
+        parts.append(f"<details><summary>printing the booklet</summary>{how}</details>")
     removed = doc.get("removed", [])
     if removed:
         items = "".join(f"<li>{_e(r['what'])}: {_e(r['text'])}</li>" for r in removed)

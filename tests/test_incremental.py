@@ -193,3 +193,35 @@ def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) ->
     data = json.loads(json.dumps(report.to_json()))
     assert data["counts"] == {"built": 3, "unchanged": 0, "failed": 0, "removed": 0}
     assert [d["output_checks"] for d in data["documents"]] == [{"html": "ok"}] * 3
+
+
+def _built_item(n: int) -> dict[str, object]:
+    return {
+        "status": "built", "source": f"{n:03}.txt", "slug": f"{n:03}",
+        "outputs": {"booklet": f"{n:03}/{n:03}-booklet.pdf"},
+        "booklet": f"Print on {1 + n % 2} sheets of A4 paper.",
+        "messages": [{"level": "warning", "code": "cln-002", "text": "no title line found"}],
+    }  # fmt: skip
+
+
+def test_a_big_build_ends_with_a_short_list_and_the_rest_in_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli import SHOWN, _print_details
+
+    _print_details(tmp_path, [_built_item(n) for n in range(SHOWN + 30)])
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 * SHOWN + 2
+    assert lines[SHOWN] == f"  … and 30 more warning(s): see {tmp_path / 'report.html'}"
+    assert lines[-1] == f"How to print the 30 other booklets: see {tmp_path / 'report.html'}"
+    _print_details(tmp_path, [_built_item(n) for n in range(2)])  # a small build: everything
+    assert capsys.readouterr().err.splitlines()[2:] == [
+        f"To print {tmp_path / '000/000-booklet.pdf'}: Print on 1 sheets of A4 paper.",
+        f"To print {tmp_path / '001/001-booklet.pdf'}: Print on 2 sheets of A4 paper.",
+    ]
+
+
+def test_report_html_says_how_to_print_each_booklet() -> None:
+    report = BuildReport([_built_item(1)], 1.0)
+    page = report_html.render(report.to_json())
+    assert "<summary>printing the booklet</summary>Print on 2 sheets of A4 paper." in page
