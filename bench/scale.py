@@ -176,17 +176,17 @@ def ours(corpus: Path, work: Path, env: dict[str, str], label: str) -> dict[str,
 
 
 def plain(raw: Path, out: Path) -> Run:
-    """The same pipeline and batches in a thread pool, no Prefect: the flow adds the rest."""
+    """The same pipeline, batches and worker pool without Prefect: the flow adds the rest."""
     return measured([PY, str(Path(__file__)), "--plain", str(raw), str(out)])
 
 
 def run_plain(raw: Path, out: Path) -> None:
+    """What the flow does, in the same worker pool, batches and threads: no Prefect."""
     settings = Settings(check=False)
-    plan = cache.plan(cache.document_units(raw), out, settings)
-    groups = schedule.batches(plan.stale, CORES)
+    planned = schedule.plan_build(raw, out, settings, False, cache.document_units(raw), CORES)
     with workers.Pool(CORES) as procs, ThreadPoolExecutor(max_workers=CORES) as pool:
-        list(pool.map(lambda g: procs.run(units.build_batch,
-            [(u, plan.fingerprints[u.key]) for u in g], out, settings), groups))  # fmt: skip
+        list(pool.map(lambda g: units.build_in_pool(procs, planned.batch(g), out, settings),
+                      planned.groups))  # fmt: skip
 
 
 def sources_for_naive(raw: Path, folder: Path) -> list[tuple[str, dict[str, object]]]:

@@ -11,6 +11,7 @@ With no Prefect server configured, Prefect starts a temporary one in this proces
 """
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -38,11 +39,30 @@ Progress = Callable[[int, int, Outcome], None]
 # retries. Each unit is recorded in the cache as soon as it is built.
 @task(name="build-batch", task_run_name="build {label}", cache_policy=NO_CACHE)
 def build_batch_task(
-    batch: list[tuple[cache.Unit, str]], out_dir: Path, settings: Settings, label: str
-) -> list[Outcome]:
+    batch: list[tuple[cache.Unit, str]], out_dir: Path, settings: Settings, label: str,
+    each: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:  # fmt: skip
     if pool := workers.active():
-        return pool.run(units.build_batch, batch, out_dir, settings)
+        return units.build_in_pool(pool, batch, out_dir, settings, each)
     return units.build_batch(batch, out_dir, settings)
+
+
+class _Progress:
+    """Reports each outcome once, as it comes: from the task runs' threads when the local
+    worker pool builds (unit by unit), else from the flow as each task run ends."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total = progress, total
+        self._lock = threading.Lock()
+        self._seen: set[str] = set()
+
+    def each(self, outcome: Outcome) -> None:
+        with self._lock:
+            if outcome["key"] in self._seen:
+                return
+            self._seen.add(outcome["key"])
+            if self.progress:
+                self.progress(len(self._seen), self.total, outcome)
 
 
 @flow(name="build-editions", log_prints=False)
@@ -58,29 +78,29 @@ def build_editions(
     (editions.yaml) — everything with ``force`` —, remove what was deleted, write the reports
     and the index."""
     started = time.perf_counter()
+    pooled = workers.active() is not None
     planned = schedule.take_early(raw_dir, out_dir, settings, force) or schedule.plan_build(
-        raw_dir, out_dir, settings, force, all_units(raw_dir, editions), workers.count()
+        raw_dir, out_dir, settings, force, all_units(raw_dir, editions), workers.count(), pooled
     )
     plan, groups = planned.plan, planned.groups
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
     for entry in plan.orphans:
         report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry)))
+    told = _Progress(progress, len(plan.stale))
+    each = told.each if pooled else None  # a Dask worker could not call back
     futures = [
-        build_batch_task.submit(planned.batch(group), out_dir, settings, _label(group))
+        build_batch_task.submit(planned.batch(group), out_dir, settings, _label(group), each)
         for group in groups
     ]
     by_future = dict(zip(futures, groups, strict=True))
-    done = 0
     for future in as_completed(futures):
         try:
             outcomes = future.result()
         except Exception as exc:  # the task runner itself failed (a lost Dask worker…)
             outcomes = [units.failed(u, units.reason(exc)) for u in by_future[future]]
         for outcome in outcomes:
-            done += 1
             report.outcomes.append(outcome)
-            if progress:
-                progress(done, len(plan.stale), outcome)
+            told.each(outcome)
     report.seconds = time.perf_counter() - started
     write_reports(out_dir, report, settings)
     create_markdown_artifact(report.markdown(), key="build-summary", description="pamphleteer")

@@ -133,7 +133,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     editions = _editions(args)
     # Decided before Prefect starts: with nothing to do, answer in milliseconds.
     todo = [*cache.document_units(raw_dir), *cache.anthology_units(editions)]
-    planned = schedule.plan_build(raw_dir, out_dir, settings, args.force, todo, workers.count())
+    planned = schedule.plan_build(
+        raw_dir, out_dir, settings, args.force, todo, workers.count(), not args.dask_address
+    )
     plan = planned.plan
     if plan.nothing_to_do and (out_dir / "report.json").is_file():
         failed = [e for e in plan.fresh if e.result.get("status") == "failed"]

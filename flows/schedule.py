@@ -10,6 +10,7 @@ already under way waits for it instead of building it again.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +23,9 @@ if TYPE_CHECKING:
     from flows.workers import Pool
 
 
-def batches(stale: Sequence[cache.Unit], workers: int, most: int = 16) -> list[list[cache.Unit]]:
-    """Stale units in batches (a batch is one task run: the fewer, the less Prefect costs).
-    Biggest inputs first, and each batch a third of the remaining units' share per worker (at
-    most ``most``, at least 3): the batches shrink towards the end, so the cores finish
-    together."""
-    ordered = sorted(stale, key=lambda u: -sum(_size(p) for p in u.inputs))
-    groups = []
-    while ordered:
-        size = max(3, min(most, -(-len(ordered) // (workers * 3))))
-        groups.append(ordered[:size])
-        ordered = ordered[size:]
-    return groups
+def weight(unit: cache.Unit) -> int:
+    """How big a unit's inputs are: the build starts with the biggest."""
+    return sum(_size(path) for path in unit.inputs)
 
 
 def _size(path: Path) -> int:
@@ -41,6 +33,35 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+#: Units per task run when a local worker pool builds them (at most 8 task runs a build).
+POOLED_BATCH = 25
+
+
+def batches(
+    stale: Sequence[cache.Unit], workers: int, pooled: bool = True, most: int = 16
+) -> list[list[cache.Unit]]:
+    """Stale units in batches, one task run each, biggest inputs first.
+
+    ``pooled`` (the worker processes of this machine): a few big batches — at least
+    :data:`POOLED_BATCH` units, at most 8 batches —, because the pool, not the task runs,
+    spreads the work: it builds one unit at a time on each worker from one queue, biggest
+    first, so the workers end together however the batches fall, and each task run costs
+    Prefect some 40 ms of CPU. Otherwise (a Dask cluster, where a batch runs on one worker):
+    batches that shrink towards the end, a third of the remaining units' share per worker (at
+    most ``most``, at least 3), so the workers end together there too.
+    """
+    ordered = sorted(stale, key=lambda u: -weight(u))
+    if pooled:
+        size = max(POOLED_BATCH, -(-len(ordered) // 8))
+        return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    groups = []
+    while ordered:
+        size = max(3, min(most, -(-len(ordered) // (workers * 3))))
+        groups.append(ordered[:size])
+        ordered = ordered[size:]
+    return groups
 
 
 @dataclass
@@ -61,25 +82,34 @@ class Planned:
 
 def plan_build(
     raw_dir: Path, out_dir: Path, settings: Settings, force: bool, todo: Sequence[cache.Unit],
-    workers: int,
+    workers: int, pooled: bool = True,
 ) -> Planned:  # fmt: skip
     plan = cache.plan(todo, out_dir, settings, force)
-    return Planned(raw_dir, out_dir, settings, force, plan, batches(plan.stale, workers))
+    return Planned(raw_dir, out_dir, settings, force, plan, batches(plan.stale, workers, pooled))
 
 
 #: Builds whose first batches were started before their flow run (see :func:`start_early`).
 _EARLY: list[Planned] = []
 
 
+def early_units(workers: int) -> int:
+    """How many units to start before the flow run exists: enough to keep the workers busy
+    while Prefect starts (about 1.5 s against a Prefect server, 5 s or more when Prefect starts
+    a temporary one), at ~0.1–0.2 s a unit."""
+    return workers * (8 if os.environ.get("PREFECT_API_URL") else 24)
+
+
 def start_early(planned: Planned, pool: Pool) -> None:
-    """Start the first batch of each worker now, before the flow run exists (the command line
-    does, so the workers build while Prefect is imported and starts). The flow takes the plan
-    back with :func:`take_early`, and its first task runs take these batches over: the pool
-    hands a task run the batch already under way (``workers.Pool.start``)."""
+    """Start the first units now, before the flow run exists: the command line does, so the
+    workers build while Prefect is imported and starts. The flow takes the plan back with
+    :func:`take_early`, and its task runs take these units over from the pool
+    (``workers.Pool.start``) instead of queueing them again."""
     from flows.units import build_batch
 
-    for group in planned.groups[: pool.count]:
-        pool.start(build_batch, planned.batch(group), planned.out_dir, planned.settings)
+    first = [u for group in planned.groups for u in group][: early_units(pool.count)]
+    for unit in first:
+        item = (unit, planned.plan.fingerprints[unit.key])
+        pool.start(build_batch, [item], planned.out_dir, planned.settings, order=-weight(unit))
     _EARLY.append(planned)
 
 

@@ -1,22 +1,28 @@
 """Build units in batches, each recorded in the cache as soon as it is done (no Prefect here).
 
-The flow hands a batch of stale units to one task run; the batch builds them one after the other,
-catches each one's failure on its own, and returns one plain dict per unit (plain data, so it
-travels to and from Dask workers). A unit finished before a crash stays recorded.
+The flow hands a batch of stale units to one task run. On a Dask worker the batch builds them one
+after the other (:func:`build_batch`); on this machine it queues them on the worker processes one
+unit per call (:func:`build_in_pool`). Each unit's failure is caught on its own, and each outcome
+is one plain dict (plain data, so it travels between processes). A unit finished before a crash
+stays recorded.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flows import cache, render
+from flows import cache, render, schedule
 from flows.checks import check
 from flows.model import PamphleteerError
 from flows.pipeline import DocumentResult, build_anthology, build_document
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.workers import Pool
 
 #: One unit's outcome: ``status`` is "built", "unchanged", "failed" or "removed".
 Outcome = dict[str, Any]
@@ -110,6 +116,28 @@ def build_batch(
             if isinstance(exc, PamphleteerError):  # the input's fault: same input, same failure
                 cache.record_failure(out_dir, unit.key, fp, failure)
             outcomes.append(failure)
+    return outcomes
+
+
+def build_in_pool(
+    pool: Pool, batch: Sequence[tuple[cache.Unit, str]], out_dir: Path, settings: Settings,
+    each: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:  # fmt: skip
+    """Build a batch on the worker processes, one unit per call, queued by size with every
+    other batch's (see ``workers.Pool``); ``each`` hears of every outcome as it comes."""
+    calls = {
+        pool.submit(build_batch, [item], out_dir, settings, order=-schedule.weight(item[0])): item
+        for item in batch
+    }
+    outcomes = []
+    for call in as_completed(calls):
+        try:
+            [outcome] = call.result()
+        except PamphleteerError as exc:  # its worker died: not the input's fault, not recorded
+            outcome = failed(calls[call][0], str(exc))
+        outcomes.append(outcome)
+        if each:
+            each(outcome)
     return outcomes
 
 

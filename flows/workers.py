@@ -13,13 +13,16 @@ batch only: the pool is replaced for the batches after it.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flows.model import PamphleteerError
@@ -54,14 +57,41 @@ def _exit_with_owner() -> None:
     threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
 
 
+@dataclass(order=True)
+class _Job:
+    order: float
+    seq: int
+    fn: Callable[..., Any] = field(compare=False)
+    args: tuple[Any, ...] = field(compare=False)
+    future: Future[Any] = field(compare=False)
+
+
+#: Queued after every job: a dispatcher that takes it stops.
+_STOP = float("inf")
+
+
 class Pool:
-    """``count`` worker processes; :meth:`run` calls a function in one of them."""
+    """``count`` worker processes. :meth:`submit` queues a call, :meth:`run` waits for it.
+
+    Calls wait in one queue, lowest ``order`` first (the build puts the biggest documents
+    first, so the workers finish together), and at most one call per worker is under way: a
+    worker that dies fails only the calls it and its neighbours were making, and the pool is
+    replaced for the rest.
+    """
 
     def __init__(self, count: int) -> None:
         self.count = count
         self._lock = threading.Lock()
-        self._started: list[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]] = []
+        self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
+        self._seq = itertools.count()
+        self._started: list[_Job] = []
         self._executor = self._start()
+        self._dispatchers = [
+            threading.Thread(target=self._dispatch, name=f"worker-{n}", daemon=True)
+            for n in range(count)
+        ]
+        for thread in self._dispatchers:
+            thread.start()
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
@@ -82,35 +112,64 @@ class Pool:
         threading.Thread(target=start, name="start-workers", daemon=True).start()
         return executor
 
-    def start(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Call ``fn(*args)`` in a worker now; the :meth:`run` with equal arguments, made later
-        (by a task run that did not exist yet), takes its result instead of calling again."""
-        with self._lock:
-            self._started.append((fn, args, self._executor.submit(fn, *args)))
+    def _dispatch(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job.order == _STOP:
+                return
+            if not job.future.set_running_or_notify_cancel():
+                continue  # cancelled while it waited
+            with self._lock:
+                executor = self._executor
+            try:
+                job.future.set_result(executor.submit(job.fn, *job.args).result())
+            except BrokenProcessPool:
+                with self._lock:
+                    if self._executor is executor:
+                        self._executor = self._start()
+                job.future.set_exception(
+                    PamphleteerError(
+                        "a worker process died while building this (a crash in Pandoc's or "
+                        "typst's native code?); the rest goes on"
+                    )
+                )
+            except BaseException as exc:  # the call's own error, for its caller
+                job.future.set_exception(exc)
 
-    def _take(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any] | None:
-        for i, (started_fn, started_args, future) in enumerate(self._started):
-            if started_fn is fn and started_args == args:
-                del self._started[i]
-                return future
-        return None
+    def submit(self, fn: Callable[..., T], *args: Any, order: float = 0) -> Future[T]:
+        """Queue ``fn(*args)``; a call :meth:`start` made with equal arguments is taken over
+        instead."""
+        with self._lock:
+            for i, job in enumerate(self._started):
+                if job.fn is fn and job.args == args:
+                    del self._started[i]
+                    return job.future
+        job = _Job(order, next(self._seq), fn, args, Future())
+        self._queue.put(job)
+        return job.future
+
+    def start(self, fn: Callable[..., Any], *args: Any, order: float = 0) -> None:
+        """Queue ``fn(*args)`` now, for a :meth:`submit` with equal arguments made later (by a
+        task run that did not exist yet) to take over."""
+        job = _Job(order, next(self._seq), fn, args, Future())
+        with self._lock:
+            self._started.append(job)
+        self._queue.put(job)
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
-        with self._lock:
-            executor = self._executor
-            future = self._take(fn, args) or executor.submit(fn, *args)
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            with self._lock:
-                if self._executor is executor:
-                    self._executor = self._start()
-            raise PamphleteerError(
-                "a worker process died while building this batch (a crash in Pandoc's or "
-                "typst's native code?); the other batches go on"
-            ) from None
+        return self.submit(fn, *args).result()
 
     def close(self) -> None:
+        """Cancel the calls still waiting, let the ones under way end, stop the workers."""
+        while True:
+            try:
+                self._queue.get_nowait().future.cancel()
+            except queue.Empty:
+                break
+        for _ in self._dispatchers:
+            self._queue.put(_Job(_STOP, next(self._seq), _ready, (), Future()))
+        for thread in self._dispatchers:
+            thread.join()
         with self._lock:
             self._executor.shutdown(wait=True, cancel_futures=True)
 

@@ -144,12 +144,16 @@ def test_batches_put_big_inputs_first_and_keep_every_unit(tmp_path: Path) -> Non
     for n in range(40):
         (tmp_path / f"{n:02}.txt").write_text("x" * (n + 1))
     found = cache.document_units(tmp_path)
-    groups = schedule.batches(found, workers=2)
-    assert sorted(u.key for g in groups for u in g) == sorted(u.key for u in found)
-    assert groups[0][0].source.name == "39.txt"
-    sizes = [len(g) for g in groups]
-    assert max(sizes) <= 8
-    assert sizes == sorted(sizes, reverse=True) and sizes[-1] < sizes[0]  # the cores end together
+    for pooled in (True, False):
+        groups = schedule.batches(found, workers=2, pooled=pooled)
+        assert sorted(u.key for g in groups for u in g) == sorted(u.key for u in found)
+        assert groups[0][0].source.name == "39.txt"
+    # Local workers: few task runs (the pool spreads the units); on Dask, batches that shrink
+    # so that the workers end together.
+    assert [len(g) for g in schedule.batches(found, workers=2)] == [25, 15]
+    assert [len(g) for g in schedule.batches(found * 10, workers=2)] == [50] * 8
+    sizes = [len(g) for g in schedule.batches(found, workers=2, pooled=False)]
+    assert sizes == [7, 6, 5, 4, 3, 3, 3, 3, 3, 3]
 
 
 def test_the_flow_takes_back_the_plan_whose_batches_started_early(
@@ -167,8 +171,9 @@ def test_the_flow_takes_back_the_plan_whose_batches_started_early(
         outcomes = [
             o
             for group in planned.groups
-            for o in pool.run(units.build_batch, planned.batch(group), out, settings)
+            for o in units.build_in_pool(pool, planned.batch(group), out, settings)
         ]
+        assert pool._started == []  # the task runs took the early calls over
     assert sorted((o["source"], o["status"]) for o in outcomes) == [
         ("letter.txt", "built"),
         ("notice.txt", "built"),
