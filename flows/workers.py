@@ -85,6 +85,7 @@ class Pool:
         self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
         self._seq = itertools.count()
         self._started: list[_Job] = []
+        self._closing = False
         self._executor = self._start()
         self._dispatchers = [
             threading.Thread(target=self._dispatch, name=f"worker-{n}", daemon=True)
@@ -125,7 +126,7 @@ class Pool:
                 job.future.set_result(executor.submit(job.fn, *job.args).result())
             except BrokenProcessPool:
                 with self._lock:
-                    if self._executor is executor:
+                    if self._executor is executor and not self._closing:
                         self._executor = self._start()
                 job.future.set_exception(
                     PamphleteerError(
@@ -161,6 +162,8 @@ class Pool:
 
     def close(self) -> None:
         """Cancel the calls still waiting, let the ones under way end, stop the workers."""
+        with self._lock:
+            self._closing = True  # a worker dying now (Ctrl-C reaches it too) is not replaced
         while True:
             try:
                 self._queue.get_nowait().future.cancel()
