@@ -23,8 +23,8 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _link(path: str) -> str:
-    return f'<a href="{_e(path)}">{_e(path.rsplit(".", 1)[-1])}</a>'
+def _link(path: str, label: str) -> str:
+    return f'<a href="{_e(path)}">{_e(label)}</a>'
 
 
 def _details(doc: dict[str, Any]) -> str:
@@ -48,7 +48,7 @@ def _document_row(doc: dict[str, Any]) -> str:
     notes = doc.get("notes", {})
     checks = doc.get("output_checks", {})
     outputs = " ".join(
-        _link(p)
+        _link(p, f)
         + ("" if checks.get(f, "ok") == "ok" else f' <b class="failed">{_e(checks[f])}</b>')
         for f, p in sorted(doc.get("outputs", {}).items())
     )

@@ -11,8 +11,9 @@ already under way waits for it instead of building it again.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,7 @@ class Planned:
     force: bool
     plan: cache.Plan
     groups: list[list[cache.Unit]]
+    started: float = field(default_factory=time.perf_counter)
 
     def batch(self, group: list[cache.Unit]) -> list[tuple[cache.Unit, str]]:
         return [(u, self.plan.fingerprints[u.key]) for u in group]

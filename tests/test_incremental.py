@@ -230,3 +230,4 @@ def test_report_html_says_how_to_print_each_booklet() -> None:
     report = BuildReport([_built_item(1)], 1.0)
     page = report_html.render(report.to_json())
     assert "<summary>printing the booklet</summary>Print on 2 sheets of A4 paper." in page
+    assert '<a href="001/001-booklet.pdf">booklet</a>' in page  # not a second "pdf"
