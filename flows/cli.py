@@ -162,7 +162,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     with ExitStack() as stack:
         if not args.dask_address:
-            # The workers start on the first batches while Prefect is imported and starts.
+            # The workers start on the first units while Prefect is imported and starts.
             schedule.start_early(planned, stack.enter_context(workers.local()))
         from flows.build import run_build
 

@@ -1,11 +1,11 @@
-"""How a build's stale units are split into batches, and how the first batches start before the
+"""How a build's stale units are split into batches, and how the first units start before the
 flow run exists (no Prefect here, and nothing heavy: a build with nothing to do imports this).
 
 A batch is one task run. The command line plans the build (:func:`plan_build`), and when there is
-work it starts the first batch of each worker process at once (:func:`start_early`): the workers
-build while Prefect is imported and the flow run starts (~1.5 s). The flow then takes that plan
-back (:func:`take_early`) and maps its task runs over the same batches; a task run whose batch is
-already under way waits for it instead of building it again.
+work it starts the first units on the worker processes at once (:func:`start_early`): the workers
+build while Prefect is imported and the flow run starts (~1.5 s with a Prefect server). The flow
+then takes that plan back (:func:`take_early`) and maps its task runs over the same batches; a
+task run whose unit is already under way waits for it instead of building it again.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def plan_build(
     return Planned(raw_dir, out_dir, settings, force, plan, batches(plan.stale, workers, pooled))
 
 
-#: Builds whose first batches were started before their flow run (see :func:`start_early`).
+#: Builds whose first units were started before their flow run (see :func:`start_early`).
 _EARLY: list[Planned] = []
 
 
@@ -117,8 +117,8 @@ def start_early(planned: Planned, pool: Pool) -> None:
 
 def take_early(raw_dir: Path, out_dir: Path, settings: Settings, force: bool) -> Planned | None:
     """The plan :func:`start_early` began for these arguments, once; None when there is none.
-    The flow must use that plan, not a new one: the early batches record their units in the
-    cache as they finish, and a new plan would take them for up to date."""
+    The flow must use that plan, not a new one: the early units are recorded in the cache as
+    they finish, and a new plan would take them for up to date."""
     for i, planned in enumerate(_EARLY):
         if (planned.raw_dir, planned.out_dir, planned.settings, planned.force) == (
             raw_dir, out_dir, settings, force,

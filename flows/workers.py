@@ -2,13 +2,13 @@
 
 Threads are not enough: cleaning is Python and typst's binding holds the GIL while it
 compiles, so two threads share one core (two covers at once take as long as one after the
-other). The build's task runs hand their batches to these processes instead; Pandoc runs in
-processes of its own beside them.
+other). The build's task runs queue their units on these processes instead, one unit per
+call; Pandoc runs in processes of its own beside them.
 
 The workers are forked from a fresh ``forkserver`` process that has imported the build's
 modules once: safe in a process that runs Prefect's threads (``pamphleteer serve``), and each
-worker starts in milliseconds. A worker that dies (a crash in a native library) fails its own
-batch only: the pool is replaced for the batches after it.
+worker starts in milliseconds. A worker that dies (a crash in a native library) fails the calls
+under way only (at most one per worker): the pool is replaced for the calls after them.
 """
 
 from __future__ import annotations
@@ -75,8 +75,7 @@ class Pool:
 
     Calls wait in one queue, lowest ``order`` first (the build puts the biggest documents
     first, so the workers finish together), and at most one call per worker is under way: a
-    worker that dies fails only the calls it and its neighbours were making, and the pool is
-    replaced for the rest.
+    worker that dies fails only the calls under way, and the pool is replaced for the rest.
     """
 
     def __init__(self, count: int) -> None:
