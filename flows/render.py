@@ -124,7 +124,19 @@ def plain(value: Any, sep: str = ", ") -> str:
 #: The Typst files of the printed edition, copied beside the main file for each compile; each
 #: comes from the first templates folder that has it, so a user can replace one.
 TYPST_TEMPLATES = ("pamphlet.typ", "cover.typ", "cover-page.typ", "booklet.typ", "marks.typ")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_LANG = re.compile(r"^(?P<lang>[A-Za-z]{2,3})(?:-[A-Za-z0-9]{2,8})*$")
+_REGION = re.compile(r"-(?P<region>[A-Za-z]{2})(?=-|$)")
+
+
+def typst_language(tag: str) -> tuple[str, str | None]:
+    """A BCP 47 tag ("en-US", "pt_BR", "zh-Hant-TW") as typst takes it: the language alone
+    ("en"; typst refuses "en-US") and the region, if the tag has one ("US"). Not a tag: English.
+    """
+    m = _LANG.match(tag.strip().replace("_", "-"))
+    if not m:
+        return "en", None
+    region = _REGION.search(m.group(0)[len(m["lang"]) :])
+    return m["lang"].lower(), region["region"].upper() if region else None
 
 
 _COMPILERS = threading.local()
@@ -197,12 +209,13 @@ def typst_data(
 
     press = settings.press
     title = plain(meta.get("title"))
-    lang = str(meta.get("lang") or "en")
+    language, region = typst_language(str(meta.get("lang") or "en"))
     return {
         "title": title,
         "authors": _names(meta.get("author")),
         "date": human_date(meta["date"]) if meta.get("date") else "",
-        "lang": lang if _LANG.match(lang) else "en",
+        "lang": language,
+        "region": region,
         # Left-hand pages: an article's author, or an anthology's title; right: the (chapter) title.
         "running": {
             "verso": title if contents else (plain(meta.get("author"), " · ") or title),

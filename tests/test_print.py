@@ -319,6 +319,24 @@ def test_cyrillic_greek_and_accented_latin_render_with_the_book_font(tmp_path: P
     assert {name.split("-")[0] for name in _fonts(result.outputs["pdf"])} == {"LibertinusSerif"}
 
 
+WORDPRESS_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><title>A Letter – The Site</title></head>
+<body><article><h1>A Letter</h1><p>{text}</p><p>{text}</p></article></body></html>
+"""
+
+
+@pytest.mark.parametrize(("lang", "pdf_lang"), [("en-US", "en-US"), ("pt_BR", "pt-BR"),
+                                                ("zh-Hant-TW", "zh-TW"), ("de", "de")])  # fmt: skip
+def test_a_language_with_a_region_makes_a_pdf(tmp_path: Path, lang: str, pdf_lang: str) -> None:
+    # WordPress writes <html lang="en-US">; typst takes "en" and the region apart.
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = "The meeting is on Friday, and everyone is welcome to come along. " * 3
+    (raw / "letter.html").write_text(WORDPRESS_PAGE.format(lang=lang, text=text))
+    result = build_document(raw / "letter.html", tmp_path / "build", Settings(formats=("pdf",)))
+    assert PdfReader(result.outputs["pdf"]).trailer["/Root"]["/Lang"] == pdf_lang
+
+
 def test_user_cover_must_be_an_image_inside_raw(tmp_path: Path) -> None:
     source = _project(tmp_path, "Title\n\nText.\n", "cover: ../elsewhere.png\n")
     (tmp_path / "elsewhere.png").write_bytes(b"\x89PNG\r\n\x1a\n")
