@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import os
 import resource
 import shutil
@@ -194,6 +195,9 @@ def sources_for_naive(raw: Path, folder: Path) -> list[tuple[str, dict[str, obje
     script and the floor take them."""
     folder.mkdir()
     settings = Settings()
+    # Prefect, imported here for the long-lived server, prints third-party warnings (trafilatura's
+    # "empty link") that the build's workers keep quiet.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     written = []
     for path in sorted(raw.iterdir()):
         try:
