@@ -190,7 +190,10 @@ def run_plain(raw: Path, out: Path) -> None:
                       planned.groups))  # fmt: skip
 
 
-def sources_for_naive(raw: Path, folder: Path) -> list[tuple[str, dict[str, object]]]:
+Source = tuple[str, dict[str, object], Settings]  # an edition's source, metadata and settings
+
+
+def sources_for_naive(raw: Path, folder: Path) -> list[Source]:
     """Each article's assembled edition source (and the Typst templates' inputs), as the naive
     script and the floor take them."""
     folder.mkdir()
@@ -209,17 +212,16 @@ def sources_for_naive(raw: Path, folder: Path) -> list[tuple[str, dict[str, obje
         (folder / f"{path.stem}.md").write_text(source)
         data = render.typst_data(doc.meta, doc_settings)
         (folder / f"{path.stem}.json").write_text(json.dumps(data, ensure_ascii=False))
-        written.append((source, dict(doc.meta)))
+        written.append((source, dict(doc.meta), doc_settings))
     return written
 
 
-def floor(sources: list[tuple[str, dict[str, object]]]) -> float:
+def floor(sources: list[Source]) -> float:
     """CPU seconds of the Pandoc and typst work of every format alone (the cover PNG, HTML, EPUB,
     PDF and its booklet), one after another: Pandoc's in its process, typst's in this one."""
-    settings = Settings()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.process_time()
-    for source, meta in sources:
+    for source, meta, settings in sources:
         png = cover.cover_png(meta, settings)
         render.html(source, settings)
         render.epub(source, settings, meta, png)
