@@ -149,7 +149,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     if not args.verbose:
         _quiet_prefect()
-    server = os.environ.get("PREFECT_API_URL") or "a temporary server (5–10 s to start)"
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        _check_server(configured)  # before any work: a build it cannot record is not started
+    server = configured or "a temporary server (5–10 s to start)"
     print(
         f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to remove. "
         f"Starting Prefect with {server}…",
@@ -166,9 +169,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             schedule.start_early(planned, stack.enter_context(workers.local()))
         from flows.build import run_build
 
-        report = run_build(
-            raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
-        )
+        try:
+            report = run_build(
+                raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
+            )
+        except RuntimeError as exc:  # Prefect's, when its API (a profile's) does not answer
+            if not str(exc).startswith("Failed to reach API"):
+                raise
+            raise PamphleteerError(f"{exc}: {_START_IT} (what was built is kept)") from None
     c = report.counts
     built = report.of("built")
     anthologies = sum(1 for o in built if o.get("edition"))
@@ -182,6 +190,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     _print_details(out_dir, built)
     return 0 if report.ok else 1
+
+
+_START_IT = "start that Prefect server, or unset PREFECT_API_URL for a temporary one"
+
+
+def _check_server(url: str) -> None:
+    """The Prefect server ``PREFECT_API_URL`` names must answer, or the build does not start."""
+    import httpx
+
+    try:
+        answer = httpx.get(f"{url.rstrip('/')}/health", timeout=5)
+    except httpx.HTTPError as exc:
+        raise PamphleteerError(
+            f"the Prefect server at {url} does not answer ({exc}): {_START_IT}"
+        ) from None
+    if answer.status_code != 200:
+        raise PamphleteerError(
+            f"the Prefect server at {url} answers {answer.status_code} to /health: {_START_IT}"
+        )
 
 
 #: Lines of warnings and of printing instructions a build prints at most; the rest is in

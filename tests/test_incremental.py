@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -231,3 +235,22 @@ def test_report_html_says_how_to_print_each_booklet() -> None:
     page = report_html.render(report.to_json())
     assert "<summary>printing the booklet</summary>Print on 2 sheets of A4 paper." in page
     assert '<a href="001/001-booklet.pdf">booklet</a>' in page  # not a second "pdf"
+
+
+def test_a_prefect_server_that_does_not_answer_stops_the_build_before_it_starts(
+    tree: tuple[Path, Path],
+) -> None:
+    raw, out = tree
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/api"
+    env = {**os.environ, "PREFECT_API_URL": url}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out),
+         "--no-check"], env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert f"pamphleteer: the Prefect server at {url} does not answer" in proc.stderr
+    assert "unset PREFECT_API_URL for a temporary one" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()  # nothing was started
