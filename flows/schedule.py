@@ -96,9 +96,10 @@ _EARLY: list[Planned] = []
 
 def early_units(workers: int) -> int:
     """How many units to start before the flow run exists: enough to keep the workers busy
-    while Prefect starts (about 1.5 s against a Prefect server, 5 s or more when Prefect starts
-    a temporary one), at ~0.1–0.2 s a unit."""
-    return workers * (8 if os.environ.get("PREFECT_API_URL") else 24)
+    while Prefect starts — about 1.5 s against a Prefect server, 2.5 s while the workers share
+    the cores with it, 5 s or more when Prefect starts a temporary one — at 0.1–0.3 s a unit
+    (the biggest go first). Too many costs nothing: the flow takes them over."""
+    return workers * (12 if os.environ.get("PREFECT_API_URL") else 24)
 
 
 def start_early(planned: Planned, pool: Pool) -> None:
