@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -156,6 +158,30 @@ def fingerprint(unit: Unit, settings_hash: str) -> str:
         except OSError as exc:
             raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
     return h.hexdigest()
+
+
+@contextmanager
+def exclusive(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one build. A second build of the same folder (a cron job that ran
+    over, a build by hand during a scheduled one) is refused, with who holds it; the operating
+    system lets go when the holder ends, even killed."""
+    folder = out_dir / CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise PamphleteerError(
+                f"{out_dir} is being built by {holder}: try again when it ends"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        since = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        lock.write(f"pamphleteer (pid {os.getpid()}, since {since})\n")
+        lock.flush()
+        yield
 
 
 def manifest_path(out_dir: Path, key: str) -> Path:

@@ -153,17 +153,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     if configured:
         _check_server(configured)  # before any work: a build it cannot record is not started
     server = configured or "a temporary server (5–10 s to start)"
-    print(
-        f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to remove. "
-        f"Starting Prefect with {server}…",
-        file=sys.stderr,
-        flush=True,
-    )
 
     def progress(done: int, total: int, item: dict[str, Any]) -> None:
         print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
 
     with ExitStack() as stack:
+        stack.enter_context(cache.exclusive(out_dir))  # one build of out_dir at a time
+        print(
+            f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
+            f"remove. Starting Prefect with {server}…",
+            file=sys.stderr,
+            flush=True,
+        )
         if not args.dask_address:
             # The workers start on the first units while Prefect is imported and starts.
             schedule.start_early(planned, stack.enter_context(workers.local()))

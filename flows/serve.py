@@ -20,7 +20,7 @@ import httpx
 from prefect import flow
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows import workers
+from flows import cache, workers
 from flows.build import build_editions, lean_prefect, task_runner
 from flows.cli import project_editions, project_settings
 from flows.fetch import fetch_sources
@@ -48,7 +48,7 @@ def scheduled_rebuild(
                                       images)  # fmt: skip
     fetched = fetch_sources(raw_dir, backoff=fetch_backoff) if fetch else []
     anthologies = project_editions(raw, editions)
-    with workers.local(), lean_prefect():
+    with cache.exclusive(out_dir), workers.local(), lean_prefect():
         build = build_editions.with_options(task_runner=task_runner())
         report = build(raw_dir, out_dir, build_settings, editions=anthologies)
     print(report.markdown().split("\n\n")[0])

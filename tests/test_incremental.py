@@ -254,3 +254,21 @@ def test_a_prefect_server_that_does_not_answer_stops_the_build_before_it_starts(
     assert "unset PREFECT_API_URL for a temporary one" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()  # nothing was started
+
+
+def test_a_second_build_of_the_same_folder_is_refused_and_says_who_builds_it(
+    tree: tuple[Path, Path],
+) -> None:
+    raw, out = tree
+    command = [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out),
+               "--no-check"]  # fmt: skip
+    with cache.exclusive(out):  # a build under way in this process
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert f"pamphleteer: {out} is being built by pamphleteer (pid {os.getpid()}, since" in (
+        proc.stderr
+    )
+    assert "to build" not in proc.stderr  # refused before it starts anything
+    assert [p.name for p in out.iterdir()] == [cache.CACHE_DIR]
+    with cache.exclusive(out):  # the refused build held nothing
+        pass
