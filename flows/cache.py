@@ -181,7 +181,10 @@ def exclusive(out_dir: Path) -> Iterator[None]:
         since = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         lock.write(f"pamphleteer (pid {os.getpid()}, since {since})\n")
         lock.flush()
-        yield
+        try:
+            yield
+        finally:
+            lock.truncate(0)  # no holder named once it ends (a killed one leaves its name)
 
 
 def manifest_path(out_dir: Path, key: str) -> Path:

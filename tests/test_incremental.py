@@ -272,3 +272,4 @@ def test_a_second_build_of_the_same_folder_is_refused_and_says_who_builds_it(
     assert [p.name for p in out.iterdir()] == [cache.CACHE_DIR]
     with cache.exclusive(out):  # the refused build held nothing
         pass
+    assert (out / cache.CACHE_DIR / "lock").read_text() == ""  # nobody named once it ends
