@@ -119,14 +119,13 @@ class Pool:
                 return
             if not job.future.set_running_or_notify_cancel():
                 continue  # cancelled while it waited
-            with self._lock:
-                executor = self._executor
+            executor = None
             try:
-                job.future.set_result(executor.submit(job.fn, *job.args).result())
-            except BrokenProcessPool:
-                with self._lock:
-                    if self._executor is executor and not self._closing:
-                        self._executor = self._start()
+                executor, call = self._call(job)
+                result = call.result()
+            except BrokenProcessPool:  # a worker died while this ran
+                if executor is not None:
+                    self._replace(executor)
                 job.future.set_exception(
                     PamphleteerError(
                         "a worker process died while building this (a crash in Pandoc's or "
@@ -135,6 +134,27 @@ class Pool:
                 )
             except BaseException as exc:  # the call's own error, for its caller
                 job.future.set_exception(exc)
+            else:
+                job.future.set_result(result)
+
+    def _call(self, job: _Job) -> tuple[ProcessPoolExecutor, Future[Any]]:
+        """Hand a job to the workers. Pools found broken by another job's crash (and not yet
+        replaced) are replaced first: this job did not run, so it must not fail for it."""
+        with self._lock:
+            executor = self._executor
+        try:
+            return executor, executor.submit(job.fn, *job.args)
+        except BrokenProcessPool:
+            executor = self._replace(executor)
+            return executor, executor.submit(job.fn, *job.args)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A new pool for a broken one, once (not while closing); the current pool."""
+        with self._lock:
+            if self._executor is broken and not self._closing:
+                broken.shutdown(wait=False)
+                self._executor = self._start()
+            return self._executor
 
     def submit(self, fn: Callable[..., T], *args: Any, order: float = 0) -> Future[T]:
         """Queue ``fn(*args)``; a call :meth:`start` made with equal arguments is taken over

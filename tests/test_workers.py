@@ -37,6 +37,16 @@ def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_batch() -
     assert workers.active() is None
 
 
+def test_a_call_made_after_a_crash_runs_on_a_new_pool_instead_of_failing() -> None:
+    with workers.local(2) as pool:
+        os.kill(pool.run(_pid), signal.SIGKILL)  # a worker dies between two calls
+        deadline = time.monotonic() + 30
+        while not pool._executor._broken and time.monotonic() < deadline:  # noticed
+            time.sleep(0.05)
+        assert pool._executor._broken
+        assert pool.run(_pid) != os.getpid()  # it never ran on the broken pool: no failure
+
+
 def _append(path: str, text: str) -> int:
     with open(path, "a") as f:
         f.write(text)
