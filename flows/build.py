@@ -78,9 +78,11 @@ def build_editions(
     (editions.yaml) — everything with ``force`` —, remove what was deleted, write the reports
     and the index."""
     pooled = workers.active() is not None
-    planned = schedule.take_early(raw_dir, out_dir, settings, force) or schedule.plan_build(
-        raw_dir, out_dir, settings, force, all_units(raw_dir, editions), workers.count(), pooled
-    )
+    planned = schedule.take_early(raw_dir, out_dir, settings, force)
+    if planned is None:  # no command line planned it (a scheduled run)
+        todo = schedule.all_units(raw_dir, editions)
+        planned = schedule.plan_build(raw_dir, out_dir, settings, force, todo, workers.count(),
+                                      pooled)  # fmt: skip
     plan, groups = planned.plan, planned.groups
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
     for entry in plan.orphans:
@@ -105,10 +107,6 @@ def build_editions(
     create_markdown_artifact(report.markdown(), key="build-summary", description="pamphleteer")
     create_table_artifact(report.rows(), key="build-table", description="pamphleteer, per unit")
     return report
-
-
-def all_units(raw_dir: Path, editions: Sequence[Edition] = ()) -> list[cache.Unit]:
-    return [*cache.document_units(raw_dir), *cache.anthology_units(editions)]
 
 
 def _label(group: list[cache.Unit]) -> str:

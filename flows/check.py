@@ -34,9 +34,7 @@ class CheckResult:
         return not self.skipped and self.errors == 0 and self.warnings == 0
 
     def summary(self) -> str:
-        if self.skipped:
-            return f"{self.tool} skipped: {self.skipped}"
-        return f"{self.tool} {self.version}: {self.errors} error(s), {self.warnings} warning(s)"
+        return summary_of(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"tool": self.tool, "version": self.version}
@@ -44,6 +42,14 @@ class CheckResult:
             return {**data, "skipped": self.skipped}
         return {**data, "errors": self.errors, "warnings": self.warnings,
                 "messages": [str(m) for m in self.messages]}  # fmt: skip
+
+
+def summary_of(result: dict[str, Any]) -> str:
+    """A validator's verdict in one line, from :meth:`CheckResult.to_dict` (as reports keep it)."""
+    if result.get("skipped"):
+        return f"{result['tool']} skipped: {result['skipped']}"
+    return (f"{result['tool']} {result['version']}: {result['errors']} error(s), "
+            f"{result['warnings']} warning(s)")  # fmt: skip
 
 
 def java_missing() -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import lxml.html
 from lxml import etree
@@ -62,6 +63,11 @@ def _pdf(data: bytes) -> list[str]:
 
 
 CHECKS: dict[str, Callable[[bytes], list[str]]] = {"html": _html, "epub": _epub, "pdf": _pdf}
+
+
+def check_file(fmt: str, path: Path) -> str:
+    """:func:`check` on a written output; formats without a check are not read back."""
+    return check(fmt, path.read_bytes()) if fmt in CHECKS else "ok"
 
 
 def check(fmt: str, data: bytes) -> str:

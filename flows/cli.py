@@ -105,14 +105,10 @@ def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
     notes = f"{item['notes']['linked']}/{item['notes']['found']} notes"
     warnings = [m for m in item.get("messages", []) if m.get("level") != "info"]
     warn = f", {len(warnings)} warning(s)" if warnings else ""
-    checks = "".join(f"; {_check_summary(c)}" for c in item.get("checks", {}).values())
+    from flows.check import summary_of
+
+    checks = "".join(f"; {summary_of(c)}" for c in item.get("checks", {}).values())
     return f"ok     {label(item)} -> {out_dir / item['slug']}/ ({notes}{warn}{checks})"
-
-
-def _check_summary(c: dict[str, Any]) -> str:
-    if c.get("skipped"):
-        return f"{c['tool']} skipped: {c['skipped']}"
-    return f"{c['tool']} {c['version']}: {c['errors']} error(s), {c['warnings']} warning(s)"
 
 
 def _quiet_prefect() -> None:
@@ -132,7 +128,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     editions = _editions(args)
     # Decided before Prefect starts: with nothing to do, answer in milliseconds.
-    todo = [*cache.document_units(raw_dir), *cache.anthology_units(editions)]
+    todo = schedule.all_units(raw_dir, editions)
     planned = schedule.plan_build(
         raw_dir, out_dir, settings, args.force, todo, workers.count(), not args.dask_address
     )
@@ -165,7 +161,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        if not args.dask_address:
+        if args.dask_address:
+            schedule.hand_over(planned)  # the flow plans no second time
+        else:
             # The workers start on the first units while Prefect is imported and starts.
             schedule.start_early(planned, stack.enter_context(workers.local()))
         from flows.build import run_build
@@ -218,14 +216,9 @@ SHOWN = 12
 
 
 def _print_details(out_dir: Path, built: list[dict[str, Any]]) -> None:
-    from flows.units import label
+    from flows.report import messages_of
 
-    warnings = [
-        f"  {label(item)}: {m['code']} {m['text']}"
-        for item in built
-        for m in item.get("messages", [])
-        if m.get("level") != "info"
-    ]
+    warnings = [f"  {source}: {text}" for source, text in messages_of(built)]
     for line in warnings[:SHOWN]:
         print(line, file=sys.stderr)
     if len(warnings) > SHOWN:

@@ -15,13 +15,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flows import cache
 from flows.settings import Settings
 
 if TYPE_CHECKING:
     from flows.workers import Pool
+
+
+def all_units(raw_dir: Path, editions: Sequence[Any] = ()) -> list[cache.Unit]:
+    """Every unit a build of ``raw_dir`` and the anthologies ``editions`` (editions.yaml) has."""
+    return [*cache.document_units(raw_dir), *cache.anthology_units(editions)]
 
 
 def weight(unit: cache.Unit) -> int:
@@ -90,8 +95,14 @@ def plan_build(
     return Planned(raw_dir, out_dir, settings, force, plan, batches(plan.stale, workers, pooled))
 
 
-#: Builds whose first units were started before their flow run (see :func:`start_early`).
+#: Plans made before their flow run, for it to take back (see :func:`hand_over`).
 _EARLY: list[Planned] = []
+
+
+def hand_over(planned: Planned) -> None:
+    """Keep a plan made before the flow run for the flow to take back (:func:`take_early`)
+    instead of hashing every input again."""
+    _EARLY.append(planned)
 
 
 def early_units(workers: int) -> int:
@@ -113,11 +124,11 @@ def start_early(planned: Planned, pool: Pool) -> None:
     for unit in first:
         item = (unit, planned.plan.fingerprints[unit.key])
         pool.start(build_batch, [item], planned.out_dir, planned.settings, order=-weight(unit))
-    _EARLY.append(planned)
+    hand_over(planned)
 
 
 def take_early(raw_dir: Path, out_dir: Path, settings: Settings, force: bool) -> Planned | None:
-    """The plan :func:`start_early` began for these arguments, once; None when there is none.
+    """The plan handed over for these arguments, once; None when there is none.
     The flow must use that plan, not a new one: the early units are recorded in the cache as
     they finish, and a new plan would take them for up to date."""
     for i, planned in enumerate(_EARLY):

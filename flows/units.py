@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows import cache, render, schedule
-from flows.checks import check
+from flows.checks import check_file
 from flows.model import PamphleteerError
 from flows.pipeline import DocumentResult, build_anthology, build_document
 from flows.settings import Settings
@@ -70,7 +70,7 @@ def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> 
         **result,
         "outputs": {fmt: _rel(out_dir, p) for fmt, p in outputs.items()},
         "bytes": {fmt: p.stat().st_size for fmt, p in outputs.items()},
-        "output_checks": {fmt: check(fmt, p.read_bytes()) for fmt, p in outputs.items()},
+        "output_checks": {fmt: check_file(fmt, p) for fmt, p in outputs.items()},
         "wall": round(time.perf_counter() - started, 3),
     }
     stale = cache.record(out_dir, unit.key, fp, [*outputs.values(), *extra], data)
