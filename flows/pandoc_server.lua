@@ -54,19 +54,6 @@ local function no_local_images(doc, allow_remote, warnings)
   }
 end
 
-local function filter_from(path, format)
-  local env = setmetatable({ FORMAT = format }, { __index = _G })
-  local chunk = assert(loadfile(path, 't', env))
-  local returned = chunk()
-  if type(returned) == 'table' and #returned > 0 then return returned end
-  if type(returned) == 'table' and next(returned) ~= nil then return { returned } end
-  local filter = {}
-  for name, value in pairs(env) do
-    if type(value) == 'function' then filter[name] = value end
-  end
-  return { filter }
-end
-
 local function slurp(path)
   local f = io.open(path, 'rb')
   if not f then return nil end
@@ -76,11 +63,15 @@ local function slurp(path)
 end
 
 -- Compiled templates, kept while neither the template nor a file beside it (its partials)
--- changes: a user may edit them between two builds of one process.
-local compiled = {}
+-- changes: a user may edit them between two builds of one process. Pandoc's own defaults
+-- (the EPUB's) never change: compiled once.
+local compiled, defaults = {}, {}
 
 local function template(path, format)
-  if not path then return pandoc.template.default(format) end
+  if not path then
+    defaults[format] = defaults[format] or pandoc.template.compile(pandoc.template.default(format))
+    return defaults[format]
+  end
   local dir = pandoc.path.directory(path)
   local parts = { assert(slurp(path), 'cannot read template ' .. path) }
   local names = pandoc.system.list_directory(dir)
@@ -106,7 +97,7 @@ local function convert(req, source)
   doc = no_local_images(doc, req.remote_images and req.to ~= 'epub3', own)
   -- Like `-M key=value` on the command line: set, and a repeated key makes a list.
   local given = {}
-  for _, pair in ipairs(req.meta or {}) do
+  for _, pair in ipairs(req.meta) do
     local key, value = pair[1], pair[2]
     if given[key] == nil then
       given[key] = value
@@ -117,19 +108,19 @@ local function convert(req, source)
     end
   end
   for key, value in pairs(given) do doc.meta[key] = value end
-  for _, path in ipairs(req.filters or {}) do
-    for _, filter in ipairs(filter_from(path, req.to)) do doc = doc:walk(filter) end
+  for _, path in ipairs(req.filters) do  -- as --lua-filter runs them, FORMAT set
+    doc = pandoc.utils.run_lua_filter(doc, path, setmetatable({ FORMAT = req.to }, { __index = _G }))
   end
-  local options = {
+  local options = {  -- every field is sent (pandoc_server.Request holds the defaults)
     template = template(req.template, req.to),
-    table_of_contents = req.toc or false,
-    toc_depth = req.toc_depth or 3,
-    reference_location = req.reference_location or 'end-of-document',
-    split_level = req.split_level or 1,
+    table_of_contents = req.toc,
+    toc_depth = req.toc_depth,
+    reference_location = req.reference_location,
+    split_level = req.split_level,
     variables = {},
   }
-  for _, pair in ipairs(req.variables or {}) do options.variables[pair[1]] = pair[2] end
-  local env = { SOURCE_DATE_EPOCH = tostring(req.epoch or 0) }
+  for _, pair in ipairs(req.variables) do options.variables[pair[1]] = pair[2] end
+  local env = { SOURCE_DATE_EPOCH = tostring(req.epoch) }
   local messages, out = pandoc.log.silence(function ()
     return pandoc.system.with_environment(env, function ()
       return pandoc.write(doc, req.to, options)

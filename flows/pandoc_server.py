@@ -19,7 +19,7 @@ import queue
 import subprocess
 import tempfile
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
@@ -51,7 +51,7 @@ class Request:
 @dataclass(frozen=True)
 class Converted:
     data: bytes
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
 
 class _Process:
