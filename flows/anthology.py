@@ -34,6 +34,7 @@ import yaml
 
 from flows.assemble import MarkdownText, _Meta, render_template
 from flows.cover import resolve_cover
+from flows.markdown import NOTE_REF
 from flows.model import Document, PamphleteerError
 from flows.read import _meta_value, _slugify, discover, read_sidecar, sidecar_path
 from flows.settings import PRESS_KEYS, Settings, press_key
@@ -133,14 +134,12 @@ def _document_slugs(raw_dir: Path) -> dict[str, str]:
     return slugs
 
 
-# A note reference or definition label, not preceded by an escaping backslash.
-_NOTE = re.compile(r"(?<!\\)((?:\\\\)*)\[\^([^\]\s]+)\]")
 _HEADING = re.compile(r"^(#{1,5}) ", re.M)
 
 
 def chapter_body(doc: Document, number: int) -> str:
     """A document's body as chapter ``number``: note labels made unique, headings below level 1."""
-    body = _NOTE.sub(lambda m: f"{m[1]}[^a{number}-{m[2]}]", doc.body.strip())
+    body = NOTE_REF.sub(lambda m: f"{m[1]}[^a{number}-{m[2]}]", doc.body.strip())
     if re.search(r"^# ", body, re.M):
         body = _HEADING.sub(lambda m: f"#{m[1]} ", body)
     return body

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from flows.markdown import escape, escape_inline, split_blocks, to_plain
+from flows.markdown import NOTE_REF, escape, escape_inline, split_blocks, to_plain
 from flows.model import Document, PamphleteerError
 from flows.settings import Settings
 
@@ -113,16 +113,13 @@ def identifier(doc: Document) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, str(key))}"
 
 
-_NOTE_MARKER = re.compile(r"\[\^\d+\]")
-
-
 def summary(body: str, limit: int = 240) -> str:
     """A description when the sidecar gives none: the opening of the first real paragraph."""
     for block in split_blocks(body):
         if block.startswith(("#", ":::", "[^", ">")):
             continue
         # to_plain: a page's body has emphasis and links, which are not the description's text
-        text = " ".join(to_plain(_NOTE_MARKER.sub("", block)).split())
+        text = " ".join(to_plain(NOTE_REF.sub(lambda m: m[1], block)).split())
         if len(text) < 40:
             continue
         if len(text) <= limit:

@@ -30,7 +30,7 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|WebPage|CreativeWork|Posting", re.I)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
+_LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*")  # BCP 47: "de-DE-u-co-phonebk" too
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+|(?<=\w): ")
 
 

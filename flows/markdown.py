@@ -79,6 +79,11 @@ _MARKUP = re.compile(
 )
 
 
+#: A note reference or definition label (``[^3]``, ``[^a1-3]``), not escaped: group 1 is the
+#: even run of backslashes before it, group 2 the label.
+NOTE_REF = re.compile(r"(?<!\\)((?:\\\\)*)\[\^([^\]\s]+)\]")
+
+
 def to_plain(md: str) -> str:
     """The text a reader sees in a body built here: link targets, markup and escapes removed."""
     md = _LINK_TARGET.sub("]", md)

@@ -155,9 +155,8 @@ def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
 
 def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
     """The authors and the date as the index lists them."""
-    authors = meta.get("author") or ()
     return {
-        "authors": tuple(map(str, [authors] if isinstance(authors, str) else authors)),
+        "authors": tuple(render.names(meta.get("author"))),
         "date": human_date(meta["date"]) if meta.get("date") else "",
     }
 

@@ -126,16 +126,18 @@ def plain(value: Any, sep: str = ", ") -> str:
 TYPST_TEMPLATES = ("pamphlet.typ", "cover.typ", "cover-page.typ", "booklet.typ", "marks.typ")
 _LANG = re.compile(r"^(?P<lang>[A-Za-z]{2,3})(?:-[A-Za-z0-9]{2,8})*$")
 _REGION = re.compile(r"-(?P<region>[A-Za-z]{2})(?=-|$)")
+_SINGLETON = re.compile(r"-[A-Za-z0-9](?=-|$)")  # extensions and private use follow: "-u-co-…"
 
 
 def typst_language(tag: str) -> tuple[str, str | None]:
     """A BCP 47 tag ("en-US", "pt_BR", "zh-Hant-TW") as typst takes it: the language alone
     ("en"; typst refuses "en-US") and the region, if the tag has one ("US"). Not a tag: English.
     """
-    m = _LANG.match(tag.strip().replace("_", "-"))
+    tag = _SINGLETON.split(tag.strip().replace("_", "-"), maxsplit=1)[0]
+    m = _LANG.match(tag)
     if not m:
         return "en", None
-    region = _REGION.search(m.group(0)[len(m["lang"]) :])
+    region = _REGION.search(tag, m.end("lang"))
     return m["lang"].lower(), region["region"].upper() if region else None
 
 
@@ -195,7 +197,8 @@ def typst_compile(
     return data, messages
 
 
-def _names(value: Any) -> list[str]:
+def names(value: Any) -> list[str]:
+    """A metadata value as a list of names (one author, or several)."""
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
     return [str(value)] if value else []
@@ -212,7 +215,7 @@ def typst_data(
     language, region = typst_language(str(meta.get("lang") or "en"))
     return {
         "title": title,
-        "authors": _names(meta.get("author")),
+        "authors": names(meta.get("author")),
         "date": human_date(meta["date"]) if meta.get("date") else "",
         "lang": language,
         "region": region,

@@ -326,7 +326,8 @@ WORDPRESS_PAGE = """<!DOCTYPE html>
 
 
 @pytest.mark.parametrize(("lang", "pdf_lang"), [("en-US", "en-US"), ("pt_BR", "pt-BR"),
-                                                ("zh-Hant-TW", "zh-TW"), ("de", "de")])  # fmt: skip
+                                                ("zh-Hant-TW", "zh-TW"), ("de", "de"),
+                                                ("de-DE-u-co-phonebk", "de-DE")])  # fmt: skip
 def test_a_language_with_a_region_makes_a_pdf(tmp_path: Path, lang: str, pdf_lang: str) -> None:
     # WordPress writes <html lang="en-US">; typst takes "en" and the region apart.
     raw = tmp_path / "raw"
