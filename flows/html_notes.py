@@ -181,10 +181,20 @@ def _title_notes(tree: etree._Element, first: int) -> list[Note]:
         title = " ".join((el.get("title") or "").split())
         if el.getparent() is None or len(title) < 12 or not hp.MARKER_TEXT.match(plain_text(el)):
             continue
+        marker = _marker_element(el)
+        if not _after_word(marker):  # a calendar's day, a page number: a link, not a note
+            continue
         number = first + len(notes)
-        replace_with_text(_marker_element(el), f"{MARK_OPEN}{number}{MARK_CLOSE}")
+        replace_with_text(marker, f"{MARK_OPEN}{number}{MARK_CLOSE}")
         notes.append(Note(number, (protect_line_start(escape_inline(title)),)))
     return notes
+
+
+def _after_word(el: etree._Element) -> bool:
+    """Whether ``el`` follows text in its line, not a number: where a note marker stands."""
+    prev = el.getprevious()
+    before = (prev.tail if prev is not None else el.getparent().text) or ""
+    return bool(before.strip()) and not before[-1:].isdigit()
 
 
 def _bare_superscripts(tree: etree._Element) -> None:
@@ -193,8 +203,6 @@ def _bare_superscripts(tree: etree._Element) -> None:
         m = hp.MARKER_TEXT.match(plain_text(sup))
         if not m or not m["n"].isdigit() or sup.find(".//a") is not None:
             continue
-        prev = sup.getprevious()
-        before = (prev.tail if prev is not None else sup.getparent().text) or ""
-        if before[-1:].isdigit() or not before.strip():
+        if not _after_word(sup):
             continue
         replace_with_text(sup, f"{MARK_OPEN}{m['n']}{MARK_CLOSE}")

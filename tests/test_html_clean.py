@@ -214,6 +214,20 @@ def test_notes_carried_only_in_a_title_attribute_become_notes() -> None:
     assert doc.report.notes_linked == 2
 
 
+def test_titled_links_that_are_not_after_a_word_are_not_notes() -> None:
+    # A sidebar calendar's days and an archive's page links carry titles too.
+    html = page(
+        f"<p>{PROSE}</p><p>{PROSE}</p>"
+        '<table class="wp-calendar"><tr><td><a href="/2021/03/05" '
+        'title="Posts published on March 5, 2021">5</a></td></tr></table>'
+        '<div class="nav-links"><a href="/page/2" title="Go to page 2 of the archive">2</a> '
+        '<a href="/page/3" title="Go to page 3 of the archive">3</a></div>'
+    )
+    doc = link_notes(cleaned(html))
+    assert "Posts published" not in doc.body and "Go to page" not in doc.body
+    assert doc.report.notes_found == 0
+
+
 _WIKI_MATH = (
     '<span class="mwe-math-element"><span class="mwe-math-mathml-inline" style="display: none;">'
     '<math alttext="{\\displaystyle x_{i}^{2}}"><semantics><msubsup><mi>x</mi><mi>i</mi><mn>2</mn>'
