@@ -23,6 +23,7 @@ from flows import notes, patterns, scattered_notes
 from flows.markdown import (
     div_class,
     join_blocks,
+    label_view,
     plain_view,
     protect_line_start,
     split_blocks,
@@ -102,9 +103,6 @@ _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
         ),
     ),
 )
-#: Marker styles a notes list can be labelled in too ([1] … / "[1] note"): a marker in its list's
-#: own style counts a little more, and belongs to that list when the page has one.
-_FAMILY = frozenset({"bracket", "paren", "brace", "caret", "superscript", "symbol"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +120,9 @@ class Candidate:
     end: int
     strength: int
     style: str
+
+    def overlaps(self, other: Candidate) -> bool:
+        return self.block == other.block and self.start < other.end and other.start < self.end
 
     def before(self, other: Candidate) -> bool:
         return (self.block, self.end) <= (other.block, other.start) and (
@@ -203,20 +204,6 @@ def choose(candidates: Sequence[Candidate], numbers: Sequence[int]) -> list[Cand
     return [c for c in chain if c.strength > WEAK + 1 or neighbours_linked(c.number)]
 
 
-_EMPHASIS_MARK = re.compile(r"[*_]")
-
-
-def _label_view(md: str) -> str:
-    """The block as :func:`plain_view` shows it, but with Markdown emphasis (an unescaped ``*``
-    or ``_``) masked: emphasis that opens a block is not a note's ``*`` label."""
-    plain, starts = plain_view(md)
-    chars = list(plain)
-    for m in _EMPHASIS_MARK.finditer(plain):
-        if md[starts[m.start()]] != "\\":
-            chars[m.start()] = "\x00"
-    return "".join(chars)
-
-
 def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[Note], list[int]]:
     """The notes of one list; also the numbers given twice."""
     parsed: list[Note] = []
@@ -224,7 +211,7 @@ def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[No
     for i in range(found.start, found.end):
         md = blocks[i]
         plain, starts = plain_view(md)
-        lab = notes.label(_label_view(md))
+        lab = notes.label(label_view(md))
         if lab is not None and lab.style == found.style:
             if any(note.number == lab.number for note in parsed):
                 duplicates.append(lab.number)
@@ -276,9 +263,7 @@ class _Linking:
     edits: list[tuple[Candidate, str]] = dataclasses.field(default_factory=list)
 
     def overlaps(self, c: Candidate) -> bool:
-        return any(
-            e.block == c.block and e.start < c.end and c.start < e.end for e, _ in self.edits
-        )
+        return any(e.overlaps(c) for e, _ in self.edits)
 
     def warn(self, code: str, text: str, level: str = "warning") -> None:
         self.report = self.report.add(Message(code, text, level))  # type: ignore[arg-type]
@@ -299,8 +284,9 @@ class _Context:
 
 
 def _in_family(c: Candidate, list_style: str) -> Candidate:
-    """A marker in the style of its notes list's labels ("[1]" for "[1] …") counts a little more."""
-    if c.style in _FAMILY and c.style == list_style:
+    """A marker in the style of its notes list's labels ("[1]" for "[1] …") counts a little more.
+    (Marker styles that lists share: bracket, paren, brace, caret, superscript, symbol.)"""
+    if c.style == list_style:
         return dataclasses.replace(c, strength=c.strength + 2)
     return c
 
@@ -346,9 +332,10 @@ def _link_list(
         for i in range(text_start, text_end)
         if div_class(blocks[i]) is None and i not in context.notes_blocks
         for c in find_candidates(blocks[i], i, set(numbers))
-        # "[1]" belongs to the page's "[1] …" list, not to a "1." list beside it; "*" and "†"
-        # only mark notes labelled with the same symbols; a place already linked stays so
-        if (c.style not in _FAMILY or c.style == found.style or c.style not in context.styles)
+        # "[1]" belongs to the page's "[1] …" list, not to a "1." list beside it (styles that
+        # are no list's, "glued"…, are in no page's styles); "*" and "†" only mark notes
+        # labelled with the same symbols; a place already linked stays so
+        if (c.style == found.style or c.style not in context.styles)
         and (c.style != "symbol" or found.style == "symbol")
         and not state.overlaps(c)
     ]
@@ -361,9 +348,7 @@ def _link_list(
     first = {c.number: c for c in chain}
     extra: list[Candidate] = []
     for c in sorted(candidates, key=lambda c: (c.block, c.start)):
-        if c.strength < SURE or any(
-            o.block == c.block and o.start < c.end and c.start < o.end for o in chain + extra
-        ):
+        if c.strength < SURE or any(o.overlaps(c) for o in chain + extra):
             continue
         if c.number in first and first[c.number].before(c):
             if (twin := _twin(c, chain, first_of, linked)) is not None:
@@ -424,7 +409,7 @@ def _link_list(
 def link_notes(doc: Document) -> Document:
     """Stage 2: Pandoc footnotes from the markers and the notes lists of the body."""
     blocks = split_blocks(doc.body)
-    plains = [_label_view(b) for b in blocks]
+    plains = [label_view(b) for b in blocks]
     lists = notes.find_lists(plains, lambda i: _ends_run(blocks[i]))
     state = _Linking(list(blocks), doc.report)
     context = _Context(

@@ -115,6 +115,23 @@ def plain_view(md: str) -> tuple[str, list[int]]:
     return "".join(plain), starts
 
 
+#: What :func:`label_view` puts in place of a Markdown emphasis mark.
+EMPHASIS_MASK = "\x00"
+_EMPHASIS_MARK = re.compile(r"[*_]")
+
+
+def label_view(md: str) -> str:
+    """The block as :func:`plain_view` shows it, but with Markdown emphasis (an unescaped ``*``
+    or ``_``) masked as :data:`EMPHASIS_MASK`: emphasis that opens a block is not a note's
+    ``*`` label."""
+    plain, starts = plain_view(md)
+    chars = list(plain)
+    for m in _EMPHASIS_MARK.finditer(plain):
+        if md[starts[m.start()]] != "\\":
+            chars[m.start()] = EMPHASIS_MASK
+    return "".join(chars)
+
+
 def split_blocks(md: str) -> list[str]:
     """Split a body into its top-level blocks (separated by blank lines)."""
     return [b for b in re.split(r"\n[ \t]*\n", md.strip("\n")) if b.strip()]

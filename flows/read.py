@@ -169,7 +169,7 @@ codecs.register_error("pamphleteer-cp1252", _stray_as_cp1252)
 
 def _mostly_utf8(data: bytes) -> str | None:
     """UTF-8 with a few stray bytes (a page pasted together from two encodings): the strays are
-    read as cp1252, which the mojibake repair then fixes. None if the bytes are not UTF-8 at all.
+    read as cp1252, which gives their characters. None if the bytes are not UTF-8 at all.
     """
     found = _UTF8_SEQUENCE.findall(data)
     sequences = len(found)

@@ -19,13 +19,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows.markdown import plain_view, protect_line_start
+from flows.markdown import EMPHASIS_MASK, plain_view, protect_line_start
 
-#: "2) " at the start of a block, past emphasis (masked as NUL by the footnote stage's label view).
-_AT_START = re.compile(r"^\x00*(?P<n>\d{1,3})\)\s+(?=\S)")
+#: "2) " at the start of a block, past emphasis (masked in the label view the notes are read in).
+_AT_START = re.compile(rf"^{EMPHASIS_MASK}*(?P<n>\d{{1,3}})\)\s+(?=\S)")
 #: "1) " after the end of a sentence, inside a paragraph.
 _AFTER_SENTENCE = re.compile(
-    r"(?<=[.?!…])[\"”’)]?\s+(?P<label>(?P<n>\d{1,3})\)\s+)(?=[\x00A-Z“\"‘'(])"
+    rf"(?<=[.?!…])[\"”’)]?\s+(?P<label>(?P<n>\d{{1,3}})\)\s+)(?=[{EMPHASIS_MASK}A-Z“\"‘'(])"
 )
 _EMPHASIS_ONLY = re.compile(r"^[*_]*$")
 #: A Markdown list (the cleaner writes "- " and "1. " items).
