@@ -24,16 +24,21 @@ from urllib.parse import urlsplit
 import httpx
 
 from flows.model import PamphleteerError
-from flows.read import SIDECAR_SUFFIXES, TEXT_SUFFIXES, read_sidecar
+from flows.read import HTML_SUFFIXES, SIDECAR_SUFFIXES, TEXT_SUFFIXES, read_sidecar, stem
 from flows.render import write_atomic
 
 USER_AGENT = "pamphleteer/0.1 (+https://pypi.org/project/pamphleteer/; scheduled source refresh)"
 STATE_DIR = ".fetch"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_ERROR_TITLE = re.compile(
-    rb"<title[^>]*>[^<]*\b(404|403|500|502|503|not found|page not found|error|access denied)\b",
+_TITLE = re.compile(rb"<title[^>]*>([^<]*)<", re.I)
+#: A part of a title that says the page is an error ("404 Not Found – Site", "Site | Error"):
+#: the whole part, so that an article called "Trial and Error" is still an article.
+_ERROR_PART = re.compile(
+    r"(error )?(40[34]|50[0-4])?( error)?( -)? ?((page )?not found|forbidden|access denied|"
+    r"service unavailable|internal server error|bad gateway|error)?",
     re.I,
 )
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—·:-]\s+|:\s+")
 _MIN_TEXT = 64  # characters of visible text below which a page counts as empty
 
 
@@ -64,9 +69,16 @@ def sources(raw_dir: Path) -> list[Source]:
     """The pages to keep fresh: sidecars with a ``source_url`` and no hand-made copy (a text
     file, or an HTML page that no fetch wrote)."""
     found = []
+    readable = (*TEXT_SUFFIXES, *HTML_SUFFIXES)
+    copies: dict[str, list[Path]] = {}  # the texts and pages of raw/, by stem
+    for p in raw_dir.iterdir():
+        if p.name.lower().endswith(readable) and not p.name.startswith((".", "_")):
+            copies.setdefault(stem(p), []).append(p)
     for side in sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in SIDECAR_SUFFIXES):
+        target = side.with_suffix(".html")
         if side.name.startswith((".", "_")) or any(
-            side.with_suffix(s).exists() for s in TEXT_SUFFIXES
+            p != target
+            for p in copies.get(side.stem, ())  # a text, a page saved as .htm…
         ):
             continue
         url = read_sidecar(side).get("source_url")
@@ -74,7 +86,7 @@ def sources(raw_dir: Path) -> list[Source]:
             continue
         if urlsplit(str(url)).scheme not in ("http", "https"):
             raise PamphleteerError(f"{side.name}: source_url must be an http(s) address: {url}")
-        source = Source(side.stem, str(url), side.with_suffix(".html"))
+        source = Source(side.stem, str(url), target)
         if source.target.exists() and not _state_path(source).exists():
             continue  # a page the user saved by hand: never overwritten
         found.append(source)
@@ -124,7 +136,10 @@ def looks_like_error_page(body: bytes) -> str | None:
     """Why a 200 answer is not the article: empty, no visible text, or an error page's title."""
     if not body.strip():
         return "the server sent an empty page"
-    if _ERROR_TITLE.search(body[:4096]):
+    if (title := _TITLE.search(body)) and any(
+        part.strip() and _ERROR_PART.fullmatch(part.strip())
+        for part in _TITLE_SEPARATOR.split(title[1].decode("utf-8", "replace"))
+    ):
         return "the server sent an error page"
     text = re.sub(rb"<(script|style)\b.*?</\1>|<[^>]+>", b" ", body, flags=re.S | re.I)
     if len(b" ".join(text.split())) < _MIN_TEXT:

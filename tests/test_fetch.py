@@ -63,6 +63,17 @@ def test_a_changed_page_replaces_the_copy(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "title, error",
+    [("404 Not Found", True), ("Page not found – The Site", True), ("The Site | Error", True),
+     ("503 Service Unavailable", True), ("Trial and Error – The Site", False),
+     ("The 404 Club: a history", False)],
+)  # fmt: skip
+def test_an_error_title_is_a_title_that_says_only_that(title: str, error: bool) -> None:
+    page = f"<html><title>{title}</title><body><p>{'Words of an article. ' * 8}</p></body></html>"
+    assert (sources.looks_like_error_page(page.encode()) is not None) is error
+
+
+@pytest.mark.parametrize(
     "reply, why",
     [
         (Reply(200, b""), "empty page"),
@@ -101,6 +112,8 @@ def test_only_sidecars_without_a_hand_made_copy_are_fetched(tmp_path: Path) -> N
     (raw / "nourl.yaml").write_text("title: No address\n")
     (raw / "saved.html").write_text("<p>Saved from the browser.</p>")
     (raw / "saved.yaml").write_text("source_url: http://127.0.0.1:9/saved\n")
+    (raw / "older.htm").write_text("<p>Saved long ago, as .htm.</p>")  # any page the reader reads
+    (raw / "older.yaml").write_text("source_url: http://127.0.0.1:9/older\n")
     assert [s.stem for s in sources.sources(raw)] == ["kronstadt"]
     (raw / "bad.yaml").write_text("source_url: file:///etc/passwd\n")
     with pytest.raises(PamphleteerError, match="bad.yaml: source_url must be an http"):
