@@ -65,7 +65,8 @@ _BEFORE_WEAK = (
     | _MONTHS
 )
 
-_STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
+_Style = tuple[str, int, re.Pattern[str]]
+_STYLES: tuple[_Style, ...] = (
     ("bracket", SURE, re.compile(r"\s?\[(?P<n>\d{1,3})\]")),
     ("superscript", SURE, re.compile(r"(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})")),
     ("caret", SURE, re.compile(r"\^(?P<n>\d{1,3})(?!\d)")),
@@ -104,6 +105,8 @@ _STYLES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     ),
 )
 
+_SURE_STYLES = tuple(s for s in _STYLES if s[1] == SURE)
+
 
 @dataclass(frozen=True)
 class Note:
@@ -131,21 +134,37 @@ class Candidate:
         ) < (other.block, other.start)
 
 
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what ``\w`` matches
+
+
 def _word_before(plain: str, pos: int) -> str:
-    m = re.search(r"(\w+)\W*$", plain[:pos])
-    return m.group(1).lower() if m else ""
+    """The last word before ``pos``, lower-cased, whatever non-word characters follow it."""
+    end = pos
+    while end and not _is_word(plain[end - 1]):
+        end -= 1
+    start = end
+    while start and _is_word(plain[start - 1]):
+        start -= 1
+    return plain[start:end].lower()
 
 
 def _token_before(plain: str, pos: int) -> str:
-    m = re.search(r"\S*$", plain[:pos])
-    return m.group(0) if m else ""
+    """The run of non-space characters that ends at ``pos``."""
+    start = pos
+    while start and not plain[start - 1].isspace():
+        start -= 1
+    return plain[start:pos]
 
 
-def find_candidates(md: str, block: int, numbers: set[int]) -> list[Candidate]:
-    """Every place in one block's Markdown where a note number of ``numbers`` could stand."""
+def find_candidates(
+    md: str, block: int, numbers: set[int], styles: Sequence[_Style] = ()
+) -> list[Candidate]:
+    """Every place in one block's Markdown where a note number of ``numbers`` could stand, in
+    any of ``styles`` (all of them by default)."""
     plain, starts = plain_view(md)
     found: list[Candidate] = []
-    for style, strength, regex in _STYLES:
+    for style, strength, regex in styles or _STYLES:
         for m in regex.finditer(plain):
             n = notes.number_of(m["n"])
             if n not in numbers:
@@ -238,10 +257,7 @@ def _sure_markers(blocks: Sequence[str], first: int = 0) -> list[Candidate]:
     """Bracketed, superscript and caret numbers in the text, whatever their number."""
     every = set(range(1, 1000))
     return [
-        c
-        for i, b in enumerate(blocks)
-        for c in find_candidates(b, first + i, every)
-        if c.strength == SURE
+        c for i, b in enumerate(blocks) for c in find_candidates(b, first + i, every, _SURE_STYLES)
     ]
 
 
