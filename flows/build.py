@@ -26,7 +26,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import cache, schedule, units, workers
-from flows.anthology import Edition
+from flows.editions import Edition
 from flows.report import BuildReport
 from flows.report_files import write_reports
 from flows.settings import Settings

@@ -28,9 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from flows.files import discover, sidecar_path, write_atomic
 from flows.model import PamphleteerError
-from flows.read import discover, sidecar_path
-from flows.render import write_atomic
 from flows.settings import Settings
 
 CACHE_DIR = ".cache"

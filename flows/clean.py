@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from flows import notes, patterns
+from flows.files import is_html, stem
 from flows.html_clean import html_to_markdown
 from flows.markdown import (
     escape,
@@ -33,7 +34,6 @@ from flows.markdown import (
     unescape,
 )
 from flows.model import Document, Message, PamphleteerError, Report
-from flows.read import is_html, stem
 from flows.settings import Settings
 from flows.typography import normalise_spaces, typogrify
 

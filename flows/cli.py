@@ -20,7 +20,7 @@ from flows.model import PamphleteerError
 from flows.settings import FORMATS, Press, Settings, load_press, parse_formats
 
 if TYPE_CHECKING:
-    from flows.anthology import Edition
+    from flows.editions import Edition
 
 
 def _err(message: str) -> None:
@@ -28,9 +28,8 @@ def _err(message: str) -> None:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    from flows.files import stem, write_atomic
     from flows.pipeline import cleaned_markdown, prepare
-    from flows.read import stem
-    from flows.render import write_atomic
 
     failed = 0
     for name in args.files:
@@ -82,7 +81,7 @@ def project_settings(
 
 def project_editions(raw: str, editions: str | None) -> list[Edition]:
     """The anthologies of editions.yaml (given, or beside raw/)."""
-    from flows.anthology import load_editions
+    from flows.editions import load_editions
 
     editions_file = _project_file(editions, Path(raw), "editions.yaml")
     return load_editions(editions_file, Path(raw)) if editions_file else []

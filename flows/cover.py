@@ -15,36 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from flows import render
+from flows.metadata import image_kind
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
 #: The EPUB cover is drawn 6 × 9 in (2:3); at this resolution it is 1440 × 2160 pixels.
 COVER_PPI = 240
-_MAGIC = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
-
-
-def image_kind(path: Path) -> str:
-    """``.png`` or ``.jpg`` from the file's first bytes; an error for anything else."""
-    with path.open("rb") as f:
-        head = f.read(8)
-    for magic, ext in _MAGIC.items():
-        if head.startswith(magic):
-            return ext
-    raise PamphleteerError(f"{path.name}: a cover must be a PNG or JPEG image")
-
-
-def resolve_cover(value: Any, raw_dir: Path, where: str) -> str:
-    """The absolute path of a user's cover named relative to ``raw_dir``, checked."""
-    if not isinstance(value, str) or not value.strip():
-        raise PamphleteerError(f"{where}: 'cover' must be the path of an image inside raw/")
-    root = raw_dir.resolve()
-    path = (root / value.strip()).resolve()
-    if not path.is_relative_to(root):
-        raise PamphleteerError(f"{where}: the cover {value!r} is outside {raw_dir}")
-    if not path.is_file():
-        raise PamphleteerError(f"{where}: the cover {value!r} does not exist")
-    image_kind(path)
-    return str(path)
 
 
 def user_cover(meta: Mapping[str, Any]) -> Path | None:

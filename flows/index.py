@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from flows.model import PamphleteerError
-from flows.pipeline import DocumentResult
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.pipeline import DocumentResult
 
 #: The formats the index links to, in this order: (label, file name for a slug).
 FORMAT_FILES = (

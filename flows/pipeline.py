@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flows import booklet, cover, render
-from flows.anthology import Edition, assemble_anthology
+from flows.anthology import assemble_anthology
 from flows.assemble import assemble, human_date, identifier, yaml_block
 from flows.check import CheckResult, epubcheck
 from flows.clean import clean
+from flows.editions import Edition
+from flows.files import output_path, write_atomic
 from flows.footnotes import link_notes
 from flows.model import Document, Message, Report
 from flows.read import read
@@ -122,8 +124,8 @@ def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
     checks: dict[str, CheckResult] = {}
 
     def write(key: str, ext: str, data: bytes, variant: str = "") -> None:
-        target = render.output_path(out_dir, slug, ext, variant)
-        render.write_atomic(target, data)
+        target = output_path(out_dir, slug, ext, variant)
+        write_atomic(target, data)
         outputs[key] = target
 
     cover_png = b""
@@ -162,8 +164,8 @@ def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _finish(result: DocumentResult, out_dir: Path) -> DocumentResult:
-    report_path = render.output_path(out_dir, result.slug, "report.json")
-    render.write_atomic(report_path, json.dumps(result.to_dict(), indent=2).encode() + b"\n")
+    report_path = output_path(out_dir, result.slug, "report.json")
+    write_atomic(report_path, json.dumps(result.to_dict(), indent=2).encode() + b"\n")
     return result
 
 

@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import gzip
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
 
 import ftfy
-import yaml
 from charset_normalizer import from_bytes
 
-from flows.cover import resolve_cover
+from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, sidecar_path, stem
+from flows.metadata import read_sidecar, slugify
 from flows.model import Document, PamphleteerError
-from flows.settings import PRESS_KEYS, Press, press_key
-from flows.typography import typogrify
-
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
-SIDECAR_SUFFIXES = (".yaml", ".yml")
-
-# Sidecar keys, with the other spellings users write.
-_KEY_ALIASES = {
-    "language": "lang",
-    "url": "source_url",
-    "source": "source_url",
-    "authors": "author",
-    "site": "publication",
-    "site_name": "publication",
-    "license": "rights",
-    "licence": "rights",
-}
-# Values that are shown to readers get the same typography as the text.
-_PROSE_KEYS = {"title", "subtitle", "author", "publisher", "publication", "description", "rights"}
-_TEXT_KEYS = {"title", "subtitle", "publisher", "publication", "lang", "source_url", "slug",
-              "description", "rights", "date"}  # fmt: skip
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -47,35 +23,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def is_source(path: Path) -> bool:
-    """A file the build should turn into an edition (not a sidecar, not hidden)."""
-    return (
-        path.is_file()
-        and not path.name.startswith((".", "_"))
-        and path.suffix.lower() not in SIDECAR_SUFFIXES
-    )
-
-
-def discover(raw_dir: Path) -> list[Path]:
-    """Every source in ``raw_dir``, in name order (names set the order of a build)."""
-    if not raw_dir.is_dir():
-        raise PamphleteerError(f"{raw_dir}: no such folder of raw texts")
-    return sorted(p for p in raw_dir.iterdir() if is_source(p))
-
-
-def is_html(path: Path) -> bool:
-    return path.name.lower().endswith(HTML_SUFFIXES)
-
-
-def stem(path: Path) -> str:
-    """The name without its kind: ``a.html.gz`` → ``a``."""
-    name = path.name
-    for suffix in (*HTML_SUFFIXES, path.suffix):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)] or name
-    return name
 
 
 # Labels pages declare, as browsers read them (the WHATWG encoding standard): a page that says
@@ -194,68 +141,6 @@ def _detect(data: bytes, name: str) -> str:
     return str(tied[0])
 
 
-def _slugify(stem: str) -> str:
-    ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
-    return slug[:80] or "document"
-
-
-def sidecar_path(path: Path) -> Path | None:
-    for suffix in SIDECAR_SUFFIXES:
-        candidate = path.with_name(stem(path) + suffix)
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _meta_value(key: str, value: Any, name: str) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if key == "author":
-        if isinstance(value, str):
-            return typogrify(value)
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [typogrify(v) for v in value]
-        raise PamphleteerError(f"{name}: 'author' must be a name or a list of names")
-    if key in _TEXT_KEYS:
-        if not isinstance(value, str | int | float):
-            raise PamphleteerError(f"{name}: '{key}' must be text, not {type(value).__name__}")
-        return typogrify(str(value)) if key in _PROSE_KEYS else str(value).strip()
-    return value
-
-
-def read_sidecar(path: Path) -> dict[str, Any]:
-    """The sidecar's metadata, keys normalised; a clear error if it is not a YAML mapping."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PamphleteerError(f"{path.name}: not valid YAML{where}: {problem}") from None
-    except UnicodeDecodeError:
-        raise PamphleteerError(f"{path.name}: a sidecar must be UTF-8 text") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise PamphleteerError(f"{path.name}: a sidecar must be a mapping of keys to values")
-    meta: dict[str, Any] = {}
-    for key, value in data.items():
-        key = _KEY_ALIASES.get(str(key).lower(), press_key(str(key)))
-        if value is None:
-            continue
-        if key == "cover":  # the user's own cover image, inside raw/
-            meta[key] = resolve_cover(value, path.parent, path.name)
-        elif key in PRESS_KEYS:  # paper, fonts, colours…: checked now, used by the build
-            Press().override({key: value}, path.name)
-            meta[key] = value
-        else:
-            meta[key] = _meta_value(key, value, path.name)
-    if "slug" in meta:
-        meta["slug"] = _slugify(meta["slug"])
-    return meta
-
-
 def read(path: Path) -> Document:
     """Read one raw file and its sidecar."""
     html = is_html(path)
@@ -279,5 +164,5 @@ def read(path: Path) -> Document:
         raise PamphleteerError(f"{path.name}: the file is empty")
     side = sidecar_path(path)
     sidecar = read_sidecar(side) if side else {}
-    slug = sidecar.pop("slug", None) or _slugify(stem(path))
+    slug = sidecar.pop("slug", None) or slugify(stem(path))
     return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -241,28 +240,3 @@ def pdf(
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
     pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, cover_files(meta))
     return Rendered(pdf_bytes, typ.warnings + warnings)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are for sharing
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def output_path(out_dir: Path, slug: str, ext: str, variant: str = "") -> Path:
-    """``out_dir/<slug>/<slug>.<ext>`` (``<slug>-<variant>.<ext>`` for a booklet, a cover),
-    refusing anything that would land outside ``out_dir``."""
-    root = out_dir.resolve()
-    name = f"{slug}-{variant}" if variant else slug
-    path = (root / slug / f"{name}.{ext}").resolve()
-    if not path.is_relative_to(root) or path.parent == root:
-        raise PamphleteerError(f"refusing to write outside {out_dir}: {slug!r}")
-    return path

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flows import report_html
+from flows.files import write_atomic
 from flows.index import entries_from_results, render_index
-from flows.render import write_atomic
 from flows.report import BuildReport
 from flows.settings import Settings
 

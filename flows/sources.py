@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from flows.files import HTML_SUFFIXES, SIDECAR_SUFFIXES, TEXT_SUFFIXES, stem, write_atomic
 from flows.model import PamphleteerError
-from flows.read import HTML_SUFFIXES, SIDECAR_SUFFIXES, TEXT_SUFFIXES, read_sidecar, stem
-from flows.render import write_atomic
+from flows.read import read_sidecar
 
 USER_AGENT = "pamphleteer/0.1 (+https://pypi.org/project/pamphleteer/; scheduled source refresh)"
 STATE_DIR = ".fetch"

@@ -5,6 +5,10 @@ after the other (:func:`build_batch`); on this machine it queues them on the wor
 unit per call (:func:`build_in_pool`). Each unit's failure is caught on its own, and each outcome
 is one plain dict (plain data, so it travels between processes). A unit finished before a crash
 stays recorded.
+
+The pipeline is imported where a unit is built, not at the top: the command imports this module to
+plan a build and to hand units to the workers, which have the pipeline imported already (the fork
+server preloads it, see ``workers.PRELOAD``).
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from concurrent.futures import as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows import cache, render, schedule
-from flows.checks import check_file
+from flows import cache, schedule
+from flows.files import output_path
 from flows.model import PamphleteerError
-from flows.pipeline import DocumentResult, build_anthology, build_document
 from flows.settings import Settings
 
 if TYPE_CHECKING:
+    from flows.pipeline import DocumentResult
     from flows.workers import Pool
 
 #: One unit's outcome: ``status`` is "built", "unchanged", "failed" or "removed".
@@ -41,15 +45,19 @@ Built = tuple[dict[str, Path], list[Path], dict[str, Any]]
 
 
 def _built(result: DocumentResult, out_dir: Path) -> Built:
-    report = render.output_path(out_dir, result.slug, "report.json")
+    report = output_path(out_dir, result.slug, "report.json")
     return result.outputs, [report], result.to_dict()
 
 
 def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
+    from flows.pipeline import build_document
+
     return _built(build_document(unit.source, out_dir, settings), out_dir)
 
 
 def _anthology(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
+    from flows.pipeline import build_anthology
+
     return _built(build_anthology(unit.payload, out_dir, settings), out_dir)
 
 
@@ -61,6 +69,8 @@ BUILDERS: dict[str, Callable[[cache.Unit, Path, Settings], Built]] = {
 
 def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
     """Build one unit's outputs and record them; raises when the unit fails."""
+    from flows.checks import check_file
+
     builder = BUILDERS.get(unit.kind)
     if builder is None:
         raise PamphleteerError(f"{unit.source.name}: unknown kind of unit {unit.kind!r}")
@@ -98,6 +108,8 @@ def _rel(out_dir: Path, path: Path) -> str:
 def warm_up(settings: Settings | None = None) -> None:
     """Start what the first document would otherwise wait for: a Pandoc process, typst's
     compiler with the fonts loaded."""
+    from flows import render
+
     settings = settings or Settings()
     render.html("Warming up.\n", settings)
     render.typst_compile(b"Warming up.", settings, {}, {})

@@ -30,7 +30,7 @@ from flows.model import PamphleteerError
 T = TypeVar("T")
 
 #: What the fork server imports before forking the workers.
-PRELOAD = ["flows.units"]
+PRELOAD = ["flows.units", "flows.pipeline"]
 
 
 def _ready() -> bool:

@@ -14,10 +14,11 @@ import pytest
 from flows import render
 from flows.assemble import assemble
 from flows.clean import clean
+from flows.files import is_source
 from flows.footnotes import link_notes
 from flows.model import Document
 from flows.pipeline import cleaned_markdown
-from flows.read import is_source, read
+from flows.read import read
 from flows.settings import Settings, build_date_from_env
 
 from .conftest import CASES

@@ -62,6 +62,36 @@ def test_nothing_changed_means_nothing_to_build(tree: tuple[Path, Path]) -> None
     assert _mtimes(out) == before
 
 
+def test_nothing_to_do_is_answered_before_prefect_or_the_pipeline_is_imported(
+    tree: tuple[Path, Path],
+) -> None:
+    """The answer a no-change rebuild gives comes from the plan alone: the command does not
+    load Prefect, the pipeline or typst to say so (that is what keeps it in milliseconds)."""
+    raw, out = tree
+    (raw.parent / "editions.yaml").write_text(  # beside raw/
+        "editions:\n  - title: Both\n    documents: [letter.txt, notice.txt]\n"
+    )
+    settings = Settings(check=False)
+    _build(raw, out, settings)  # the documents; the edition is built by the command below
+    command = [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out),
+               "--no-check"]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=raw.parent)
+    assert first.returncode == 0, first.stderr
+    assert "Built 0 document(s) and 1 anthology" in first.stderr
+    script = (
+        "import sys\nfrom flows import cli\ncode = cli.main(sys.argv[1:])\n"
+        "heavy = ('prefect', 'flows.pipeline', 'flows.render', 'typst', 'trafilatura', 'lxml')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules))\nsys.exit(code)\n"
+    )
+    again = subprocess.run(
+        [sys.executable, "-c", script, *command[3:]],
+        capture_output=True, text=True, timeout=60, cwd=raw.parent,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert f"Nothing to do: 3 document(s) up to date in {out}" in again.stderr
+    assert "loaded: []" in again.stdout
+
+
 @pytest.mark.parametrize("change", ["text", "sidecar", "formats"])
 def test_a_change_rebuilds_only_what_depends_on_it(tree: tuple[Path, Path], change: str) -> None:
     raw, out = tree

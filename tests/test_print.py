@@ -18,7 +18,8 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from flows import booklet, cover
-from flows.anthology import chapter_body, load_editions
+from flows.anthology import chapter_body
+from flows.editions import load_editions
 from flows.markdown import unescape
 from flows.model import Document, PamphleteerError
 from flows.pipeline import build_document, prepare

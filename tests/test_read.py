@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from flows.files import discover
 from flows.model import PamphleteerError
-from flows.read import discover, read
+from flows.read import read
 
 TEXT = "“Déjà vu”, said the Bolshevik — 1917.\n"
 
