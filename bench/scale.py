@@ -12,8 +12,8 @@ crawled pages, when the reader supports HTML. Then prints, in one run:
 - the same pipeline in a plain thread pool without Prefect: the difference is Prefect's share;
 - the naive script (bench/naive.py): per article, two at a time, the pandoc binary once per
   format and the Typst compiled in a fresh Python process;
-- the floor: the CPU time of the Pandoc and typst work alone (measured serially), divided by the
-  cores.
+- the floor: the CPU time of the Pandoc and typst work alone (measured serially, before the builds
+  and after them: the mean of the two), divided by the cores.
 
 Peak memory is the largest sum of the resident memory of a run's process tree, sampled every
 50 ms. Nothing is asserted: read the figures.
@@ -220,7 +220,12 @@ def sources_for_naive(raw: Path, folder: Path) -> list[Source]:
 def floor(sources: list[Source]) -> float:
     """CPU seconds of the Pandoc and typst work of every format alone (the cover PNG, HTML, EPUB,
     PDF and its booklet), one after another: Pandoc's in its process, typst's in this one."""
+
+    def pandoc() -> float:  # the long-lived Pandoc processes' CPU so far
+        return sum(sum(psutil.Process(p.proc.pid).cpu_times()[:2]) for p in pandoc_server._all)
+
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pandoc_before = pandoc()
     start = time.process_time()
     for source, meta, settings in sources:
         png = cover.cover_png(meta, settings)
@@ -229,9 +234,8 @@ def floor(sources: list[Source]) -> float:
         booklet.impose(render.pdf(source, settings, meta).data, settings)
     own = time.process_time() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pandoc = sum(sum(psutil.Process(p.proc.pid).cpu_times()[:2]) for p in pandoc_server._all)
     children_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
-    return own + children_cpu + pandoc
+    return own + children_cpu + pandoc() - pandoc_before
 
 
 def load() -> str:
@@ -276,6 +280,10 @@ def main() -> None:
         env.pop("PREFECT_API_URL", None)
         (work / "empty").mkdir()
         cli(work / "empty", work / "warm", env)  # creates Prefect's database, as a first use has
+        sources = sources_for_naive(raw, work / "sources")
+        # The machine's speed drifts by a few percent over the minutes this takes: the floor is
+        # measured before the builds and after them, and their mean is the reference.
+        floors = [floor(sources)]
         temp = ours(raw, work, env, "temporary")
         from flows.serve import prefect_server
 
@@ -287,17 +295,17 @@ def main() -> None:
             served = ours(raw, work, {**env, "PREFECT_API_URL": url}, "server")
             SERVER.clear()
         base = plain(raw, work / "build-plain")
-        sources = sources_for_naive(raw, work / "sources")
         naive = measured([PY, str(ROOT / "bench" / "naive.py"), str(work / "sources"),
                           str(work / "naive")])  # fmt: skip
-        cpu = floor(sources)
+        floors.append(floor(sources))
+    cpu = sum(floors) / len(floors)
     floor_s = cpu / CORES
     print(
         f"\n{len(sources)} articles into HTML, EPUB and PDF (ours: also a cover and a booklet; "
         "no EPUBCheck)"
     )
-    print(f"{CORES} cores; floor = "
-          f"{cpu:.1f} s CPU of Pandoc + typst / {CORES} = {floor_s:.1f} s")  # fmt: skip
+    print(f"{CORES} cores; floor = {cpu:.1f} s CPU of Pandoc + typst (before the builds "
+          f"{floors[0]:.1f} s, after {floors[1]:.1f} s) / {CORES} = {floor_s:.1f} s")  # fmt: skip
     print(f"  {'':<44}{'wall':>10} {'÷naive':>7} {'CPU':>10} {'÷naive':>7} {'peak mem':>10}")
     print(row("naive script (pandoc ×3 + fresh typst process)", naive))
     print(row("pipeline in a plain thread pool (no Prefect)", base, naive,
