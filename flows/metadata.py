@@ -63,12 +63,15 @@ def resolve_cover(value: Any, raw_dir: Path, where: str) -> str:
 
 
 def slugify(stem: str) -> str:
+    """A name for an output folder: ASCII letters, digits and hyphens, at most 80 characters."""
     ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")
     return slug[:80] or "document"
 
 
 def meta_value(key: str, value: Any, name: str) -> Any:
+    """One value as readers will see it: dates as ISO text, names and prose typeset, other text
+    stripped; an error naming ``name`` (the file, or the edition) for a value of the wrong kind."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if key == "author":
