@@ -145,14 +145,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.verbose:
         _quiet_prefect()
     configured = os.environ.get("PREFECT_API_URL")
-    if configured:
-        _check_server(configured)  # before any work: a build it cannot record is not started
     server = configured or "a temporary server (5–10 s to start)"
 
     def progress(done: int, total: int, item: dict[str, Any]) -> None:
         print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
 
     with ExitStack() as stack:
+        # The worker processes start now, in the background (each imports the pipeline).
+        pool = None if args.dask_address else stack.enter_context(workers.local())
+        if configured:
+            _check_server(configured)  # before any work: a build it cannot record is not started
         stack.enter_context(cache.exclusive(out_dir))  # one build of out_dir at a time
         print(
             f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
@@ -160,11 +162,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        if args.dask_address:
+        if pool is None:
             schedule.hand_over(planned)  # the flow plans no second time
         else:
             # The workers start on the first units while Prefect is imported and starts.
-            schedule.start_early(planned, stack.enter_context(workers.local()))
+            schedule.start_early(planned, pool)
         from flows.build import run_build
 
         try:
