@@ -16,7 +16,8 @@ crawled pages, when the reader supports HTML. Then prints, in one run:
   and after them: the mean of the two), divided by the cores.
 
 Peak memory is the largest sum of the resident memory of a run's process tree, sampled every
-50 ms. Nothing is asserted: read the figures.
+100 ms (a sample costs ~2 ms of CPU, taken from the run measured). Nothing is asserted: read the
+figures.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
                     seen[(p.pid, p.create_time())] = sum(p.cpu_times()[:2])
             except psutil.Error:
                 pass
-            stop.wait(0.05)
+            stop.wait(0.1)  # each sample costs ~2 ms of CPU that the run would otherwise have
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -103,7 +104,7 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     # Processes nobody waits for (a worker's long-lived Pandoc, the fork server) are missing
-    # from the children's rusage; sampling misses the last 50 ms of each, and the short-lived
+    # from the children's rusage; sampling misses the last 100 ms of each, and the short-lived
     # ones (the naive script's): take the larger of the two counts.
     cpu = max(cpu, sum(seen.values()))
     cpu += _server_cpu() - server_before
