@@ -1,4 +1,5 @@
-"""The build's worker processes: work runs in them, and a worker that dies fails one batch."""
+"""The build's worker processes: work runs in them, and a worker that dies fails only its own
+call."""
 
 from __future__ import annotations
 
@@ -35,6 +36,29 @@ def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_batch() -
         with workers.local() as inner:
             assert inner is pool  # a nested block shares the outer pool
     assert workers.active() is None
+
+
+def _slow(path: str) -> int:
+    """A call that is under way (it has written its file) when another one crashes."""
+    Path(path).write_text("started")
+    time.sleep(1.5)
+    return os.getpid()
+
+
+def test_a_call_caught_in_another_calls_crash_runs_again_and_the_crash_fails_alone(
+    tmp_path: Path,
+) -> None:
+    started = tmp_path / "started"
+    with workers.local(2) as pool:
+        slow = pool.submit(_slow, str(started))
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        dying = pool.submit(_die)  # kills its worker while the other one runs _slow
+        with pytest.raises(PamphleteerError, match="a worker process died twice"):
+            dying.result(timeout=60)
+        assert slow.result(timeout=60) != os.getpid()  # tried again on the new pool
+        assert pool.run(_pid) != os.getpid()
 
 
 def test_a_call_made_after_a_crash_runs_on_a_new_pool_instead_of_failing() -> None:
