@@ -158,13 +158,13 @@ def _token_before(plain: str, pos: int) -> str:
 
 
 def find_candidates(
-    md: str, block: int, numbers: set[int], styles: Sequence[_Style] = ()
+    md: str, block: int, numbers: set[int], styles: Sequence[_Style] = _STYLES
 ) -> list[Candidate]:
     """Every place in one block's Markdown where a note number of ``numbers`` could stand, in
     any of ``styles`` (all of them by default)."""
     plain, starts = plain_view(md)
     found: list[Candidate] = []
-    for style, strength, regex in styles or _STYLES:
+    for style, strength, regex in styles:
         for m in regex.finditer(plain):
             n = notes.number_of(m["n"])
             if n not in numbers:

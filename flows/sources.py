@@ -69,12 +69,13 @@ def sources(raw_dir: Path) -> list[Source]:
     """The pages to keep fresh: sidecars with a ``source_url`` and no hand-made copy (a text
     file, or an HTML page that no fetch wrote)."""
     found = []
+    entries = list(raw_dir.iterdir())
     readable = (*TEXT_SUFFIXES, *HTML_SUFFIXES)
     copies: dict[str, list[Path]] = {}  # the texts and pages of raw/, by stem
-    for p in raw_dir.iterdir():
+    for p in entries:
         if p.name.lower().endswith(readable) and not p.name.startswith((".", "_")):
             copies.setdefault(stem(p), []).append(p)
-    for side in sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in SIDECAR_SUFFIXES):
+    for side in sorted(p for p in entries if p.suffix.lower() in SIDECAR_SUFFIXES):
         target = side.with_suffix(".html")
         if side.name.startswith((".", "_")) or any(
             p != target

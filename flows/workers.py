@@ -7,8 +7,9 @@ call; Pandoc runs in processes of its own beside them.
 
 The workers are forked from a fresh ``forkserver`` process that has imported the build's
 modules once: safe in a process that runs Prefect's threads (``pamphleteer serve``), and each
-worker starts in milliseconds. A worker that dies (a crash in a native library) fails the calls
-under way only (at most one per worker): the pool is replaced for the calls after them.
+worker starts in milliseconds. A worker that dies (a crash in a native library) breaks the pool,
+which is replaced; the calls it held are tried once more, and only the call that kills a worker
+twice fails (see :class:`Pool`).
 """
 
 from __future__ import annotations
