@@ -41,7 +41,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-#: Units per task run when a local worker pool builds them (at most 8 task runs a build).
+#: The fewest units per task run when a local worker pool builds them (one task run a worker).
 POOLED_BATCH = 25
 
 
@@ -50,17 +50,18 @@ def batches(
 ) -> list[list[cache.Unit]]:
     """Stale units in batches, one task run each, biggest inputs first.
 
-    ``pooled`` (the worker processes of this machine): a few big batches — at least
-    :data:`POOLED_BATCH` units, at most 8 batches —, because the pool, not the task runs,
-    spreads the work: it builds one unit at a time on each worker from one queue, biggest
-    first, so the workers end together however the batches fall, and each task run costs
-    Prefect some 40 ms of CPU. Otherwise (a Dask cluster, where a batch runs on one worker):
-    batches that shrink towards the end, a third of the remaining units' share per worker (at
-    most ``most``, at least 3), so the workers end together there too.
+    ``pooled`` (the worker processes of this machine): a batch per worker, of at least
+    :data:`POOLED_BATCH` units, because the pool, not the task runs, spreads the work: it builds
+    one unit at a time on each worker from one queue, biggest first, so the workers end
+    together however the batches fall, and each task run costs Prefect CPU (~5 ms in the
+    command, ~25 ms in a Prefect server, which records its events). Otherwise (a Dask
+    cluster, where a batch runs on one worker): batches that shrink towards the end, a third of
+    the remaining units' share per worker (at most ``most``, at least 3), so the workers end
+    together there too.
     """
     ordered = sorted(stale, key=lambda u: -weight(u))
     if pooled:
-        size = max(POOLED_BATCH, -(-len(ordered) // 8))
+        size = max(POOLED_BATCH, -(-len(ordered) // max(1, workers)))
         return [ordered[i : i + size] for i in range(0, len(ordered), size)]
     groups = []
     while ordered:

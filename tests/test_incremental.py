@@ -182,10 +182,11 @@ def test_batches_put_big_inputs_first_and_keep_every_unit(tmp_path: Path) -> Non
         groups = schedule.batches(found, workers=2, pooled=pooled)
         assert sorted(u.key for g in groups for u in g) == sorted(u.key for u in found)
         assert groups[0][0].source.name == "39.txt"
-    # Local workers: few task runs (the pool spreads the units); on Dask, batches that shrink
-    # so that the workers end together.
+    # Local workers: a task run per worker, of 25 units at least (the pool spreads the units);
+    # on Dask, batches that shrink so that the workers end together.
     assert [len(g) for g in schedule.batches(found, workers=2)] == [25, 15]
-    assert [len(g) for g in schedule.batches(found * 10, workers=2)] == [50] * 8
+    assert [len(g) for g in schedule.batches(found * 10, workers=2)] == [200, 200]
+    assert [len(g) for g in schedule.batches(found * 10, workers=4)] == [100] * 4
     sizes = [len(g) for g in schedule.batches(found, workers=2, pooled=False)]
     assert sizes == [7, 6, 5, 4, 3, 3, 3, 3, 3, 3]
 
