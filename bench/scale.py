@@ -1,6 +1,7 @@
 """Scale benchmark: pamphleteer on hundreds of real articles, against a naive script and the floor.
 
     nice .venv/bin/python bench/scale.py [--count 200] [--corpus ../shared/corpus] [--html]
+                                         [--repeat 3]
 
 Generates a raw/ folder of ``--count`` real articles from the shared corpus into a temporary
 folder (never into the repository): the gold body texts as ``.txt`` files, or with ``--html`` the
@@ -8,7 +9,9 @@ crawled pages, when the reader supports HTML. Then prints, in one run:
 
 - pamphleteer cold (empty build/), a rebuild with nothing changed, a rebuild after one article
   changed (and which outputs it touched) — with Prefect's temporary server, and again with a
-  long-lived ``prefect server`` as a user with a server has;
+  long-lived ``prefect server`` as a user with a server has (one that has served a build
+  before; ``--repeat`` cold builds there, of which the median counts and each is printed: the
+  machine's speed drifts by several percent between runs of the same build);
 - the same pipeline in a plain thread pool without Prefect: the difference is Prefect's share;
 - the naive script (bench/naive.py): per article, two at a time, the pandoc binary once per
   format and the Typst compiled in a fresh Python process;
@@ -158,10 +161,18 @@ def outputs_mtimes(out: Path) -> dict[str, int]:
     }
 
 
-def ours(corpus: Path, work: Path, env: dict[str, str], label: str) -> dict[str, object]:
+def ours(
+    corpus: Path, work: Path, env: dict[str, str], label: str, repeat: int = 1
+) -> dict[str, object]:
+    """Cold builds (``repeat`` of them, into an empty build/ each: the median counts), then a
+    rebuild with nothing changed, then one after an article changed."""
     out, raw = work / f"build-{label}", work / f"raw-{label}"
     shutil.copytree(corpus, raw)
-    cold = cli(raw, out, env)
+    colds = []
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        colds.append(cli(raw, out, env))
+    cold = sorted(colds, key=lambda r: r.seconds)[len(colds) // 2]
     report = json.loads((out / "report.json").read_text())
     nochange = cli(raw, out, env)
     before = outputs_mtimes(out)
@@ -174,7 +185,7 @@ def ours(corpus: Path, work: Path, env: dict[str, str], label: str) -> dict[str,
     one_report = json.loads((out / "report.json").read_text())
     walls = sum(d.get("wall", 0.0) for d in report["documents"])
     return {
-        "cold": cold, "nochange": nochange, "one": one, "counts": report["counts"],
+        "cold": cold, "colds": colds, "nochange": nochange, "one": one, "counts": report["counts"],
         "one_counts": one_report["counts"], "touched": touched, "victim": victim.name,
         "walls": walls,
     }  # fmt: skip
@@ -260,6 +271,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
     parser.add_argument("--html", action="store_true", help="raw HTML pages (needs the reader)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="cold builds with the long-lived server (median)"
+    )
     parser.add_argument("--plain", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain:
@@ -295,7 +309,11 @@ def main() -> None:
             SERVER[:] = [
                 p for p in psutil.Process().children() if "server" in " ".join(p.cmdline())
             ]
-            served = ours(raw, work, {**env, "PREFECT_API_URL": url}, "server")
+            served_env = {**env, "PREFECT_API_URL": url}
+            # A long-lived server has served before: its first requests' start-up (~0.4 s of
+            # CPU) is not a build's.
+            cli(work / "empty", work / "warm-server", served_env)
+            served = ours(raw, work, served_env, "server", args.repeat)
             SERVER.clear()
         base = plain(raw, work / "build-plain")
         naive = measured([PY, str(ROOT / "bench" / "naive.py"), str(work / "sources"),
@@ -317,9 +335,14 @@ def main() -> None:
         c: Run = res["cold"]  # type: ignore[assignment]
         n: Run = res["nochange"]  # type: ignore[assignment]
         o: Run = res["one"]  # type: ignore[assignment]
+        colds: list[Run] = res["colds"]  # type: ignore[assignment]
         print(f" pamphleteer build, {label}:")
-        print(row("cold", c, naive, f"wall {c.seconds / floor_s:.2f}× floor, CPU/cores "
+        name = f"cold (median of {len(colds)})" if len(colds) > 1 else "cold"
+        print(row(name, c, naive, f"wall {c.seconds / floor_s:.2f}× floor, CPU/cores "
                   f"{c.cpu / CORES / floor_s:.2f}× floor; {res['counts']}"))  # fmt: skip
+        if len(colds) > 1:
+            each = ", ".join(f"{r.seconds:.2f} s ({r.seconds / floor_s:.2f}×)" for r in colds)
+            print(f"  {'':<44}each, in order: {each}")
         print(row("no change", n, naive, f"{n.seconds / c.seconds:.1%} of cold"))
         print(row(f"one article changed ({res['victim'][:18]}…)", o, naive,
                   f"{o.seconds / c.seconds:.1%} of cold; rebuilt {res['one_counts']['built']}, "
