@@ -10,13 +10,15 @@ crawled pages, when the reader supports HTML. Then prints, in one run:
 - pamphleteer cold (empty build/), a rebuild with nothing changed, a rebuild after one article
   changed (and which outputs it touched) — with Prefect's temporary server, and again with a
   long-lived ``prefect server`` as a user with a server has (one that has served a build
-  before; ``--repeat`` cold builds there, of which the median counts and each is printed: the
-  machine's speed drifts by several percent between runs of the same build);
+  before; ``--repeat`` cold builds there, of which the median counts and each is printed: this
+  machine's speed drifts by several percent from one minute to the next);
 - the same pipeline in a plain thread pool without Prefect: the difference is Prefect's share;
 - the naive script (bench/naive.py): per article, two at a time, the pandoc binary once per
   format and the Typst compiled in a fresh Python process;
-- the floor: the CPU time of the Pandoc and typst work alone (measured serially, before the builds
-  and after them: the mean of the two), divided by the cores.
+- the floor: the CPU time of the Pandoc and typst work alone (measured serially), divided by the
+  cores. It is measured before the builds and around each cold build with the long-lived
+  server: each of those is compared with the mean of the two floors measured just before and
+  after it, the rest with the mean of all.
 
 Peak memory is the largest sum of the resident memory of a run's process tree, sampled every
 100 ms (every 20 ms in the first half second; a sample costs ~2 ms of CPU, taken from the run
@@ -38,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,17 +165,30 @@ def outputs_mtimes(out: Path) -> dict[str, int]:
 
 
 def ours(
-    corpus: Path, work: Path, env: dict[str, str], label: str, repeat: int = 1
-) -> dict[str, object]:
-    """Cold builds (``repeat`` of them, into an empty build/ each: the median counts), then a
-    rebuild with nothing changed, then one after an article changed."""
+    corpus: Path, work: Path, env: dict[str, str], label: str, repeat: int = 1,
+    floor_now: Callable[[], float] | None = None,
+) -> dict[str, object]:  # fmt: skip
+    """Cold builds (``repeat`` of them, into an empty build/ each, with ``floor_now`` measured
+    before each and after the last: each cold build is compared with the floors around it),
+    then a rebuild with nothing changed, then one after an article changed."""
     out, raw = work / f"build-{label}", work / f"raw-{label}"
     shutil.copytree(corpus, raw)
-    colds = []
+    colds: list[Run] = []
+    around: list[float] = []  # the floors measured between the cold builds (CPU seconds)
     for _ in range(repeat):
+        if floor_now:
+            around.append(floor_now())
         shutil.rmtree(out, ignore_errors=True)
         colds.append(cli(raw, out, env))
-    cold = sorted(colds, key=lambda r: r.seconds)[len(colds) // 2]
+    if floor_now:
+        around.append(floor_now())
+    # Each cold build's own floor (wall seconds): the mean of those measured before and after it.
+    own = [(a + b) / 2 / CORES for a, b in zip(around, around[1:], strict=False)]
+    ranked = sorted(
+        range(repeat), key=lambda i: colds[i].seconds / own[i] if own else colds[i].seconds
+    )
+    median = ranked[len(ranked) // 2]
+    cold = colds[median]
     report = json.loads((out / "report.json").read_text())
     nochange = cli(raw, out, env)
     before = outputs_mtimes(out)
@@ -185,7 +201,8 @@ def ours(
     one_report = json.loads((out / "report.json").read_text())
     walls = sum(d.get("wall", 0.0) for d in report["documents"])
     return {
-        "cold": cold, "colds": colds, "nochange": nochange, "one": one, "counts": report["counts"],
+        "cold": cold, "colds": colds, "around": around, "own": own, "median": median,
+        "nochange": nochange, "one": one, "counts": report["counts"],
         "one_counts": one_report["counts"], "touched": touched, "victim": victim.name,
         "walls": walls,
     }  # fmt: skip
@@ -298,8 +315,9 @@ def main() -> None:
         (work / "empty").mkdir()
         cli(work / "empty", work / "warm", env)  # creates Prefect's database, as a first use has
         sources = sources_for_naive(raw, work / "sources")
-        # The machine's speed drifts by a few percent over the minutes this takes: the floor is
-        # measured before the builds and after them, and their mean is the reference.
+        # The machine's speed drifts by several percent over the minutes this takes: the floor
+        # is measured before the builds and between the cold builds with a long-lived server;
+        # the mean of all is the reference, and each of those cold builds also has its own.
         floors = [floor(sources)]
         temp = ours(raw, work, env, "temporary")
         from flows.serve import prefect_server
@@ -313,20 +331,21 @@ def main() -> None:
             # A long-lived server has served before: its first requests' start-up (~0.4 s of
             # CPU) is not a build's.
             cli(work / "empty", work / "warm-server", served_env)
-            served = ours(raw, work, served_env, "server", args.repeat)
+            served = ours(raw, work, served_env, "server", args.repeat, lambda: floor(sources))
+            floors += served["around"]  # type: ignore[arg-type]
             SERVER.clear()
         base = plain(raw, work / "build-plain")
         naive = measured([PY, str(ROOT / "bench" / "naive.py"), str(work / "sources"),
                           str(work / "naive")])  # fmt: skip
-        floors.append(floor(sources))
     cpu = sum(floors) / len(floors)
     floor_s = cpu / CORES
     print(
         f"\n{len(sources)} articles into HTML, EPUB and PDF (ours: also a cover and a booklet; "
         "no EPUBCheck)"
     )
-    print(f"{CORES} cores; floor = {cpu:.1f} s CPU of Pandoc + typst (before the builds "
-          f"{floors[0]:.1f} s, after {floors[1]:.1f} s) / {CORES} = {floor_s:.1f} s")  # fmt: skip
+    measured_floors = ", ".join(f"{f:.1f}" for f in floors)
+    print(f"{CORES} cores; floor = {cpu:.1f} s CPU of Pandoc + typst / {CORES} = {floor_s:.1f} s "
+          f"(the mean of {len(floors)}, in order: {measured_floors} s)")  # fmt: skip
     print(f"  {'':<44}{'wall':>10} {'÷naive':>7} {'CPU':>10} {'÷naive':>7} {'peak mem':>10}")
     print(row("naive script (pandoc ×3 + fresh typst process)", naive))
     print(row("pipeline in a plain thread pool (no Prefect)", base, naive,
@@ -336,13 +355,21 @@ def main() -> None:
         n: Run = res["nochange"]  # type: ignore[assignment]
         o: Run = res["one"]  # type: ignore[assignment]
         colds: list[Run] = res["colds"]  # type: ignore[assignment]
+        own: list[float] = res["own"]  # type: ignore[assignment]
         print(f" pamphleteer build, {label}:")
+        if own:  # compared with the floors measured around it
+            ref, whose = own[res["median"]], "its own "  # type: ignore[index]
+        else:
+            ref, whose = floor_s, ""
         name = f"cold (median of {len(colds)})" if len(colds) > 1 else "cold"
-        print(row(name, c, naive, f"wall {c.seconds / floor_s:.2f}× floor, CPU/cores "
-                  f"{c.cpu / CORES / floor_s:.2f}× floor; {res['counts']}"))  # fmt: skip
-        if len(colds) > 1:
-            each = ", ".join(f"{r.seconds:.2f} s ({r.seconds / floor_s:.2f}×)" for r in colds)
-            print(f"  {'':<44}each, in order: {each}")
+        print(row(name, c, naive, f"wall {c.seconds / ref:.2f}× {whose}floor, CPU/cores "
+                  f"{c.cpu / CORES / ref:.2f}× floor; {res['counts']}"))  # fmt: skip
+        if own:
+            each = ", ".join(
+                f"{r.seconds:.2f} s ({r.seconds / f:.2f}× {f:.2f} s)"
+                for r, f in zip(colds, own, strict=True)
+            )
+            print(f"  {'':<4}each, in order (× the floors around it): {each}")
         print(row("no change", n, naive, f"{n.seconds / c.seconds:.1%} of cold"))
         print(row(f"one article changed ({res['victim'][:18]}…)", o, naive,
                   f"{o.seconds / c.seconds:.1%} of cold; rebuilt {res['one_counts']['built']}, "
