@@ -18,9 +18,10 @@ _RUNS = re.compile(r" {2,}")
 
 def normalise_spaces(text: str) -> str:
     """One ordinary space wherever the page had any run of spaces; no leading/trailing space."""
-    text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text)
-    return _RUNS.sub(" ", text).strip()
+    # ASCII text has no invisible or special space to look for, only tabs.
+    ascii_only = text.isascii()
+    text = text.replace("\t", " ") if ascii_only else _SPACES.sub(" ", _INVISIBLE.sub("", text))
+    return _RUNS.sub(" ", text).strip() if "  " in text else text.strip()
 
 
 _OPENING_CONTEXT = r"(^|(?<=[\s(\[{\u2014\u2013/\u201c\u2018-]))"
@@ -28,6 +29,8 @@ _OPENING_CONTEXT = r"(^|(?<=[\s(\[{\u2014\u2013/\u201c\u2018-]))"
 
 def curl_quotes(text: str) -> str:
     """Straight quotes to curly ones; apostrophes inside and at the end of words to ’."""
+    if '"' not in text and "'" not in text:  # most paragraphs: no regex to run
+        return text
     text = re.sub(_OPENING_CONTEXT + '"', "\u201c", text)
     text = text.replace('"', "\u201d")
     text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)  # don't, workers'll
@@ -38,6 +41,8 @@ def curl_quotes(text: str) -> str:
 def dashes_and_dots(text: str) -> str:
     """``---``/``--`` between words to an em dash, a spaced hyphen to a spaced en dash, ``...`` to
     an ellipsis. ``<!--`` and ``-->`` are not dashes and stay as they are."""
+    if "--" not in text and " - " not in text and "..." not in text:
+        return text
     text = re.sub(r"(?<=[\w\s])-{2,3}(?=[\w\s])", "\u2014", text)
     text = re.sub(r"(?<=\S) - (?=\S)", " \u2013 ", text)
     return re.sub(r"(?<!\.)\.\.\.(?!\.)", "\u2026", text)
