@@ -45,12 +45,16 @@ def _markdown_value(value: Any) -> Any:
     return escape(str(value))
 
 
+#: libyaml's emitter when PyYAML has it (its wheels do): the same YAML, ~10 times faster.
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def yaml_block(meta: Mapping[str, Any]) -> MarkdownText:
     """Metadata as the YAML of a Pandoc metadata block; Pandoc reads its strings as Markdown."""
     data = {k: _markdown_value(meta[k]) for k in PANDOC_KEYS if meta.get(k)}
     data["identifier"] = meta["identifier"]
     return MarkdownText(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000).strip()
+        yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000).strip()
     )
 
 

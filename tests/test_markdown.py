@@ -6,9 +6,11 @@ import json
 import subprocess
 
 import pypandoc
-from hypothesis import given, settings
+import yaml
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from flows.assemble import yaml_block
 from flows.markdown import READER_FORMAT, escape, join_blocks, plain_view, unescape
 from flows.typography import normalise_spaces
 
@@ -106,3 +108,16 @@ def test_plain_view_maps_back_to_the_markdown(text: str) -> None:
     assert plain == text
     assert len(starts) == len(plain) + 1
     assert all(unescape(md[starts[i] : starts[i + 1]]) == plain[i] for i in range(len(plain)))
+
+
+_ANY = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1)
+
+
+@given(_ANY, _ANY)
+@example("Part\x85two", "Ann\u2029Lee")  # the pure-Python YAML emitter made these spaces
+def test_metadata_reaches_the_yaml_block_unchanged(title: str, author: str) -> None:
+    """Line separators (U+2028, U+0085…), emoji, quotes: the YAML Pandoc reads holds the escaped
+    text, character for character."""
+    meta = {"title": title, "author": [author], "identifier": "urn:uuid:0"}
+    data = yaml.safe_load(yaml_block(meta))
+    assert data == {"title": escape(title), "author": [escape(author)], "identifier": "urn:uuid:0"}
