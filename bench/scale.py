@@ -199,12 +199,10 @@ def ours(
     after = outputs_mtimes(out)
     touched = sorted({k.split("/")[0][:24] for k in after if after[k] != before.get(k)})
     one_report = json.loads((out / "report.json").read_text())
-    walls = sum(d.get("wall", 0.0) for d in report["documents"])
     return {
         "cold": cold, "colds": colds, "around": around, "own": own, "median": median,
         "nochange": nochange, "one": one, "counts": report["counts"],
         "one_counts": one_report["counts"], "touched": touched, "victim": victim.name,
-        "walls": walls,
     }  # fmt: skip
 
 
