@@ -15,7 +15,8 @@ crawled pages, when the reader supports HTML. Then prints, in one run:
 - the same pipeline in a plain thread pool without Prefect: the difference is Prefect's share;
 - the naive script (bench/naive.py): per article, two at a time, the pandoc binary once per
   format and the Typst compiled in a fresh Python process;
-- the floor: the CPU time of the Pandoc and typst work alone (measured serially), divided by the
+- the floor: the CPU time of the Pandoc and typst work alone (measured serially, in this process,
+  with the allocator settings the workers have: ``workers.tune_allocator``), divided by the
   cores. It is measured before the builds and around each cold build with the long-lived
   server: each of those is compared with the mean of the two floors measured just before and
   after it, the rest with the mean of all.
@@ -298,6 +299,9 @@ def main() -> None:
     # install; an editable install compiles at first use, unless PYTHONDONTWRITEBYTECODE is set,
     # when every run compiles them again: ~0.07 s of CPU a process).
     compileall.compile_dir(ROOT / "flows", quiet=1)
+    # The floor's typst work runs in this process: with the allocator the workers have (glibc's
+    # defaults fault a cover's pixmap in afresh for every document, ~2 s of kernel CPU in 200).
+    workers.tune_allocator()
     corpus = Path(args.corpus)
     if args.html and not html_supported(corpus):
         print("The reader does not read HTML yet: using the gold body texts.", file=sys.stderr)
