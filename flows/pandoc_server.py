@@ -29,6 +29,10 @@ from flows.markdown import READER_FORMAT
 from flows.model import PamphleteerError
 
 SCRIPT = Path(__file__).with_name("pandoc_server.lua")
+#: Haskell runtime options: a 64 MB allocation area (the default is 4 MB) means fewer garbage
+#: collections; Pandoc's CPU for 200 documents' three formats went from 7.44 to 6.88 s, each
+#: process holding ~10 MB more (190 MB). Larger areas saved no more.
+RTS_OPTIONS = ("-A64m",)
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,9 @@ class _Process:
     def __init__(self) -> None:
         # stderr to a file: a pipe nobody reads would fill up and stop Pandoc mid-build.
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        rts = ["+RTS", *RTS_OPTIONS, "-RTS"]
         self.proc = subprocess.Popen(
-            [pypandoc.get_pandoc_path(), "lua", str(SCRIPT), READER_FORMAT],
+            [pypandoc.get_pandoc_path(), *rts, "lua", str(SCRIPT), READER_FORMAT],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
