@@ -204,8 +204,10 @@ def _check_server(url: str) -> None:
     """The Prefect server ``PREFECT_API_URL`` names must answer, or the build does not start."""
     import httpx
 
+    # Plain HTTP has no TLS to verify: not loading the CA certificates saves ~15 ms.
+    verify = not url.lower().startswith("http://")
     try:
-        answer = httpx.get(f"{url.rstrip('/')}/health", timeout=5)
+        answer = httpx.get(f"{url.rstrip('/')}/health", timeout=5, verify=verify)
     except httpx.HTTPError as exc:
         raise PamphleteerError(
             f"the Prefect server at {url} does not answer ({exc}): {_START_IT}"
