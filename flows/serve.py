@@ -50,7 +50,7 @@ def scheduled_rebuild(
     anthologies = project_editions(raw, editions)
     with cache.exclusive(out_dir), workers.local(), lean_prefect():
         build = build_editions.with_options(task_runner=task_runner())
-        report = build(raw_dir, out_dir, build_settings, editions=anthologies)
+        report = build(raw_dir, out_dir, build_settings, editions=anthologies).value
     print(report.markdown().split("\n\n")[0])
     if not report.ok:
         raise PamphleteerError(
