@@ -30,8 +30,8 @@ from flows.model import PamphleteerError
 
 SCRIPT = Path(__file__).with_name("pandoc_server.lua")
 #: Haskell runtime options: a 64 MB allocation area (the default is 4 MB) means fewer garbage
-#: collections; Pandoc's CPU for 200 documents' three formats went from 7.44 to 6.88 s, each
-#: process holding ~10 MB more (190 MB). Larger areas saved no more.
+#: collections; Pandoc's CPU for 200 documents' three formats went from 7.44 to 6.70-6.88 s,
+#: each process holding ~10 MB more (190 MB). Larger areas saved no more.
 RTS_OPTIONS = ("-A64m",)
 
 
