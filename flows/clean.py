@@ -24,7 +24,6 @@ from itertools import groupby
 
 from flows import notes, patterns
 from flows.files import is_html, stem
-from flows.html_clean import html_to_markdown
 from flows.markdown import (
     escape,
     escape_inline,
@@ -392,6 +391,10 @@ def _same_title(a: str, b: str) -> bool:
 
 def clean_html(doc: Document, settings: Settings) -> Document:
     """Stage 1 for an HTML page: the article as Markdown, the page's metadata under the sidecar."""
+    # Here, not at the top: trafilatura and its kin cost ~85 ms of CPU to import, which a build
+    # of text files need not pay (the workers' fork server imports it when a build has HTML).
+    from flows.html_clean import html_to_markdown
+
     page = html_to_markdown(doc.text, settings, doc.source.name)
     report = doc.report
     for what, text in page.removed:

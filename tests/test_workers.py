@@ -164,7 +164,17 @@ for _ in range(2):
 """
 
 
+def _huge_pages_always() -> bool:
+    try:
+        return "[always]" in Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return False
+
+
 @GLIBC
+@pytest.mark.skipif(
+    _huge_pages_always(), reason="transparent huge pages (always) fault 2 MiB at a time"
+)
 def test_a_tuned_allocator_reuses_large_buffers_instead_of_faulting_them_in_again() -> None:
     def faults(mode: str) -> list[int]:
         run = subprocess.run([sys.executable, "-c", _ROUNDS, mode], cwd=ROOT, check=True,
@@ -184,3 +194,36 @@ def test_workers_keep_large_buffers_in_their_heap() -> None:
     # one instead of being mapped and faulted in afresh (~6,000 faults a document).
     with workers.local(1) as pool:
         assert pool.run(_in_heap, 31 * 2**20)
+
+
+_TEXT_ONLY_POOL = """
+import sys
+from pathlib import Path
+from flows import workers
+from tests.test_workers import _clean_in_worker
+if __name__ == "__main__":
+    with workers.local(1, html=False) as pool:
+        print(pool.run(_clean_in_worker, sys.argv[1]))
+"""
+
+
+def _clean_in_worker(path: str) -> str:
+    """Whether trafilatura was loaded before and after cleaning ``path``, and the start of its
+    text."""
+    from flows.pipeline import prepare
+
+    before = "trafilatura" in sys.modules
+    body = prepare(Path(path)).body
+    return f"{before} {'trafilatura' in sys.modules} {' '.join(body.split()[:6])}"
+
+
+def test_a_pool_for_text_files_skips_the_html_cleaner_yet_cleans_a_page_it_is_given() -> None:
+    # A build of text files does not make its workers import trafilatura (~85 ms of CPU); an
+    # HTML page that reaches such a worker (a pool shared with a later build) still gets
+    # cleaned. A fresh process: this one's fork server may have the cleaner already.
+    page = ROOT / "tests" / "cases" / "html-substack" / "in" / "general-strike.html"
+    run = subprocess.run([sys.executable, "-c", _TEXT_ONLY_POOL, str(page)], cwd=ROOT,
+                         check=True, capture_output=True, text=True, timeout=120)  # fmt: skip
+    before, after, text = run.stdout.strip().split(" ", 2)
+    assert (before, after) == ("False", "True")
+    assert text, run.stdout
