@@ -53,7 +53,6 @@ sys.path.insert(0, str(ROOT))
 
 from flows import booklet, cache, cover, pandoc_server, render, schedule, units, workers  # noqa: E402
 from flows.assemble import assemble  # noqa: E402
-from flows.files import is_html  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
 from flows.pipeline import prepare  # noqa: E402
 from flows.read import read  # noqa: E402
@@ -217,8 +216,7 @@ def run_plain(raw: Path, out: Path) -> None:
     """What the flow does, in the same worker pool, batches and threads: no Prefect."""
     settings = Settings(check=False)
     planned = schedule.plan_build(raw, out, settings, False, cache.document_units(raw), CORES)
-    html = any(is_html(p) for u in planned.plan.stale for p in u.inputs)  # as the command does
-    with workers.Pool(CORES, html) as procs, ThreadPoolExecutor(max_workers=CORES) as pool:
+    with workers.Pool(CORES, planned.html) as procs, ThreadPoolExecutor(max_workers=CORES) as pool:
         list(pool.map(lambda g: units.build_in_pool(procs, planned.batch(g), out, settings),
                       planned.groups))  # fmt: skip
 

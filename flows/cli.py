@@ -120,7 +120,6 @@ def _quiet_prefect() -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from flows import cache, schedule, workers
-    from flows.files import is_html
 
     # Absolute: Dask workers may run elsewhere (with the same shared paths).
     raw_dir, out_dir = Path(args.raw).resolve(), Path(args.out).resolve()
@@ -153,8 +152,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     with ExitStack() as stack:
         # The worker processes start now, in the background (each imports the pipeline).
-        html = any(is_html(path) for unit in plan.stale for path in unit.inputs)
-        pool = None if args.dask_address else stack.enter_context(workers.local(html=html))
+        pool = None if args.dask_address else stack.enter_context(workers.local(html=planned.html))
         if configured:
             _check_server(configured)  # before any work: a build it cannot record is not started
         stack.enter_context(cache.exclusive(out_dir))  # one build of out_dir at a time

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows import cache
+from flows.files import is_html
 from flows.settings import Settings
 
 if TYPE_CHECKING:
@@ -86,6 +87,12 @@ class Planned:
 
     def batch(self, group: list[cache.Unit]) -> list[tuple[cache.Unit, str]]:
         return [(u, self.plan.fingerprints[u.key]) for u in group]
+
+    @property
+    def html(self) -> bool:
+        """Whether a unit to build has an HTML page to clean (the workers then preload the
+        cleaner, see ``workers.PRELOAD_HTML``)."""
+        return any(is_html(path) for unit in self.plan.stale for path in unit.inputs)
 
 
 def plan_build(

@@ -198,7 +198,6 @@ def test_workers_keep_large_buffers_in_their_heap() -> None:
 
 _TEXT_ONLY_POOL = """
 import sys
-from pathlib import Path
 from flows import workers
 from tests.test_workers import _clean_in_worker
 if __name__ == "__main__":
