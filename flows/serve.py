@@ -21,7 +21,7 @@ from prefect import flow
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import cache, workers
-from flows.build import build_editions, lean_prefect, task_runner
+from flows.build import build_flow, lean_prefect
 from flows.cli import project_editions, project_settings
 from flows.fetch import fetch_sources
 from flows.model import PamphleteerError
@@ -49,7 +49,7 @@ def scheduled_rebuild(
     fetched = fetch_sources(raw_dir, backoff=fetch_backoff) if fetch else []
     anthologies = project_editions(raw, editions)
     with cache.exclusive(out_dir), workers.local(), lean_prefect():
-        build = build_editions.with_options(task_runner=task_runner())
+        build = build_flow()
         report = build(raw_dir, out_dir, build_settings, editions=anthologies).value
     print(report.markdown().split("\n\n")[0])
     if not report.ok:
