@@ -12,10 +12,19 @@ from typing import Any
 from flows.units import label
 
 _STYLE = """
-body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f4f4f4}.failed{color:#a00}.removed{color:#777}
-details{margin:.2rem 0}code{font-size:90%}
+:root{color-scheme:light dark;background:#fff;color:#222;--rule:#ddd;--head:#f4f4f4;
+--failed:#a00;--muted:#666;--link:#1a5fb4}
+@media (prefers-color-scheme:dark){:root{background:#161616;color:#e6e6e6;--rule:#444;
+--head:#2a2a2a;--failed:#f88;--muted:#aaa;--link:#8cb4ff}}a{color:var(--link)}
+body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--rule);
+padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:var(--head);white-space:nowrap}
+td{overflow-wrap:break-word}td:first-child{overflow-wrap:anywhere}td.seconds{text-align:right;white-space:nowrap}
+.failed{color:var(--failed)}.removed{color:var(--muted)}details{margin:.2rem 0}code{font-size:90%}
+@media (max-width:40rem){thead{display:none}table,tbody,tr,td{display:block}
+tr{border-bottom:2px solid var(--rule);padding:.4rem 0}td{border:0;padding:.1rem 0}
+td:first-child{font-weight:600}td[data-label]::before{content:attr(data-label) ": ";
+color:var(--muted)}td.seconds{text-align:left}}
 """
 
 
@@ -54,10 +63,12 @@ def _document_row(doc: dict[str, Any]) -> str:
     )
     seconds = sum(doc.get("seconds", {}).values())
     return (
-        f'<tr class="{_e(doc["status"])}"><td>{_e(label(doc))}</td><td>{_e(doc["status"])}</td>'
-        f"<td>{_e(doc.get('title', ''))}</td>"
-        f"<td>{_e(notes.get('linked', 0))}/{_e(notes.get('found', 0))}</td>"
-        f"<td>{_details(doc)}</td><td>{outputs}</td><td>{seconds:.2f}</td></tr>"
+        f'<tr class="{_e(doc["status"])}"><td>{_e(label(doc))}</td>'
+        f'<td data-label="status">{_e(doc["status"])}</td>'
+        f'<td data-label="title">{_e(doc.get("title", ""))}</td>'
+        f'<td data-label="notes">{_e(notes.get("linked", 0))}/{_e(notes.get("found", 0))}</td>'
+        f"<td>{_details(doc)}</td><td>{outputs}</td>"
+        f'<td class="seconds" data-label="seconds">{seconds:.2f}</td></tr>'
     )
 
 
@@ -77,11 +88,12 @@ def render(data: dict[str, Any], title: str = "Build report") -> str:
         f'<td colspan="5">{_e(", ".join(r["outputs"]))}</td></tr>'
         for r in data.get("removed", [])
     ]
-    head = "<tr><th>source</th><th>status</th><th>title</th><th>notes</th><th>report</th>" \
-        "<th>outputs</th><th>seconds</th></tr>"  # fmt: skip
+    head = "<thead><tr><th>source</th><th>status</th><th>title</th><th>notes</th><th>report</th>" \
+        "<th>outputs</th><th>seconds</th></tr></thead>"  # fmt: skip
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{_e(title)}</h1><p>{summary} in {_e(data.get('seconds', 0))} s</p>"
-        f"<table>{head}{''.join(rows)}</table></body></html>\n"
+        f"<table>{head}<tbody>{''.join(rows)}</tbody></table></body></html>\n"
     )

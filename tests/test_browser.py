@@ -146,7 +146,9 @@ def test_screenshots_light_and_dark(browser: Any, built: Path, shots: Path, scre
     backgrounds = {}
     for scheme in ("light", "dark"):
         _screen(browser, screen, scheme)
-        for name, page in (("index", built / "index.html"), ("edition", edition)):
+        pages = (("index", built / "index.html"), ("edition", edition),
+                 ("report", built / "report.html"))  # fmt: skip
+        for name, page in pages:
             browser.get(page.as_uri())
             backgrounds[(name, scheme)] = _background(browser)
             width = browser.execute_script("return document.documentElement.scrollWidth")
@@ -154,5 +156,5 @@ def test_screenshots_light_and_dark(browser: Any, built: Path, shots: Path, scre
             target = shots / f"{name}-{screen}-{scheme}.png"
             browser.save_screenshot(str(target))
             assert target.stat().st_size > 5000
-    for name in ("index", "edition"):
+    for name in ("index", "edition", "report"):
         assert sum(backgrounds[(name, "dark")]) < 150 < sum(backgrounds[(name, "light")]), name
