@@ -1,18 +1,27 @@
 # pamphleteer: `make build` builds every edition of raw/ into build/; `make test` runs the tests.
-# Both create .venv/ in this folder and install the project into it on first use.
+# Both install the locked dependency set (uv.lock) into .venv/ in this folder on first use.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The uv that installs the lock: the version pyproject.toml's dev group pins (so `uv sync` keeps it).
+UV_VERSION := $(shell sed -n 's/^dev = \["uv==\(.*\)"\]/\1/p' pyproject.toml)
+# Never download a Python: the venv's interpreter is the machine's python3.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build test lint format bench bench-extract clean-build system-deps
+.PHONY: build test test-fast lint format lock bench bench-extract clean-build system-deps
 
-$(BIN)/pamphleteer: pyproject.toml
+$(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# Exactly the locked versions: the runtime, test, dask and bench extras. `--locked` fails
+# (and says so) if pyproject.toml and uv.lock disagree: run `make lock` and commit both.
+$(VENV)/.locked: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --locked --all-extras --python $(BIN)/python --quiet
 	touch $@
 
-build: $(BIN)/pamphleteer
+build: $(VENV)/.locked
 	$(BIN)/pamphleteer build --raw raw --out build
 
 # What the tests need from the system: Java (EPUBCheck, the Nu HTML Checker) and Debian's chromium
@@ -34,24 +43,32 @@ system-deps:
 	  echo "Missing$$missing (needs root and apt-get): the tests needing them will skip"; \
 	fi
 
-test: $(BIN)/pamphleteer system-deps
+test: $(VENV)/.locked system-deps
 	$(BIN)/ruff check flows tests bench
 	$(BIN)/ruff format --check flows tests bench
 	$(BIN)/pytest
 
-lint: $(BIN)/pamphleteer
+# The edit–test loop: stage and unit tests only (no Prefect, no Java, no browser).
+test-fast: $(VENV)/.locked
+	$(BIN)/pytest -m "not slow" -q
+
+lint: $(VENV)/.locked
 	$(BIN)/ruff check flows tests bench
 
-format: $(BIN)/pamphleteer
+format: $(VENV)/.locked
 	$(BIN)/ruff format flows tests bench
 
-bench: $(BIN)/pamphleteer
+# Refresh uv.lock to the newest releases pyproject.toml allows; uv prints what moved.
+# Commit the lock on its own, listing those lines, after `make test` passes with it.
+lock: | $(BIN)/uv
+	$(BIN)/uv lock --upgrade --python $(BIN)/python
+
+bench: $(VENV)/.locked
 	$(BIN)/python bench/stages.py
 
 # Cleaner vs trafilatura and readability on the evaluation corpus (kept outside the repository).
 CORPUS ?= ../shared/corpus
-bench-extract: $(BIN)/pamphleteer
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+bench-extract: $(VENV)/.locked
 	$(BIN)/python bench/extract_eval.py $(CORPUS)
 
 clean-build:
