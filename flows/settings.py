@@ -22,7 +22,14 @@ import yaml
 from flows.model import PamphleteerError
 
 #: The templates shipped with pamphleteer (the repository's ``templates/``).
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+def _default_templates() -> Path:
+    """Ours: package data in an installed pamphleteer, else the checkout's templates/."""
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+DEFAULT_TEMPLATES = _default_templates()
 
 FORMATS = ("html", "epub", "pdf")
 
