@@ -25,6 +25,9 @@ from flows.pipeline import build_document, prepare
 from flows.settings import Settings
 
 from .conftest import ROOT, java_missing
+from .epubxml import one, parse, text_of
+
+pytestmark = pytest.mark.slow  # Prefect, Java or a browser
 
 SEEDS = {
     "000_3360b08886504e93": {"notes": 3, "title": "The October Revolution, a Hundred Years On"},
@@ -99,7 +102,7 @@ def test_five_months_on_is_a_heading(built: Path) -> None:
 def _epub_text(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return "\n".join(
-            BeautifulSoup(z.read(n), "xml").get_text(" ")
+            text_of(parse(z.read(n)), " ")
             for n in z.namelist()
             if n.endswith((".xhtml", ".opf", ".ncx"))
         )
@@ -246,7 +249,7 @@ def test_same_quotes_dashes_and_spaces_in_all_three_formats(built: Path) -> None
         body = _typography(soup.article.get_text())
         with zipfile.ZipFile(outputs["epub"]) as z:
             epub = "".join(
-                BeautifulSoup(z.read(n), "xml").body.get_text()
+                text_of(one(parse(z.read(n)), "//x:body"))
                 for n in z.namelist()
                 if re.match(r"EPUB/text/ch\d+\.xhtml$", n)
             )

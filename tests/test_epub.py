@@ -14,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from lxml import etree
 
 from flows import render
 from flows.assemble import assemble, identifier
@@ -25,6 +25,7 @@ from flows.pipeline import prepare
 from flows.settings import Settings
 
 from .conftest import ROOT, java_missing
+from .epubxml import EPUB_TYPE, one, parse, text_of, xpath
 
 SEED = ROOT / "raw" / "004_1239671bb178580e.txt"
 
@@ -77,13 +78,13 @@ def anthology_epub() -> bytes:
     return render.epub(ANTHOLOGY, Settings(), meta, cover_png(meta, Settings())).data
 
 
-def _xml(members: dict[str, bytes], name: str) -> BeautifulSoup:
-    return BeautifulSoup(members[name], "xml")
+def _xml(members: dict[str, bytes], name: str) -> etree._Element:
+    return parse(members[name])
 
 
 def _ids(members: dict[str, bytes]) -> dict[str, set[str]]:
     return {
-        name: {t["id"] for t in _xml(members, name).find_all(id=True)}
+        name: set(xpath(_xml(members, name), "//@id"))
         for name in members
         if name.endswith(".xhtml")
     }
@@ -95,8 +96,7 @@ def _internal_links(members: dict[str, bytes]) -> list[tuple[str, str, str]]:
     for name in members:
         if not name.endswith(".xhtml"):
             continue
-        for a in _xml(members, name).find_all("a", href=True):
-            href = a["href"]
+        for href in xpath(_xml(members, name), "//x:a/@href"):
             if re.match(r"^[a-z]+:", href):
                 continue
             path, _, fragment = href.partition("#")
@@ -126,19 +126,19 @@ def test_each_note_pops_up_and_links_back(which: str, request: pytest.FixtureReq
     members = read_members(request.getfixturevalue(which))
     refs = 0
     for name in (n for n in members if n.endswith(".xhtml")):
-        soup = _xml(members, name)
-        for ref in soup.find_all("a", attrs={"epub:type": "noteref"}):
+        root = _xml(members, name)
+        for ref in xpath(root, "//x:a[@epub:type='noteref']"):
             refs += 1
-            assert ref.get("role") == "doc-noteref" and not ref.find(True), ref
-            note_file, _, note_id = ref["href"].partition("#")
+            assert ref.get("role") == "doc-noteref" and len(ref) == 0, etree.tostring(ref)
+            note_file, _, note_id = ref.get("href").partition("#")
             assert note_file == "", "the note is in the marker's own file"
-            note = soup.find(id=note_id)
-            assert note.name == "aside" and note["epub:type"] == "footnote"
+            note = one(root, f"//*[@id='{note_id}']")
+            assert etree.QName(note).localname == "aside" and note.get(EPUB_TYPE) == "footnote"
             assert note.get("role") == "doc-footnote"
-            back = note.find("a")
-            assert back["role"] == "doc-backlink" and back["href"] == f"#{ref['id']}"
-            assert back.get_text() == ref.get_text()  # the note starts with its number
-            assert note.get_text().strip().startswith(f"{ref.get_text()}. ")
+            back = xpath(note, ".//x:a")[0]
+            assert back.get("role") == "doc-backlink" and back.get("href") == f"#{ref.get('id')}"
+            assert text_of(back) == text_of(ref)  # the note starts with its number
+            assert text_of(note).strip().startswith(f"{text_of(ref)}. ")
     assert refs == {"seed_epub": 13, "anthology_epub": 4}[which]
 
 
@@ -146,29 +146,33 @@ def test_anthology_is_split_per_article(anthology_epub: bytes) -> None:
     members = read_members(anthology_epub)
     chapters = sorted(n for n in members if re.search(r"/ch\d+\.xhtml$", n))
     assert len(chapters) == 2
-    texts = [_xml(members, c).get_text(" ") for c in chapters]
+    texts = [text_of(_xml(members, c), " ") for c in chapters]
     assert "The First Article" in texts[0] and "The Second Article" not in texts[0]
     assert "A Section" in texts[1] and "last note" in texts[1]
     nav = _xml(members, "EPUB/nav.xhtml")
-    toc = [a.get_text() for a in nav.find("nav", attrs={"epub:type": "toc"}).find_all("a")]
+    toc = [text_of(a) for a in xpath(nav, "//x:nav[@epub:type='toc']//x:a")]
     assert toc == ["The First Article", "The Second Article", "A Section"]
 
 
 def test_metadata_cover_and_landmarks(anthology_epub: bytes) -> None:
     members = read_members(anthology_epub)
     opf = _xml(members, "EPUB/content.opf")
-    md = opf.find("metadata")
-    assert md.find("title").get_text() == "Two Articles"
-    assert [c.get_text() for c in md.find_all("creator")] == ["Jane Doe", "John Roe"]
-    assert md.find("publisher").get_text() == "The Workers' Review"
-    assert md.find("date").get_text() == "2021-03-18"
-    assert md.find("language").get_text() == "en"
-    assert md.find("identifier").get_text() == "urn:uuid:00000000-0000-4000-8000-000000000001"
-    assert md.find("description").get_text() == "Two short articles."
-    assert md.find("source").get_text() == "https://example.org/2021/03/18/two/?a=1&b=2"
-    props = {m["property"]: [] for m in md.find_all("meta", property=True)}
-    for m in md.find_all("meta", property=True):
-        props[m["property"]].append(m.get_text())
+    md = one(opf, "/opf:package/opf:metadata")
+
+    def dc(name: str) -> list[str]:
+        return [text_of(e) for e in xpath(md, f"dc:{name}")]
+
+    assert dc("title") == ["Two Articles"]
+    assert dc("creator") == ["Jane Doe", "John Roe"]
+    assert dc("publisher") == ["The Workers' Review"]
+    assert dc("date") == ["2021-03-18"]
+    assert dc("language") == ["en"]
+    assert dc("identifier") == ["urn:uuid:00000000-0000-4000-8000-000000000001"]
+    assert dc("description") == ["Two short articles."]
+    assert dc("source") == ["https://example.org/2021/03/18/two/?a=1&b=2"]
+    props: dict[str, list[str]] = {}
+    for m in xpath(md, "opf:meta[@property]"):
+        props.setdefault(m.get("property"), []).append(text_of(m))
     assert props["schema:accessMode"] == ["textual", "visual"]
     assert props["schema:accessModeSufficient"] == ["textual"]
     assert props["schema:accessibilityHazard"] == ["none"]
@@ -176,17 +180,20 @@ def test_metadata_cover_and_landmarks(anthology_epub: bytes) -> None:
     assert props["schema:accessibilitySummary"][0]
     assert "dcterms:conformsTo" not in props  # not claimed without an audit
 
-    cover_item = opf.find("item", properties="cover-image")
-    assert md.find("meta", attrs={"name": "cover"})["content"] == cover_item["id"]
-    png = members["EPUB/" + cover_item["href"]]
+    cover_item = one(opf, "//opf:manifest/opf:item[@properties='cover-image']")
+    assert one(md, "opf:meta[@name='cover']").get("content") == cover_item.get("id")
+    png = members["EPUB/" + cover_item.get("href")]
     assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) >= (1400, 2100)
-    spine = [opf.find("item", id=i["idref"])["href"] for i in opf.find("spine").find_all("itemref")]
+    hrefs = {i.get("id"): i.get("href") for i in xpath(opf, "//opf:manifest/opf:item")}
+    spine = [hrefs[idref] for idref in xpath(opf, "//opf:spine/opf:itemref/@idref")]
     assert spine[0] == "text/cover.xhtml"
-    cover_img = _xml(members, "EPUB/text/cover.xhtml").find("img")
-    assert cover_img["alt"] == "Cover: Two Articles, by Jane Doe, John Roe"
+    cover_img = one(_xml(members, "EPUB/text/cover.xhtml"), "//x:img")
+    assert cover_img.get("alt") == "Cover: Two Articles, by Jane Doe, John Roe"
 
-    landmarks = _xml(members, "EPUB/nav.xhtml").find("nav", attrs={"epub:type": "landmarks"})
-    kinds = {a["epub:type"]: a["href"] for a in landmarks.find_all("a")}
+    nav = _xml(members, "EPUB/nav.xhtml")
+    kinds = {
+        a.get(EPUB_TYPE): a.get("href") for a in xpath(nav, "//x:nav[@epub:type='landmarks']//x:a")
+    }
     assert kinds["cover"] == "text/cover.xhtml"
     assert kinds["toc"] == "nav.xhtml#toc"
     assert kinds["bodymatter"] == "text/ch001.xhtml"
@@ -200,12 +207,13 @@ def test_identifier_is_stable_and_zip_is_reproducible(seed_epub: bytes) -> None:
     ).data
     assert again == seed_epub
     opf = _xml(read_members(seed_epub), "EPUB/content.opf")
-    assert opf.find("identifier").get_text() == identifier(doc)
+    assert xpath(opf, "//dc:identifier/text()") == [identifier(doc)]
     with zipfile.ZipFile(BytesIO(seed_epub)) as z:
         first = z.infolist()[0]
         assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
 
 
+@pytest.mark.slow  # Java
 def test_anthology_passes_epubcheck(anthology_epub: bytes, tmp_path: Path) -> None:
     if reason := java_missing():
         pytest.skip(reason)
@@ -217,6 +225,6 @@ def test_anthology_passes_epubcheck(anthology_epub: bytes, tmp_path: Path) -> No
 
 def test_modified_date_is_the_build_date(seed_epub: bytes) -> None:
     opf = _xml(read_members(seed_epub), "EPUB/content.opf")
-    modified = opf.find("meta", property="dcterms:modified").get_text()
+    modified = text_of(one(opf, "//opf:meta[@property='dcterms:modified']"))
     assert modified == f"{Settings().build_date:%Y-%m-%d}T00:00:00Z"
     assert not modified.startswith("1970")
