@@ -1,12 +1,8 @@
-"""pamphleteer: scraped articles to HTML, EPUB and PDF editions.
+"""pamphleteer: scraped articles to HTML, EPUB and PDF editions."""
 
-Prefect reads its settings when it is first imported, and every module of this package is imported
-after this file: keep Prefect's state in a folder we control (not ~/.prefect) and do not phone
-home from machines without internet.
-"""
+from importlib import metadata
 
-import os
-from pathlib import Path
-
-os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parent.parent / ".prefect"))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+try:
+    __version__ = metadata.version("pamphleteer")
+except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+    __version__ = "0+unknown"

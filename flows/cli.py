@@ -16,7 +16,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flows import __version__
 from flows.model import PamphleteerError
+from flows.prefect_env import use_project_state
 from flows.settings import FORMATS, Press, Settings, load_press, parse_formats
 
 if TYPE_CHECKING:
@@ -179,6 +181,13 @@ def cmd_build(args: argparse.Namespace) -> int:
                 raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
             )
         except RuntimeError as exc:  # Prefect's, when its API (a profile's) does not answer
+            if str(exc).startswith("Timed out while attempting to connect to ephemeral"):
+                raise PamphleteerError(
+                    "Prefect's temporary server did not start within "
+                    f"{os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS']} s (a very "
+                    "busy machine?): try again, or start a server (`prefect server start`) and "
+                    "set PREFECT_API_URL (what was built is kept)"
+                ) from None
             if not str(exc).startswith("Failed to reach API"):
                 raise
             raise PamphleteerError(f"{exc}: {_START_IT} (what was built is kept)") from None
@@ -308,6 +317,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pamphleteer", description="Turn scraped articles into HTML, EPUB and PDF editions."
     )
+    p.add_argument("--version", action="version", version=f"pamphleteer {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the editions of every text in raw/")
@@ -342,6 +352,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if hasattr(args, "raw"):  # build, fetch and serve: Prefect's state in the project folder
+        use_project_state(Path(args.raw).resolve().parent)
     try:
         return args.func(args)
     except PamphleteerError as exc:

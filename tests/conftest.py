@@ -10,10 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from flows.prefect_env import use_project_state
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
 #: A fixed build date, so every output is the same bytes on every run.
 EPOCH = "1700000000"  # 2023-11-14
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that reads the session's real build (Prefect, Java) is slow, wherever it lives."""
+    for item in items:
+        if "built" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +41,13 @@ def save_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(autouse=True, scope="session")
 def _fixed_build_date() -> None:
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _prefect_state(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Prefect's state for this session's builds (subprocesses inherit it), not the checkout's."""
+    os.environ.pop("PREFECT_HOME", None)
+    use_project_state(tmp_path_factory.mktemp("project-state"))
 
 
 @pytest.fixture(scope="session")
