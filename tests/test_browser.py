@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
+pytestmark = pytest.mark.slow  # Prefect, Java or a browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FLAGS = [

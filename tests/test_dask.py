@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.slow
 
 
 def test_build_runs_on_a_dask_cluster(seeds_raw: Path, tmp_path: Path) -> None:

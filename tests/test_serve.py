@@ -21,7 +21,7 @@ from .conftest import ROOT
 from .localhttp import Reply, Script, serving
 from .test_fetch import ARTICLE
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.slow
 
 
 def _wait_for(predicate: object, proc: subprocess.Popen[str], limit: float = 240) -> None:
