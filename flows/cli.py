@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows import __version__
+from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.prefect_env import use_project_state
-from flows.settings import FORMATS, Press, Settings, load_press, parse_formats
+from flows.settings import FORMATS, Press, Settings, load_limits, load_press, parse_formats
 
 if TYPE_CHECKING:
     from flows.editions import Edition
@@ -76,8 +77,9 @@ def project_settings(
     what the cleaner keeps."""
     settings_file = _project_file(settings, Path(raw), "pamphleteer.yaml")
     press = load_press(settings_file) if settings_file else Press()
+    limits = load_limits(settings_file) if settings_file else Limits()
     result = Settings(formats=parse_formats(formats), press=press, check=check,
-                      keep_comments=keep_comments, images=images)  # fmt: skip
+                      keep_comments=keep_comments, images=images, limits=limits)  # fmt: skip
     return result.with_overrides(Path(templates) if templates else None)
 
 

@@ -19,7 +19,9 @@ from typing import Any
 
 import yaml
 
+from flows.limits import Limits
 from flows.model import PamphleteerError
+
 
 #: The templates shipped with pamphleteer (the repository's ``templates/``).
 def _default_templates() -> Path:
@@ -178,17 +180,29 @@ def press_key(key: str) -> str:
     return PRESS_ALIASES.get(key, key)
 
 
-def load_press(path: Path) -> Press:
-    """The press settings of ``pamphleteer.yaml``; defaults where it says nothing."""
+def _settings_file(path: Path) -> dict[Any, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise PamphleteerError(f"{path.name}: not a valid UTF-8 YAML file: {exc}") from None
     if data is None:
-        return Press()
+        return {}
     if not isinstance(data, dict):
         raise PamphleteerError(f"{path.name}: settings must be a mapping of keys to values")
-    data = {press_key(str(k)): v for k, v in data.items()}
+    return data
+
+
+def load_limits(path: Path) -> Limits:
+    """The ``limits:`` of ``pamphleteer.yaml``; defaults where it says nothing."""
+    limits = _settings_file(path).get("limits") or {}
+    if not isinstance(limits, dict):
+        raise PamphleteerError(f"{path.name}: 'limits' must be a mapping, e.g. raw_file_mb: 4")
+    return Limits().override(limits, path.name)
+
+
+def load_press(path: Path) -> Press:
+    """The press settings of ``pamphleteer.yaml``; defaults where it says nothing."""
+    data = {press_key(str(k)): v for k, v in _settings_file(path).items() if k != "limits"}
     unknown = sorted(set(data) - PRESS_KEYS)
     if unknown:
         raise PamphleteerError(
@@ -213,6 +227,8 @@ class Settings:
     press: Press = field(default_factory=Press)
     #: Run the validators (EPUBCheck) on each edition and put their verdict in the report.
     check: bool = True
+    #: Sizes, times and counts every input and document is held to (``limits:``).
+    limits: Limits = field(default_factory=Limits)
 
     def with_overrides(self, folder: Path | None) -> Settings:
         if folder is None:

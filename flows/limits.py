@@ -1,0 +1,63 @@
+"""The limits every input and every piece of work is held to, with their defaults.
+
+Set in ``pamphleteer.yaml`` under ``limits:`` (e.g. ``limits: {raw_file_mb: 4}``). Each limit says
+what it protects; going past one is a one-line message naming the file, never a crash or a
+silent cut. Pure: no heavy imports, read while a build is planned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flows.model import PamphleteerError
+
+
+@dataclass(frozen=True)
+class Limits:
+    #: Bytes of one file in raw/ (a text, a page, a sidecar). Bigger scrapes are refused: an 8 MB
+    #: text is a 3,000-page PDF and gigabytes of Pandoc memory, not an article.
+    raw_file_mb: float = 4.0
+    #: Bytes of one fetched body, counted as it streams and after decompression (gzip bombs).
+    fetch_body_mb: float = 16.0
+    #: Seconds one fetch may take in all: connecting, redirects, every byte of the body.
+    fetch_seconds: float = 60.0
+    #: Redirects followed for one fetch.
+    fetch_redirects: int = 5
+    #: Pages of one reading PDF.
+    pdf_pages: int = 1500
+    #: Notes of one text.
+    notes: int = 10_000
+    #: Depth of nested elements kept as structure; deeper content is flattened, not dropped.
+    nesting: int = 200
+    #: Aliases in one YAML file (sidecar, editions.yaml, settings): more is an alias bomb.
+    yaml_aliases: int = 100
+    #: Seconds one document's build may take before it fails alone.
+    document_seconds: float = 300.0
+    #: Memory of one worker process (MB), Pandoc and typst included; past it the document fails.
+    worker_memory_mb: float = 2048.0
+
+    def override(self, data: Mapping[str, Any], where: str) -> Limits:
+        known = {f.name: f.type for f in dataclasses.fields(self)}
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            name = str(key).lower().replace("-", "_")
+            if name not in known:
+                raise PamphleteerError(
+                    f"{where}: unknown limit {key}: known are {', '.join(sorted(known))}"
+                )
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise PamphleteerError(f"{where}: limit {key} must be a positive number")
+            default = getattr(self, name)
+            changes[name] = int(value) if isinstance(default, int) else float(value)
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def raw_file_bytes(self) -> int:
+        return int(self.raw_file_mb * 1024 * 1024)
+
+    @property
+    def fetch_body_bytes(self) -> int:
+        return int(self.fetch_body_mb * 1024 * 1024)
