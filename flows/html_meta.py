@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from flows import html_patterns as hp
+from flows.language import language_tag
 from flows.typography import curl_quotes, normalise_spaces
 
 _META_KEYS: dict[str, tuple[str, ...]] = {
@@ -30,7 +31,6 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|WebPage|CreativeWork|Posting", re.I)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*")  # BCP 47: "de-DE-u-co-phonebk" too
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+|(?<=\w): ")
 
 
@@ -188,7 +188,9 @@ def _language(tree: etree._Element) -> str | None:
         "//meta[translate(@http-equiv,'CONTENTLAGU','contentlagu')='content-language' "
         "or @property='og:locale']/@content"
     )
-    for value in values:
-        if value and _LANG.fullmatch(value.strip()):
-            return value.strip().replace("_", "-")
-    return None
+    declared = [v.strip() for v in values if v and v.strip()]
+    # The first well-formed tag; else the first declared, for the clean stage to name and refuse
+    # (flows.language.checked_language).
+    return next(
+        (tag for v in declared if (tag := language_tag(v))), declared[0] if declared else None
+    )

@@ -12,8 +12,9 @@ import ftfy
 from charset_normalizer import from_bytes
 
 from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, sidecar_path, stem
+from flows.language import checked_language
 from flows.metadata import read_sidecar, slugify
-from flows.model import Document, PamphleteerError
+from flows.model import Document, PamphleteerError, Report
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -163,6 +164,7 @@ def read(path: Path) -> Document:
     if not text.strip():
         raise PamphleteerError(f"{path.name}: the file is empty")
     side = sidecar_path(path)
-    sidecar = read_sidecar(side) if side else {}
+    sidecar, warnings = checked_language(read_sidecar(side), side.name) if side else ({}, ())
     slug = sidecar.pop("slug", None) or slugify(stem(path))
-    return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar))
+    return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar),
+                    report=Report(messages=warnings))  # fmt: skip
