@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from flows.files import discover, sidecar_path
-from flows.metadata import meta_value, read_sidecar, resolve_cover, slugify
+from flows.files import discover
+from flows.metadata import document_slug, meta_value, resolve_cover, slugify
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, press_key
 
@@ -105,10 +105,7 @@ def _document_slugs(raw_dir: Path) -> dict[str, str]:
     """The output folder each document of ``raw_dir`` builds into, as read.read() names it."""
     slugs = {}
     for source in discover(raw_dir):
-        side = sidecar_path(source)
-        try:
-            given = read_sidecar(side).get("slug") if side else None
-        except PamphleteerError:
-            continue  # that document fails on its own, with this reason
-        slugs[given or slugify(source.stem)] = source.name
+        slug = document_slug(source)
+        if slug:  # else that document fails on its own, with its sidecar's reason
+            slugs[slug] = source.name
     return slugs

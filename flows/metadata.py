@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from flows.files import read_inside, sidecar_path, stem
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, Press, press_key
 from flows.typography import typogrify
@@ -69,6 +70,20 @@ def slugify(stem: str) -> str:
     return slug[:80] or "document"
 
 
+def document_slug(path: Path) -> str | None:
+    """The output folder a text builds into, as :func:`flows.read.read` names it: its sidecar's
+    ``slug:``, else its file name's; None when its sidecar cannot be read (the text fails on its
+    own, with that reason). A build plans with the slug of every text, so a sidecar that cannot
+    name one (no "slug", no escape that could spell it) is not parsed here."""
+    side = sidecar_path(path)
+    try:
+        data = read_inside(side).lower() if side else b""
+        given = read_sidecar(side).get("slug") if b"slug" in data or b"\\" in data else None
+    except PamphleteerError:
+        return None
+    return given or slugify(stem(path))
+
+
 def meta_value(key: str, value: Any, name: str) -> Any:
     """One value as readers will see it: dates as ISO text, names and prose typeset, other text
     stripped; an error naming ``name`` (the file, or the edition) for a value of the wrong kind."""
@@ -90,7 +105,7 @@ def meta_value(key: str, value: Any, name: str) -> Any:
 def read_sidecar(path: Path) -> dict[str, Any]:
     """The sidecar's metadata, keys normalised; a clear error if it is not a YAML mapping."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_inside(path).decode("utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

@@ -11,7 +11,7 @@ from pathlib import Path
 import ftfy
 from charset_normalizer import from_bytes
 
-from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, sidecar_path, stem
+from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, read_inside, sidecar_path, stem
 from flows.language import checked_language
 from flows.metadata import read_sidecar, slugify
 from flows.model import Document, PamphleteerError, Report
@@ -150,10 +150,7 @@ def read(path: Path) -> Document:
         raise PamphleteerError(
             f"{path.name}: unsupported kind of file '{path.suffix}' (supported: {supported})"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+    data = read_inside(path)
     if path.name.lower().endswith(".gz"):
         try:
             data = gzip.decompress(data)
