@@ -18,6 +18,7 @@ from flows.files import discover
 from flows.metadata import document_slug, meta_value, resolve_cover, slugify
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, press_key
+from flows.typography import printable
 
 _EDITION_KEYS = frozenset({"slug", "title", "subtitle", "author", "publisher", "publication",
                            "date", "lang", "rights", "description", "front_matter", "documents",
@@ -71,7 +72,7 @@ def _edition(item: Any, index: int, path: Path, raw_dir: Path) -> Edition:
             meta[key] = value  # checked by Settings.for_edition
         else:
             meta[key] = meta_value(key, value, where)
-    return Edition(slug, meta, tuple(documents), front.strip(), where)
+    return Edition(slug, meta, tuple(documents), printable(front).strip(), where)
 
 
 def load_editions(path: Path, raw_dir: Path) -> list[Edition]:

@@ -16,7 +16,7 @@ from lxml import etree
 
 from flows import html_patterns as hp
 from flows.language import language_tag
-from flows.typography import curl_quotes, normalise_spaces
+from flows.typography import curl_quotes, normalise_spaces, printable
 
 _META_KEYS: dict[str, tuple[str, ...]] = {
     "title": ("og:title", "twitter:title", "dc.title", "citation_title", "parsely-title"),
@@ -156,9 +156,17 @@ def page_metadata(tree: etree._Element) -> dict[str, Any]:
     return _normalised(meta, tree)
 
 
+def _printable(value: Any) -> Any:
+    """JSON-LD's escapes give a page's metadata any character: a NUL, a lone surrogate."""
+    if isinstance(value, str):
+        return printable(value)
+    return [_printable(v) for v in value] if isinstance(value, list) else value
+
+
 def _normalised(meta: dict[str, Any], tree: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in meta.items():
+        value = _printable(value)
         if key == "author":
             names = value if isinstance(value, list) else re.split(r"\s*[;|]\s*", str(value))
             names = [curl_quotes(_clean(n)) for n in names if n and not hp.SAFE_URL.match(n)]

@@ -15,6 +15,7 @@ from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, read_inside, side
 from flows.language import checked_language
 from flows.metadata import read_sidecar, slugify
 from flows.model import Document, PamphleteerError, Report
+from flows.typography import printable
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -158,6 +159,7 @@ def read(path: Path) -> Document:
             raise PamphleteerError(f"{path.name}: not a gzip file ({exc})") from None
     text = decode_html(data, path.name) if html else decode(data, path.name)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = printable(text)  # a stray control character would make the EPUB's XML ill-formed
     if not text.strip():
         raise PamphleteerError(f"{path.name}: the file is empty")
     side = sidecar_path(path)
