@@ -36,7 +36,9 @@ def _finalize(value: Any) -> str:
         return ""
     if isinstance(value, MarkdownText):
         return value
-    return escape_inline(str(value))
+    # escape(), not escape_inline(): a template may print a value where a block starts (the
+    # colophon's licence, publisher's line), and ": x" there is a definition list, "- x" a list.
+    return escape(str(value))
 
 
 def _markdown_value(value: Any) -> Any:

@@ -105,8 +105,9 @@ def build_editions(
                                       pooled)  # fmt: skip
     plan, groups = planned.plan, planned.groups
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
+    report.outcomes += [units.skipped(s) for s in planned.skipped]
     for entry in plan.orphans:
-        report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry)))
+        report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry, plan)))
     told = _Progress(progress, len(plan.stale))
     each = told.each if pooled else None  # a Dask worker could not call back
     futures = [

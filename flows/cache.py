@@ -28,7 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from flows.files import discover, sidecar_path, write_atomic
+from flows.files import discover, read_inside, sidecar_path, write_atomic
+from flows.metadata import document_slug
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
@@ -47,6 +48,9 @@ class Unit:
     inputs: tuple[Path, ...]  # the first one is the main input (the raw file)
     extra: str = ""  # what else the outputs depend on (an anthology's entry in editions.yaml)
     payload: Any = None  # what the builder needs besides the files (an anthology's Edition)
+    slug: str = ""  # the output folder it builds into ("" when its sidecar cannot be read)
+    #: Why it must not be built: another text of this build has its slug (the reason names both).
+    conflict: str = ""
 
     @property
     def source(self) -> Path:
@@ -69,6 +73,11 @@ class Plan:
     fresh: list[Entry] = field(default_factory=list)
     orphans: list[Entry] = field(default_factory=list)  # units whose input is gone
     fingerprints: dict[str, str] = field(default_factory=dict)
+    #: The output folders of the build's units: an orphan's outputs there are not removed (the
+    #: unit that builds there now replaces them, maybe already under way).
+    slugs: frozenset[str] = frozenset()
+    #: Every output the manifests list, with the units that list it.
+    owners: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -76,13 +85,34 @@ class Plan:
 
 
 def document_units(raw_dir: Path) -> list[Unit]:
-    """One unit per raw file, its sidecar as second input when there is one."""
+    """One unit per raw file, its sidecar as second input when there is one. Texts that would
+    build into one folder (``twin.txt`` and ``twin.html``, or two sidecars' ``slug:``) are each
+    marked with a conflict naming all of them: none is built, so none overwrites another."""
     units = []
     for path in discover(raw_dir):
         side = sidecar_path(path)
         inputs = (path, side) if side else (path,)
-        units.append(Unit(_key("doc", path.name), "document", inputs))
-    return units
+        units.append(Unit(_key("doc", path.name), "document", inputs,
+                          slug=document_slug(path) or ""))  # fmt: skip
+    return with_conflicts(units)
+
+
+def with_conflicts(units: list[Unit]) -> list[Unit]:
+    """The units, those that share a slug marked with a conflict naming each other."""
+    by_slug: dict[str, list[Unit]] = {}
+    for unit in units:
+        if unit.slug:
+            by_slug.setdefault(unit.slug, []).append(unit)
+    out = []
+    for unit in units:
+        sharing = by_slug.get(unit.slug, [])
+        if len(sharing) > 1:
+            others = " and ".join(u.source.name for u in sharing if u is not unit)
+            why = (f"{unit.source.name}: builds into {unit.slug}/, as {others} does: neither is "
+                   f"built until one of them has another 'slug:' in its sidecar")  # fmt: skip
+            unit = dataclasses.replace(unit, conflict=why)
+        out.append(unit)
+    return out
 
 
 def anthology_units(editions: Iterable[Any]) -> list[Unit]:
@@ -97,7 +127,7 @@ def anthology_units(editions: Iterable[Any]) -> list[Unit]:
         extra = repr((sorted((str(k), repr(v)) for k, v in edition.meta.items()),
                       edition.front_matter, [p.name for p in edition.documents]))  # fmt: skip
         units.append(Unit(_key("edition", edition.slug), "anthology", tuple(inputs), extra,
-                          edition))  # fmt: skip
+                          edition, slug=edition.slug))  # fmt: skip
     return units
 
 
@@ -149,13 +179,17 @@ def settings_digest(settings: Settings) -> str:
 
 def fingerprint(unit: Unit, settings_hash: str) -> str:
     h = hashlib.sha256(settings_hash.encode())
-    h.update(unit.kind.encode() + b"\0" + unit.extra.encode())
+    h.update(unit.kind.encode() + b"\0" + unit.extra.encode() + b"\0" + unit.conflict.encode())
     for path in unit.inputs:
         h.update(b"\0" + path.name.encode() + b"\0")
         try:
-            h.update(path.read_bytes())
-        except OSError as exc:
-            raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+            h.update(read_inside(path))
+        except PamphleteerError as exc:
+            if not path.is_symlink():
+                raise
+            # A sidecar linked out of raw/: never read; the unit fails with this reason when
+            # built, and is tried again when the link changes.
+            h.update(str(exc).encode() + os.readlink(path).encode())
     return h.hexdigest()
 
 
@@ -210,7 +244,8 @@ def plan(units: Iterable[Unit], out_dir: Path, settings: Settings, force: bool =
     """Split the units into those to build and those up to date; find the outputs to remove."""
     entries = load_entries(out_dir)
     settings_hash = settings_digest(settings)
-    result = Plan()
+    units = list(units)
+    result = Plan(slugs=frozenset(u.slug for u in units if u.slug))
     seen: set[str] = set()
     for unit in units:
         seen.add(unit.key)
@@ -227,6 +262,7 @@ def plan(units: Iterable[Unit], out_dir: Path, settings: Settings, force: bool =
         else:
             result.stale.append(unit)
     result.orphans = [e for k, e in sorted(entries.items()) if k not in seen]
+    result.owners = _owners(entries.values())
     return result
 
 
@@ -242,7 +278,8 @@ def record(
     one did not (a changed slug or format list). Returns the removed paths."""
     new = _relative(out_dir, outputs)
     old = load_entry(out_dir, key)
-    removed = remove_outputs(out_dir, [o for o in (old.outputs if old else ()) if o not in new])
+    gone = [o for o in (old.outputs if old else ()) if o not in new]
+    removed = remove_outputs(out_dir, _not_claimed(out_dir, key, gone))
     data = {"key": key, "fingerprint": fp, "outputs": list(new), "result": dict(result)}
     write_atomic(manifest_path(out_dir, key), json.dumps(data, indent=1).encode() + b"\n")
     return removed
@@ -283,8 +320,33 @@ def remove_outputs(out_dir: Path, relative: Iterable[str]) -> list[str]:
     return removed
 
 
-def forget(out_dir: Path, entry: Entry) -> list[str]:
-    """A unit whose input is gone: remove its outputs, then its manifest."""
-    removed = remove_outputs(out_dir, entry.outputs)
+def _owners(entries: Iterable[Entry]) -> dict[str, set[str]]:
+    owners: dict[str, set[str]] = {}
+    for entry in entries:
+        for output in entry.outputs:
+            owners.setdefault(output, set()).add(entry.key)
+    return owners
+
+
+def _not_claimed(
+    out_dir: Path, key: str, outputs: list[str], owners: dict[str, set[str]] | None = None
+) -> list[str]:
+    """``outputs`` less those another unit's manifest lists: a file two records share (builds
+    before slugs were checked wrote two texts into one folder) is the survivor's."""
+    if not outputs:
+        return outputs
+    if owners is None:
+        owners = _owners(load_entries(out_dir).values())
+    return [o for o in outputs if not owners.get(o, set()) - {key}]
+
+
+def forget(out_dir: Path, entry: Entry, plan: Plan | None = None) -> list[str]:
+    """A unit whose input is gone: remove its outputs, then its manifest. Outputs another unit
+    claims are left alone: those its manifest lists, and with the build's ``plan``, those in
+    its units' folders (one may be writing there already: the command starts units early)."""
+    live = plan.slugs if plan else frozenset()
+    mine = [o for o in entry.outputs if Path(o).parts[0] not in live]
+    owners = plan.owners if plan else None
+    removed = remove_outputs(out_dir, _not_claimed(out_dir, entry.key, mine, owners))
     manifest_path(out_dir, entry.key).unlink(missing_ok=True)
     return removed

@@ -24,6 +24,7 @@ from itertools import groupby
 
 from flows import notes, patterns
 from flows.files import is_html, stem
+from flows.language import checked_language
 from flows.markdown import (
     escape,
     escape_inline,
@@ -404,7 +405,9 @@ def clean_html(doc: Document, settings: Settings) -> Document:
     body = page.body
     if settings.keep_comments and page.responses:
         body = join_blocks(with_responses(split_blocks(body), ["## Responses", *page.responses]))
-    doc = doc.with_detected(**page.meta)
+    detected, warnings = checked_language(page.meta, doc.source.name)
+    report = report.add(*warnings)
+    doc = doc.with_detected(**detected)
     if "title" not in doc.meta:
         report = report.add(
             Message("cln-002", "the page has no title and the sidecar gives none", "warning")

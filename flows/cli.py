@@ -136,6 +136,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         raw_dir, out_dir, settings, args.force, todo, workers.count(), not args.dask_address
     )
     plan = planned.plan
+    for what in planned.skipped:  # a link out of raw/, a pipe…: said before anything else
+        print(f"skipped {what}", file=sys.stderr)
     if plan.nothing_to_do and (out_dir / "report.json").is_file():
         failed = [e for e in plan.fresh if e.result.get("status") == "failed"]
         print(
@@ -199,7 +201,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(
         f"Built {c['built'] - anthologies} document(s) and {anthologies} "
         f"{'anthology' if anthologies == 1 else 'anthologies'}, {c['failed']} failed, "
-        f"{c['unchanged']} unchanged, {c['removed']} removed, in "
+        f"{c['unchanged']} unchanged, {c['removed']} removed, {c['skipped']} skipped, in "
         f"{time.perf_counter() - started:.1f} s. Index: {out_dir / 'index.html'}; report: "
         f"{out_dir / 'report.html'}, {out_dir / 'report.json'}",
         file=sys.stderr,

@@ -14,10 +14,11 @@ from typing import Any
 
 import yaml
 
-from flows.files import discover, sidecar_path
-from flows.metadata import meta_value, read_sidecar, resolve_cover, slugify
+from flows.files import discover
+from flows.metadata import document_slug, meta_value, resolve_cover, slugify
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, press_key
+from flows.typography import printable
 
 _EDITION_KEYS = frozenset({"slug", "title", "subtitle", "author", "publisher", "publication",
                            "date", "lang", "rights", "description", "front_matter", "documents",
@@ -71,7 +72,7 @@ def _edition(item: Any, index: int, path: Path, raw_dir: Path) -> Edition:
             meta[key] = value  # checked by Settings.for_edition
         else:
             meta[key] = meta_value(key, value, where)
-    return Edition(slug, meta, tuple(documents), front.strip(), where)
+    return Edition(slug, meta, tuple(documents), printable(front).strip(), where)
 
 
 def load_editions(path: Path, raw_dir: Path) -> list[Edition]:
@@ -105,10 +106,7 @@ def _document_slugs(raw_dir: Path) -> dict[str, str]:
     """The output folder each document of ``raw_dir`` builds into, as read.read() names it."""
     slugs = {}
     for source in discover(raw_dir):
-        side = sidecar_path(source)
-        try:
-            given = read_sidecar(side).get("slug") if side else None
-        except PamphleteerError:
-            continue  # that document fails on its own, with this reason
-        slugs[given or slugify(source.stem)] = source.name
+        slug = document_slug(source)
+        if slug:  # else that document fails on its own, with its sidecar's reason
+            slugs[slug] = source.name
     return slugs

@@ -15,7 +15,8 @@ from typing import Any
 from lxml import etree
 
 from flows import html_patterns as hp
-from flows.typography import curl_quotes, normalise_spaces
+from flows.language import language_tag
+from flows.typography import curl_quotes, normalise_spaces, printable
 
 _META_KEYS: dict[str, tuple[str, ...]] = {
     "title": ("og:title", "twitter:title", "dc.title", "citation_title", "parsely-title"),
@@ -30,7 +31,6 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|WebPage|CreativeWork|Posting", re.I)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_LANG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*")  # BCP 47: "de-DE-u-co-phonebk" too
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+|(?<=\w): ")
 
 
@@ -156,9 +156,17 @@ def page_metadata(tree: etree._Element) -> dict[str, Any]:
     return _normalised(meta, tree)
 
 
+def _printable(value: Any) -> Any:
+    """JSON-LD's escapes give a page's metadata any character: a NUL, a lone surrogate."""
+    if isinstance(value, str):
+        return printable(value)
+    return [_printable(v) for v in value] if isinstance(value, list) else value
+
+
 def _normalised(meta: dict[str, Any], tree: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in meta.items():
+        value = _printable(value)
         if key == "author":
             names = value if isinstance(value, list) else re.split(r"\s*[;|]\s*", str(value))
             names = [curl_quotes(_clean(n)) for n in names if n and not hp.SAFE_URL.match(n)]
@@ -188,7 +196,9 @@ def _language(tree: etree._Element) -> str | None:
         "//meta[translate(@http-equiv,'CONTENTLAGU','contentlagu')='content-language' "
         "or @property='og:locale']/@content"
     )
-    for value in values:
-        if value and _LANG.fullmatch(value.strip()):
-            return value.strip().replace("_", "-")
-    return None
+    declared = [v.strip() for v in values if v and v.strip()]
+    # The first well-formed tag; else the first declared, for the clean stage to name and refuse
+    # (flows.language.checked_language).
+    return next(
+        (tag for v in declared if (tag := language_tag(v))), declared[0] if declared else None
+    )

@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
+from flows.files import read_inside, sidecar_path, stem
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, Press, press_key
-from flows.typography import typogrify
+from flows.typography import printable, typogrify
 
 # Sidecar keys, with the other spellings users write.
 KEY_ALIASES = {
@@ -34,6 +35,9 @@ KEY_ALIASES = {
 _PROSE_KEYS = {"title", "subtitle", "author", "publisher", "publication", "description", "rights"}
 _TEXT_KEYS = {"title", "subtitle", "publisher", "publication", "lang", "source_url", "slug",
               "description", "rights", "date"}  # fmt: skip
+#: Every key a sidecar gives a meaning to (after :data:`KEY_ALIASES`); any other key is kept but
+#: reaches no edition unless a user's template prints it.
+SIDECAR_KEYS = frozenset(_TEXT_KEYS | {"author", "cover"}) | PRESS_KEYS
 
 _MAGIC = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
 
@@ -52,12 +56,17 @@ def resolve_cover(value: Any, raw_dir: Path, where: str) -> str:
     """The absolute path of a user's cover named relative to ``raw_dir``, checked."""
     if not isinstance(value, str) or not value.strip():
         raise PamphleteerError(f"{where}: 'cover' must be the path of an image inside raw/")
+    shown = repr(value) if len(value) <= 60 else repr(value[:57] + "…")
     root = raw_dir.resolve()
-    path = (root / value.strip()).resolve()
-    if not path.is_relative_to(root):
-        raise PamphleteerError(f"{where}: the cover {value!r} is outside {raw_dir}")
-    if not path.is_file():
-        raise PamphleteerError(f"{where}: the cover {value!r} does not exist")
+    try:
+        path = (root / value.strip()).resolve()
+        inside, found = path.is_relative_to(root), path.is_file()
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL, a loop of links
+        raise PamphleteerError(f"{where}: the cover {shown} is not a file's name") from None
+    if not inside:
+        raise PamphleteerError(f"{where}: the cover {shown} is outside {raw_dir.name}/")
+    if not found:
+        raise PamphleteerError(f"{where}: the cover {shown} does not exist")
     image_kind(path)
     return str(path)
 
@@ -69,28 +78,58 @@ def slugify(stem: str) -> str:
     return slug[:80] or "document"
 
 
+def document_slug(path: Path) -> str | None:
+    """The output folder a text builds into, as :func:`flows.read.read` names it: its sidecar's
+    ``slug:``, else its file name's; None when its sidecar cannot be read (the text fails on its
+    own, with that reason). A build plans with the slug of every text, so a sidecar that cannot
+    name one (no "slug", no escape that could spell it) is not parsed here."""
+    side = sidecar_path(path)
+    try:
+        data = read_inside(side).lower() if side else b""
+        given = read_sidecar(side).get("slug") if b"slug" in data or b"\\" in data else None
+    except PamphleteerError:
+        return None
+    return given or slugify(stem(path))
+
+
 def meta_value(key: str, value: Any, name: str) -> Any:
     """One value as readers will see it: dates as ISO text, names and prose typeset, other text
     stripped; an error naming ``name`` (the file, or the edition) for a value of the wrong kind."""
     if isinstance(value, dt.date):
         return value.isoformat()
+    value = _printable(value)
     if key == "author":
         if isinstance(value, str):
-            return typogrify(value)
+            return typogrify(" ".join(value.split()))
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [typogrify(v) for v in value]
+            return [typogrify(" ".join(v.split())) for v in value]
         raise PamphleteerError(f"{name}: 'author' must be a name or a list of names")
     if key in _TEXT_KEYS:
         if not isinstance(value, str | int | float):
             raise PamphleteerError(f"{name}: '{key}' must be text, not {type(value).__name__}")
-        return typogrify(str(value)) if key in _PROSE_KEYS else str(value).strip()
+        # One line: a line break in a title would start a new Markdown block where the value
+        # is read (a list, a definition list, a heading) and in typst's metadata.
+        text = " ".join(str(value).split())
+        return typogrify(text) if key in _PROSE_KEYS else text
+    return value
+
+
+def _printable(value: Any) -> Any:
+    """Every string in ``value`` without the characters no edition can carry (a YAML escape
+    gives a sidecar a NUL or a lone surrogate as easily as a letter)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
     return value
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:
     """The sidecar's metadata, keys normalised; a clear error if it is not a YAML mapping."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_inside(path).decode("utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -110,8 +149,7 @@ def read_sidecar(path: Path) -> dict[str, Any]:
         if key == "cover":  # the user's own cover image, inside raw/
             meta[key] = resolve_cover(value, path.parent, path.name)
         elif key in PRESS_KEYS:  # paper, fonts, colours…: checked now, used by the build
-            Press().override({key: value}, path.name)
-            meta[key] = value
+            meta[key] = getattr(Press().override({key: value}, path.name), key)
         else:
             meta[key] = meta_value(key, value, path.name)
     if "slug" in meta:

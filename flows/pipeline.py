@@ -22,6 +22,7 @@ from flows.clean import clean
 from flows.editions import Edition
 from flows.files import output_path, write_atomic
 from flows.footnotes import link_notes
+from flows.language import checked_language
 from flows.model import Document, Message, Report
 from flows.read import read
 from flows.settings import Settings
@@ -188,12 +189,14 @@ def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentRes
 def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> DocumentResult:
     """An anthology of ``editions.yaml``: its documents as chapters, in every format."""
     timer = Timer()
+    meta, warnings = checked_language(edition.meta, edition.where)
+    edition = dataclasses.replace(edition, meta=meta)
     docs = [prepare(path, timer, settings) for path in edition.documents]
     settings = settings.for_edition(edition.meta, edition.where)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
     edited = Edited(edition.slug, source, edition.meta, settings, contents=True)
     done = render_edition(edited, out_dir, timer)
-    report = done.report
+    report = done.report.add(*warnings)
     for doc in docs:  # the documents' own findings, named by their file
         report = report.add(*(Message(m.code, f"{doc.source.name}: {m.text}", m.level)
                               for m in doc.report.messages))  # fmt: skip

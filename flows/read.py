@@ -11,9 +11,11 @@ from pathlib import Path
 import ftfy
 from charset_normalizer import from_bytes
 
-from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, sidecar_path, stem
+from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, read_inside, sidecar_path, stem
+from flows.language import checked_language
 from flows.metadata import read_sidecar, slugify
-from flows.model import Document, PamphleteerError
+from flows.model import Document, PamphleteerError, Report
+from flows.typography import printable
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -149,10 +151,7 @@ def read(path: Path) -> Document:
         raise PamphleteerError(
             f"{path.name}: unsupported kind of file '{path.suffix}' (supported: {supported})"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+    data = read_inside(path)
     if path.name.lower().endswith(".gz"):
         try:
             data = gzip.decompress(data)
@@ -160,9 +159,11 @@ def read(path: Path) -> Document:
             raise PamphleteerError(f"{path.name}: not a gzip file ({exc})") from None
     text = decode_html(data, path.name) if html else decode(data, path.name)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = printable(text)  # a stray control character would make the EPUB's XML ill-formed
     if not text.strip():
         raise PamphleteerError(f"{path.name}: the file is empty")
     side = sidecar_path(path)
-    sidecar = read_sidecar(side) if side else {}
+    sidecar, warnings = checked_language(read_sidecar(side), side.name) if side else ({}, ())
     slug = sidecar.pop("slug", None) or slugify(stem(path))
-    return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar))
+    return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar),
+                    report=Report(messages=warnings))  # fmt: skip

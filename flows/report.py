@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.units import Outcome, label
 
-STATUSES = ("built", "unchanged", "failed", "removed")
+STATUSES = ("built", "unchanged", "failed", "removed", "skipped")
 
 
 @dataclass
@@ -38,6 +38,7 @@ class BuildReport:
             "removed": [
                 {"source": o["source"], "outputs": o["removed_outputs"]} for o in self.of("removed")
             ],
+            "skipped": [{"source": o["source"], "reason": o["reason"]} for o in self.of("skipped")],
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -48,7 +49,7 @@ class BuildReport:
         c = self.counts
         head = (
             f"**{c['built']} built, {c['unchanged']} unchanged, {c['failed']} failed, "
-            f"{c['removed']} removed** in {self.seconds:.1f} s\n\n"
+            f"{c['removed']} removed, {c['skipped']} skipped** in {self.seconds:.1f} s\n\n"
         )
         cols = ("source", "status", "title", "notes", "warnings", "checks", "seconds")
         lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -71,7 +72,7 @@ def row(o: Outcome) -> dict[str, Any]:
     return {
         "source": label(o),
         "status": o["status"],
-        "title": o.get("title", "") if o["status"] != "failed" else o.get("reason", ""),
+        "title": o.get("reason" if o["status"] in ("failed", "skipped") else "title", ""),
         "notes": f"{notes.get('linked', 0)}/{notes.get('found', 0)}" if notes else "",
         "warnings": sum(1 for m in messages if m.get("level") != "info"),
         "removed": len(o.get("removed", [])),

@@ -75,7 +75,7 @@ def _document_row(doc: dict[str, Any]) -> str:
 def render(data: dict[str, Any], title: str = "Build report") -> str:
     """The page for a ``report.json`` mapping (see :meth:`flows.report.BuildReport.to_json`)."""
     c = data.get("counts", {})
-    kinds = ("built", "unchanged", "failed", "removed")
+    kinds = ("built", "unchanged", "failed", "removed", "skipped")
     summary = ", ".join(f"{_e(c.get(k, 0))} {k}" for k in kinds)
     rows = [_document_row(d) for d in data.get("documents", [])]
     rows += [
@@ -87,6 +87,11 @@ def render(data: dict[str, Any], title: str = "Build report") -> str:
         f'<tr class="removed"><td>{_e(r["source"])}</td><td>removed</td>'
         f'<td colspan="5">{_e(", ".join(r["outputs"]))}</td></tr>'
         for r in data.get("removed", [])
+    ]
+    rows += [
+        f'<tr class="removed"><td>{_e(s["source"])}</td><td>skipped</td>'
+        f'<td colspan="5">{_e(s["reason"])}</td></tr>'
+        for s in data.get("skipped", [])
     ]
     head = "<thead><tr><th>source</th><th>status</th><th>title</th><th>notes</th><th>report</th>" \
         "<th>outputs</th><th>seconds</th></tr></thead>"  # fmt: skip

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows import cache
-from flows.files import is_html
+from flows.files import Skipped, is_html, scan
 from flows.settings import Settings
 
 if TYPE_CHECKING:
@@ -84,6 +84,8 @@ class Planned:
     plan: cache.Plan
     groups: list[list[cache.Unit]]
     started: float = field(default_factory=time.perf_counter)
+    #: What raw/ holds that is not read (links out of it, pipes…), for the report.
+    skipped: tuple[Skipped, ...] = ()
 
     def batch(self, group: list[cache.Unit]) -> list[tuple[cache.Unit, str]]:
         return [(u, self.plan.fingerprints[u.key]) for u in group]
@@ -100,7 +102,8 @@ def plan_build(
     workers: int, pooled: bool = True,
 ) -> Planned:  # fmt: skip
     plan = cache.plan(todo, out_dir, settings, force)
-    return Planned(raw_dir, out_dir, settings, force, plan, batches(plan.stale, workers, pooled))
+    groups = batches(plan.stale, workers, pooled)
+    return Planned(raw_dir, out_dir, settings, force, plan, groups, skipped=scan(raw_dir).skipped)
 
 
 #: Plans made before their flow run, for it to take back (see :func:`hand_over`).

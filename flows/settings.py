@@ -21,6 +21,7 @@ import yaml
 
 from flows.limits import Limits
 from flows.model import PamphleteerError
+from flows.typography import printable
 
 
 #: The templates shipped with pamphleteer (the repository's ``templates/``).
@@ -83,7 +84,7 @@ _FONT = re.compile(r"^[\w][\w .\-]{0,62}$")
 def _text(key: str, value: Any, where: str) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise PamphleteerError(f"{where}: '{key}' must be text, not {type(value).__name__}")
-    return str(value).strip()
+    return printable(str(value)).strip()
 
 
 def _paper(value: Any, where: str) -> str:

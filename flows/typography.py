@@ -14,6 +14,14 @@ import unicodedata
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _RUNS = re.compile(r" {2,}")
+# What no XML part (an EPUB's, the HTML) may hold, or holds only as junk: control characters
+# but tab and line breaks, lone surrogates (UTF-8 cannot even encode them), U+FFFE and U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters no edition can carry (see ``_UNPRINTABLE``)."""
+    return _UNPRINTABLE.sub("", text)
 
 
 def normalise_spaces(text: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows import cache, schedule
-from flows.files import output_path
+from flows.files import Skipped, output_path
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
@@ -74,6 +74,8 @@ def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> 
     builder = BUILDERS.get(unit.kind)
     if builder is None:
         raise PamphleteerError(f"{unit.source.name}: unknown kind of unit {unit.kind!r}")
+    if unit.conflict:  # another text builds into its folder: failing keeps both last editions
+        raise PamphleteerError(unit.conflict)
     started = time.perf_counter()
     outputs, extra, result = builder(unit, out_dir, settings)
     data = {
@@ -158,6 +160,12 @@ def unchanged(entry: cache.Entry) -> Outcome:
     if entry.result.get("status") == "failed":
         return {**entry.result, "key": entry.key}
     return {**entry.result, "status": "unchanged", "key": entry.key}
+
+
+def skipped(what: Skipped) -> Outcome:
+    """A name in raw/ that is not read (a link out of it, a pipe, a folder named like a text)."""
+    return {"status": "skipped", "key": f"skipped-{what.name}", "source": what.name,
+            "reason": what.reason}  # fmt: skip
 
 
 def removed(entry: cache.Entry, paths: list[str]) -> Outcome:

@@ -231,7 +231,7 @@ def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) ->
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert 'href="letter/letter.html"' in page
     data = json.loads(json.dumps(report.to_json()))
-    assert data["counts"] == {"built": 3, "unchanged": 0, "failed": 0, "removed": 0}
+    assert data["counts"] == {"built": 3, "unchanged": 0, "failed": 0, "removed": 0, "skipped": 0}
     assert [d["output_checks"] for d in data["documents"]] == [{"html": "ok"}] * 3
 
 
