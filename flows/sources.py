@@ -25,6 +25,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,9 +43,8 @@ _SCHEMES = ("http", "https")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Content types that say nothing about the bytes: the bytes are sniffed instead.
 _UNKNOWN_TYPES = ("", "application/octet-stream", "application/unknown", "unknown/unknown", "*/*")
-#: The encodings asked for. One gzip or deflate layer inflates one read of the network (64 KiB)
-#: to some 64 MiB at most; a second layer multiplies that again, and brotli or zstd have no such
-#: bound, so a body in any other encoding is refused before it is read.
+#: The encodings asked for, and the only ones read (inflated within the limit, see _Inflater):
+#: a body in any other, or in two layers, is refused before it is read.
 _ENCODINGS = ("gzip", "deflate")
 #: The HTML patterns of the WHATWG MIME Sniffing standard ("rules for identifying an unknown
 #: MIME type"): after leading whitespace, one of these tags and the end of its name.
@@ -266,8 +266,6 @@ async def fetch_one(
         raise TransientFetchError(
             f"no complete answer within {limits.fetch_seconds:g} s (fetch_seconds)"
         ) from None
-    except httpx.DecodingError as exc:
-        return FetchResult(source.stem, source.url, "kept", f"the body is damaged: {_line(exc)}")
     except httpx.TransportError as exc:  # no connection, a broken answer, httpx's own timeouts
         raise TransientFetchError(f"{type(exc).__name__}: {_line(exc)}") from exc
 
@@ -351,17 +349,54 @@ async def _read(response: httpx.Response, limits: Limits) -> _Answer:
     if len(encodings) > 1 or (encodings and encodings[0] not in _ENCODINGS):
         raise _Refused(f"an encoding that was not asked for: {_line(', '.join(encodings), 80)}")
     too_big = f"the page is bigger than {limits.fetch_body_mb:g} MB (fetch_body_mb)"
+    limit = limits.fetch_body_bytes
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limits.fetch_body_bytes:
+    if declared.isdigit() and int(declared) > limit:
         raise _Refused(too_big)
+    inflater = _Inflater(encodings[0]) if encodings else None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():  # inflated, one read of the network at a time
+    async for data in response.aiter_raw():  # as sent, one read of the network at a time
+        # One byte more than the room left, to know when the page is too big.
+        chunk = inflater.inflate(data, limit - size + 1) if inflater else data
         size += len(chunk)
-        if size > limits.fetch_body_bytes:
+        if size > limit:
             raise _Refused(too_big)
         chunks.append(chunk)
+    if inflater:
+        chunks.append(inflater.flush())
+        if size + len(chunks[-1]) > limit:
+            raise _Refused(too_big)
     return _Answer(200, response.headers, b"".join(chunks))
+
+
+class _Inflater:
+    """One gzip or deflate layer undone, at most so many bytes at a time: zlib's own
+    ``max_length``. httpx's decoders inflate a whole read of the network however much it holds
+    (64 KiB of a gzip bomb is 64 MB), so the body is read raw and inflated here. "deflate" is
+    zlib's format, or (as some servers send it, and httpx reads it) raw deflate."""
+
+    def __init__(self, encoding: str) -> None:
+        self._raw_deflate_next = encoding == "deflate"
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | (16 if encoding == "gzip" else 0))
+
+    def inflate(self, data: bytes, at_most: int) -> bytes:
+        """What ``data`` inflates to, up to ``at_most`` bytes (the rest is never inflated)."""
+        # Only the first bytes tell which deflate it is.
+        first, self._raw_deflate_next = self._raw_deflate_next, False
+        try:
+            return self._zlib.decompress(data, at_most)
+        except zlib.error as exc:
+            if first:
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.inflate(data, at_most)
+            raise _Refused(f"the body does not inflate: {_line(exc)}") from None
+
+    def flush(self) -> bytes:
+        try:
+            return self._zlib.flush()
+        except zlib.error as exc:
+            raise _Refused(f"the body does not inflate: {_line(exc)}") from None
 
 
 def _not_the_page(answer: _Answer) -> str | None:
