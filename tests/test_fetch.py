@@ -389,7 +389,7 @@ def test_fetch_reports_every_source_in_one_line_each(tmp_path: Path) -> None:
         _raw(tmp_path, f"{base}/silent", stem="g-silent")  # again, with a deadline of its own
         done = subprocess.run(
             [sys.executable, "-m", "flows.cli", "fetch", "--raw", str(raw), "--interval", "0"],
-            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+            capture_output=True, text=True, timeout=400, cwd=tmp_path,
             env=os.environ | {"PREFECT_LOGGING_LEVEL": "WARNING"},
         )  # fmt: skip
     lines = done.stderr.splitlines()
