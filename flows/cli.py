@@ -255,15 +255,33 @@ def _print_details(out_dir: Path, built: list[dict[str, Any]]) -> None:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    if not args.verbose:
-        _quiet_prefect()
-    from flows.fetch import fetch_sources
+    raw_dir = Path(args.raw)
+    if not raw_dir.is_dir():
+        raise PamphleteerError(f"{args.raw}: no such folder")
+    settings_file = _project_file(args.settings, raw_dir, "pamphleteer.yaml")
+    limits = load_limits(settings_file) if settings_file else Limits()
+    from flows import sources
 
-    results = fetch_sources(Path(args.raw), interval=args.interval)
+    found = sources.sources(raw_dir)
+    if found.pages:
+        if not args.verbose:
+            _quiet_prefect()
+        from flows.fetch import fetch_sources  # Prefect configures its loggers here
+
+        if not args.verbose:
+            # A page that failed has its line below: Prefect's traceback of it on the console
+            # is noise (its server still gets the task runs' logs).
+            logging.getLogger("prefect.task_runs").propagate = False
+        results = fetch_sources(raw_dir, limits=limits, interval=args.interval)
+    else:  # nothing to download: no Prefect to start
+        results = list(found.failed)
     for r in results:
-        why = f": {r.reason}" if r.reason else ""
-        print(f"{r.status:<12} {r.stem} <- {r.url}{why}", file=sys.stderr)
-    kept = sum(r.status == "kept" for r in results)
+        if r.url:
+            why = f": {r.reason}" if r.reason else ""
+            print(f"{r.status:<12} {r.stem} <- {r.url}{why}", file=sys.stderr)
+        else:  # a sidecar with no address to fetch: the reason names it
+            print(f"{r.status:<12} {r.reason}", file=sys.stderr)
+    kept = sum(r.status in ("kept", "failed") for r in results)
     print(f"{len(results)} source(s), {kept} not refreshed", file=sys.stderr)
     return 1 if kept else 0
 
@@ -335,6 +353,7 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fetch", help="refresh the pages sidecars name (source_url) into raw/")
     f.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
     f.add_argument("--interval", type=float, default=1.0, help="seconds between requests to a host")
+    f.add_argument("--settings", help="limits (default: pamphleteer.yaml beside raw/)")
     f.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     f.set_defaults(func=cmd_fetch)
 

@@ -1,8 +1,10 @@
 """The Prefect flow ``fetch-sources``: refresh the pages sidecars name (see :mod:`flows.sources`).
 
 One task run per page, two at a time but never two at once to the same host (a polite pause per
-host). A network failure, a 429 or a 5xx is retried with exponential back-off; after the last try,
-or on any other failure, the previous copy stays and the reason is reported.
+host). A network failure, the deadline (``fetch_seconds``), a 429 or a 5xx is retried with
+exponential back-off, each try with a deadline of its own; after the last try, or on any other
+failure, the previous copy stays and the reason is reported. A sidecar that cannot be read, or
+a page whose fetch fails in a way nobody foresaw, fails alone: every source gets its result.
 """
 
 from pathlib import Path
@@ -15,12 +17,14 @@ from prefect.futures import wait
 from prefect.tasks import exponential_backoff
 
 from flows import sources
-from flows.model import PamphleteerError
+from flows.limits import Limits
 
 
-def _transient(task: Any, task_run: Any, state: Any) -> bool:
+async def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Whether another try may help. Async, as the task is: Prefect awaits it in the task's
+    event loop, where a state's result must be awaited too."""
     try:
-        state.result()
+        await state.aresult()
     except sources.TransientFetchError:
         return True
     except Exception:
@@ -35,29 +39,41 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     retry_condition_fn=_transient,
     cache_policy=NO_CACHE,
 )
-def fetch_page(source: sources.Source, limit: sources.RateLimit) -> sources.FetchResult:
-    with sources.client() as client:
-        return sources.fetch_one(client, source, limit)
+async def fetch_page(
+    source: sources.Source, limits: Limits, rate: sources.RateLimit
+) -> sources.FetchResult:
+    async with sources.client(limits) as client:
+        return await sources.fetch_one(client, source, limits, rate)
 
 
 @flow(name="fetch-sources", log_prints=False)
 def fetch_sources(
-    raw_dir: Path, retries: int = 3, backoff: float = 2.0, interval: float = 1.0
+    raw_dir: Path,
+    limits: Limits | None = None,
+    retries: int = 3,
+    backoff: float = 2.0,
+    interval: float = 1.0,
 ) -> list[sources.FetchResult]:
     """Refresh every page named by a sidecar; ``backoff`` seconds doubles at each retry."""
-    pages = sources.sources(raw_dir)
-    limit = sources.RateLimit(interval)
+    limits = limits or Limits()
+    found = sources.sources(raw_dir)
+    rate = sources.RateLimit(interval)
     fetch = fetch_page.with_options(
         retries=retries, retry_delay_seconds=exponential_backoff(backoff_factor=backoff)
     )
-    futures = [fetch.submit(page, limit) for page in pages]
+    futures = [fetch.submit(page, limits, rate) for page in found.pages]
     wait(futures)
-    results = []
-    for page, future in zip(pages, futures, strict=True):
+    results = list(found.failed)
+    for page, future in zip(found.pages, futures, strict=True):
         try:
             results.append(future.result())
-        except (sources.TransientFetchError, PamphleteerError, OSError) as exc:
-            results.append(sources.FetchResult(page.stem, page.url, "kept", str(exc)))
+        except sources.TransientFetchError as exc:
+            tries = f" ({retries + 1} tries)" if retries else ""
+            results.append(sources.FetchResult(page.stem, page.url, "kept", f"{exc}{tries}"))
+        except Exception as exc:  # whatever it is, it is this page's failure alone
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            results.append(sources.FetchResult(page.stem, page.url, "kept", why))
+    results.sort(key=lambda r: r.stem)
     if results:
         create_table_artifact(
             [r.to_dict() for r in results], key="fetch-sources", description="pamphleteer fetch"

@@ -46,7 +46,9 @@ def scheduled_rebuild(
     raw_dir, out_dir = Path(raw), Path(out)
     build_settings = project_settings(raw, formats, templates, settings, check, keep_comments,
                                       images)  # fmt: skip
-    fetched = fetch_sources(raw_dir, backoff=fetch_backoff) if fetch else []
+    fetched = (
+        fetch_sources(raw_dir, limits=build_settings.limits, backoff=fetch_backoff) if fetch else []
+    )
     anthologies = project_editions(raw, editions)
     with cache.exclusive(out_dir), workers.local(), lean_prefect():
         build = build_flow()
