@@ -213,9 +213,10 @@ def lists_every_text(tmp: Path) -> list[str]:
 
 
 def trial(n: int, mode: str, tmp: Path, rng: random.Random, span: float,
-          args: argparse.Namespace, tally: Tally, marks: dict[str, str]) -> None:  # fmt: skip
+          args: argparse.Namespace, tally: Tally, marks: dict[str, str]) -> float:  # fmt: skip
+    """One kill and its checks; how long the next plain build took."""
     label = f"{mode} #{n}"
-    if rng.random() < 0.3:
+    if rng.random() < 0.2:
         shutil.rmtree(tmp / "build", ignore_errors=True)  # a first build, every document new
         marks.clear()
     change_texts(tmp / "raw", n, rng, marks)
@@ -248,7 +249,9 @@ def trial(n: int, mode: str, tmp: Path, rng: random.Random, span: float,
     for path in (tmp / "systmp").rglob("*"):
         tally.problem(label, f"left in TMPDIR: {path.relative_to(tmp)}")
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    started = time.monotonic()
     done = plain_build(tmp, args)
+    took = time.monotonic() - started
     if done.returncode not in (0, 1):
         tally.problem(label, f"the next build ended {done.returncode}: {done.stderr[-400:]}")
     for problem in lists_every_text(tmp):
@@ -259,6 +262,13 @@ def trial(n: int, mode: str, tmp: Path, rng: random.Random, span: float,
         tally.problem(label, f"left after the next build: {path}")
     for problem in check_outputs(tmp / "build", marks):
         tally.problem(label, f"after the next build: {problem}")
+    killed = sum(c for w, c in tally.trials.items() if w.endswith("killed"))
+    print(
+        f"  so far: {killed} killed, {sum(tally.trials.values()) - killed} ended before the "
+        f"kill, {len(tally.problems)} problem(s); the next build took {took:.1f} s",
+        flush=True,
+    )
+    return took
 
 
 def main() -> int:
@@ -285,7 +295,9 @@ def main() -> int:
         modes = ("command", "group") if args.mode == "both" else (args.mode,)
         for mode in modes:
             for n in range(1, args.trials + 1):
-                trial(n, mode, tmp, rng, span, args, tally, marks)
+                # Kills fall within a build like the one before (a few texts changed, what a
+                # kill left unbuilt), so few of them come after it has ended.
+                span = trial(n, mode, tmp, rng, span, args, tally, marks)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
