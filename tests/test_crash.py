@@ -187,6 +187,13 @@ def test_the_next_build_lists_what_a_killed_build_had_recorded(raw: Path, tmp_pa
     assert sorted(d["source"] for d in data["documents"]) == ["letter.txt", "notice.txt"]
     again = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "written again" not in again.stderr  # now they agree
+    # Killed after it rebuilt a document it had listed before: the same units, a newer record.
+    (raw / "letter.txt").write_text(LETTER.replace("A Letter to the Editor", "A Letter, Revised"))
+    time.sleep(0.01)
+    assert [o["status"] for o in _build(raw, out, settings)] == ["built"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "Nothing to do" in proc.stderr and "written again" in proc.stderr
+    assert "A Letter, Revised" in (out / "index.html").read_text()
 
 
 _OWNER = """
