@@ -311,7 +311,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "images": args.images,
         "fetch": not args.no_fetch,
     }
-    serve(parameters, args.cron, args.interval)
+    from flows.lifeline import guarded_service
+
+    with guarded_service():  # its Prefect server and flow runs end with it, even killed
+        serve(parameters, args.cron, args.interval)
     return 0
 
 

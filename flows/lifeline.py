@@ -130,6 +130,23 @@ def spawn_guardian(folder: Path) -> int:
 
 
 @contextmanager
+def guarded(folder: Path) -> Iterator[Path]:
+    """Every process this one starts from now on carries ``folder`` as its :data:`MARKER`; a
+    guardian ends them, and removes ``folder``, once this process has ended."""
+    saved = os.environ.get(MARKER)
+    os.environ[MARKER] = str(folder)
+    try:
+        if sys.platform == "linux":
+            spawn_guardian(folder)
+        yield folder
+    finally:
+        if saved is None:
+            os.environ.pop(MARKER, None)
+        else:
+            os.environ[MARKER] = saved
+
+
+@contextmanager
 def private_run(temp_root: Path) -> Iterator[Path]:
     """A private folder for this build inside ``temp_root`` (``out/.cache/tmp``), the
     ``TMPDIR`` of this process and every process it starts from now on, and its guardian.
@@ -145,21 +162,27 @@ def private_run(temp_root: Path) -> Iterator[Path]:
         (folder / POINTER).write_text(f"{tmpdir}\n", encoding="utf-8")
     else:
         tmpdir.mkdir()
-    saved = {key: os.environ.get(key) for key in (MARKER, "TMPDIR")}
-    os.environ[MARKER] = str(folder)
+    saved = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = str(tmpdir)
     tempfile.tempdir = None  # found again from TMPDIR
     try:
-        if sys.platform == "linux":
-            spawn_guardian(folder)
-        yield folder
+        with guarded(folder):
+            yield folder
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
         tempfile.tempdir = None
+
+
+@contextmanager
+def guarded_service() -> Iterator[Path]:
+    """:func:`guarded` for a long-running command (``pamphleteer serve``): its processes end
+    with it; their ``TMPDIR`` stays the system's (an output folder removed while it serves
+    must not take the temporary folder of its next runs along)."""
+    with guarded(Path(tempfile.mkdtemp(prefix="pamphleteer-run-serve-"))) as folder:
+        yield folder
 
 
 if __name__ == "__main__":
