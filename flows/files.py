@@ -1,5 +1,9 @@
 """Files: which ones in ``raw/`` are sources and which their sidecars, and how outputs are written.
 
+A document's outputs are replaced together or not at all: they are written into a :class:`Stage`
+inside the output folder, then swapped in; :func:`recover` repairs what a killed build left.
+Reports and records are single files, written with :func:`write_atomic`.
+
 Kept free of anything heavy: the command plans a build (and says "nothing to do") with this,
 :mod:`flows.cache` and the settings alone, before the pipeline or Prefect is imported.
 """
