@@ -28,12 +28,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from flows.files import discover, read_inside, sidecar_path, write_atomic
+from flows.files import CACHE_DIR, discover, read_inside, recover, sidecar_path, write_atomic
 from flows.metadata import document_slug
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
-CACHE_DIR = ".cache"
 #: Fonts count by size and date (they are big); every other template file by its bytes.
 _FONT_SUFFIXES = frozenset({".otf", ".ttf", ".ttc", ".woff", ".woff2"})
 _PACKAGES = ("pamphleteer", "pypandoc-binary", "typst", "jinja2")
@@ -65,6 +64,7 @@ class Entry:
     fingerprint: str
     outputs: tuple[str, ...]  # paths relative to the output folder
     result: Mapping[str, Any]
+    written: int = 0  # when the record was written (st_mtime_ns)
 
 
 @dataclass
@@ -197,7 +197,10 @@ def fingerprint(unit: Unit, settings_hash: str) -> str:
 def exclusive(out_dir: Path) -> Iterator[None]:
     """Hold ``out_dir`` for one build. A second build of the same folder (a cron job that ran
     over, a build by hand during a scheduled one) is refused, with who holds it; the operating
-    system lets go when the holder ends, even killed."""
+    system lets go when the holder ends, even killed.
+
+    Once held, what a build killed before left is put right (``files.recover``): old outputs a
+    commit had moved aside go back, staged and temporary files go."""
     folder = out_dir / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "lock").open("a+", encoding="utf-8") as lock:
@@ -214,6 +217,7 @@ def exclusive(out_dir: Path) -> Iterator[None]:
         since = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         lock.write(f"pamphleteer (pid {os.getpid()}, since {since})\n")
         lock.flush()
+        recover(out_dir)
         try:
             yield
         finally:
@@ -231,13 +235,20 @@ def load_entries(out_dir: Path) -> dict[str, Entry]:
     if not folder.is_dir():
         return entries
     for path in folder.glob("*.json"):
-        try:
-            data = json.loads(path.read_bytes())
-            entry = Entry(data["key"], data["fingerprint"], tuple(data["outputs"]), data["result"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        entries[entry.key] = entry
+        if entry := _read_entry(path):
+            entries[entry.key] = entry
     return entries
+
+
+def _read_entry(path: Path) -> Entry | None:
+    try:
+        with path.open("rb") as f:
+            data = json.loads(f.read())
+            written = os.fstat(f.fileno()).st_mtime_ns
+        return Entry(data["key"], data["fingerprint"], tuple(data["outputs"]), data["result"],
+                     written)  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def plan(units: Iterable[Unit], out_dir: Path, settings: Settings, force: bool = False) -> Plan:
@@ -295,12 +306,7 @@ def record_failure(out_dir: Path, key: str, fp: str, failure: Mapping[str, Any])
 
 
 def load_entry(out_dir: Path, key: str) -> Entry | None:
-    path = manifest_path(out_dir, key)
-    try:
-        data = json.loads(path.read_bytes())
-        return Entry(data["key"], data["fingerprint"], tuple(data["outputs"]), data["result"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return _read_entry(manifest_path(out_dir, key))
 
 
 def remove_outputs(out_dir: Path, relative: Iterable[str]) -> list[str]:

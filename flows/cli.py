@@ -23,6 +23,7 @@ from flows.prefect_env import use_project_state
 from flows.settings import FORMATS, Press, Settings, load_limits, load_press, parse_formats
 
 if TYPE_CHECKING:
+    from flows import cache
     from flows.editions import Edition
 
 
@@ -122,8 +123,26 @@ def _quiet_prefect() -> None:
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
+def _reports_again(out_dir: Path, entries: list[cache.Entry], settings: Settings) -> str:
+    """With nothing to build: sweep what a killed build left, and write the reports and the
+    index again when they no longer tell what the cache records (a build killed after it
+    recorded a unit, before it wrote them). What to tell the user."""
+    from flows import cache
+    from flows.report_files import current, from_records
+
+    try:
+        with cache.exclusive(out_dir):
+            if current(out_dir, entries):
+                return ""
+            from_records(out_dir, entries, settings)
+    except PamphleteerError:  # a build of out_dir under way: it writes them
+        return ""
+    return f" The index and reports were out of date: written again from {len(entries)} record(s)."
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    from flows import cache, schedule, workers
+    from flows import cache, lifeline, schedule, workers
+    from flows.files import temp_root
 
     # Absolute: Dask workers may run elsewhere (with the same shared paths).
     raw_dir, out_dir = Path(args.raw).resolve(), Path(args.out).resolve()
@@ -138,11 +157,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     plan = planned.plan
     for what in planned.skipped:  # a link out of raw/, a pipe…: said before anything else
         print(f"skipped {what}", file=sys.stderr)
-    if plan.nothing_to_do and (out_dir / "report.json").is_file():
+    if plan.nothing_to_do:
         failed = [e for e in plan.fresh if e.result.get("status") == "failed"]
+        again = _reports_again(out_dir, plan.fresh, settings)
         print(
             f"Nothing to do: {len(plan.fresh)} document(s) up to date in {out_dir} "
-            f"({(time.perf_counter() - started) * 1000:.0f} ms). --force rebuilds them.",
+            f"({(time.perf_counter() - started) * 1000:.0f} ms). --force rebuilds them.{again}",
             file=sys.stderr,
         )
         for entry in failed:
@@ -157,11 +177,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
 
     with ExitStack() as stack:
-        # The worker processes start now, in the background (each imports the pipeline).
-        pool = None if args.dask_address else stack.enter_context(workers.local(html=planned.html))
         if configured:
             _check_server(configured)  # before any work: a build it cannot record is not started
         stack.enter_context(cache.exclusive(out_dir))  # one build of out_dir at a time
+        # This build's own folder: its processes' TMPDIR, its staged outputs; they all end
+        # with the command, and the folder with them, even when it is killed.
+        stack.enter_context(lifeline.private_run(temp_root(out_dir)))
+        # The worker processes start now, in the background (each imports the pipeline).
+        pool = None if args.dask_address else stack.enter_context(workers.local(html=planned.html))
         print(
             f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
             f"remove. Starting Prefect with {server}…",
@@ -308,7 +331,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "images": args.images,
         "fetch": not args.no_fetch,
     }
-    serve(parameters, args.cron, args.interval)
+    from flows.lifeline import guarded_service
+
+    with guarded_service():  # its Prefect server and flow runs end with it, even killed
+        serve(parameters, args.cron, args.interval)
     return 0
 
 

@@ -20,7 +20,7 @@ from flows.assemble import assemble, human_date, identifier, yaml_block
 from flows.check import CheckResult, epubcheck
 from flows.clean import clean
 from flows.editions import Edition
-from flows.files import output_path, write_atomic
+from flows.files import Stage
 from flows.footnotes import link_notes
 from flows.language import checked_language
 from flows.model import Document, Message, Report
@@ -116,18 +116,17 @@ class Rendition:
     checks: dict[str, CheckResult]
 
 
-def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
-    """Write every format of an edition: the PDF brings its booklet; the cover (a file of its
-    own) is the EPUB's too; the EPUB is checked with EPUBCheck when the settings say so."""
-    settings, slug = edited.settings, edited.slug
+def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
+    """Write every format of an edition into its ``stage`` (nothing is an output until the
+    stage is committed): the PDF brings its booklet; the cover (a file of its own) is the
+    EPUB's too; the EPUB is checked with EPUBCheck when the settings say so."""
+    settings = edited.settings
     outputs: dict[str, Path] = {}
     report, printing = Report(), ""
     checks: dict[str, CheckResult] = {}
 
     def write(key: str, ext: str, data: bytes, variant: str = "") -> None:
-        target = output_path(out_dir, slug, ext, variant)
-        write_atomic(target, data)
-        outputs[key] = target
+        outputs[key] = stage.write(ext, data, variant)
 
     cover_png = b""
     if {"pdf", "epub"} & set(settings.formats):
@@ -156,6 +155,28 @@ def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
     return Rendition(outputs, report, printing, checks)
 
 
+@dataclass(frozen=True)
+class Staged:
+    """An edition built into its stage: every output written and complete, none in place yet.
+
+    Whatever must judge the files before they replace the previous outputs (the output checks,
+    a validator's verdict) reads ``result.outputs`` here and raises to reject them; then
+    :meth:`commit` swaps them in together, or :meth:`discard` drops them (the previous outputs
+    stay as they were). ``units.build_unit`` is that hook."""
+
+    result: DocumentResult  # its outputs are the staged files
+    stage: Stage
+
+    def commit(self) -> DocumentResult:
+        """Swap the staged outputs in; the result, its outputs where they now are."""
+        self.stage.commit()
+        outputs = {fmt: self.stage.final(p) for fmt, p in self.result.outputs.items()}
+        return dataclasses.replace(self.result, outputs=outputs)
+
+    def discard(self) -> None:
+        self.stage.discard()
+
+
 def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
     """The authors and the date as the index lists them."""
     return {
@@ -164,30 +185,52 @@ def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finish(result: DocumentResult, out_dir: Path) -> DocumentResult:
-    report_path = output_path(out_dir, result.slug, "report.json")
-    write_atomic(report_path, json.dumps(result.to_dict(), indent=2).encode() + b"\n")
-    return result
+def _staged(out_dir: Path, slug: str, make: Callable[[Stage], DocumentResult]) -> Staged:
+    """``make`` the result into a new stage for ``slug``, with the result's own report beside
+    the outputs; a failure leaves nothing staged."""
+    stage = Stage.open(out_dir, slug)
+    try:
+        result = make(stage)
+        stage.write("report.json", json.dumps(result.to_dict(), indent=2).encode() + b"\n")
+    except BaseException:
+        stage.discard()
+        raise
+    return Staged(result, stage)
 
 
-def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentResult:
-    """Every edition of one raw file, written into ``out_dir/<slug>/``. Raises on failure."""
+def _built(staged: Staged) -> DocumentResult:
+    try:
+        return staged.commit()
+    finally:
+        staged.discard()
+
+
+def stage_document(path: Path, out_dir: Path, settings: Settings) -> Staged:
+    """Every edition of one raw file, staged for ``out_dir/<slug>/``. Raises on failure."""
     timer = Timer()
     doc = prepare(path, timer, settings)
     settings = settings.for_edition(doc.meta, path.name)
     source = timer.run("assemble", assemble, doc, settings)
     edited = Edited(doc.slug, source, doc.meta, settings)
-    done = render_edition(edited, out_dir, timer)
-    result = DocumentResult(
-        path, doc.slug, str(doc.meta.get("title", "")), done.outputs,
-        doc.report.add(*done.report.messages), timer.seconds, done.printing,
-        **_listing(doc.meta), checks=done.checks,
-    )  # fmt: skip
-    return _finish(result, out_dir)
+
+    def make(stage: Stage) -> DocumentResult:
+        done = render_edition(edited, stage, timer)
+        return DocumentResult(
+            path, doc.slug, str(doc.meta.get("title", "")), done.outputs,
+            doc.report.add(*done.report.messages), timer.seconds, done.printing,
+            **_listing(doc.meta), checks=done.checks,
+        )  # fmt: skip
+
+    return _staged(out_dir, doc.slug, make)
 
 
-def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> DocumentResult:
-    """An anthology of ``editions.yaml``: its documents as chapters, in every format."""
+def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentResult:
+    """:func:`stage_document`, committed: the outputs in ``out_dir/<slug>/``."""
+    return _built(stage_document(path, out_dir, settings))
+
+
+def stage_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Staged:
+    """An anthology of ``editions.yaml``: its documents as chapters, in every format, staged."""
     timer = Timer()
     meta, warnings = checked_language(edition.meta, edition.where)
     edition = dataclasses.replace(edition, meta=meta)
@@ -195,18 +238,26 @@ def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Docu
     settings = settings.for_edition(edition.meta, edition.where)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
     edited = Edited(edition.slug, source, edition.meta, settings, contents=True)
-    done = render_edition(edited, out_dir, timer)
-    report = done.report.add(*warnings)
-    for doc in docs:  # the documents' own findings, named by their file
-        report = report.add(*(Message(m.code, f"{doc.source.name}: {m.text}", m.level)
-                              for m in doc.report.messages))  # fmt: skip
-    report = dataclasses.replace(
-        report,
-        notes_found=sum(d.report.notes_found for d in docs),
-        notes_linked=sum(d.report.notes_linked for d in docs),
-    )
-    title = str(edition.meta.get("title", ""))
-    result = DocumentResult(Path("editions.yaml"), edition.slug, title, done.outputs, report,
-                            timer.seconds, done.printing, edition.slug, **_listing(edition.meta),
-                            checks=done.checks)  # fmt: skip
-    return _finish(result, out_dir)
+
+    def make(stage: Stage) -> DocumentResult:
+        done = render_edition(edited, stage, timer)
+        report = done.report.add(*warnings)
+        for doc in docs:  # the documents' own findings, named by their file
+            report = report.add(*(Message(m.code, f"{doc.source.name}: {m.text}", m.level)
+                                  for m in doc.report.messages))  # fmt: skip
+        report = dataclasses.replace(
+            report,
+            notes_found=sum(d.report.notes_found for d in docs),
+            notes_linked=sum(d.report.notes_linked for d in docs),
+        )
+        title = str(edition.meta.get("title", ""))
+        return DocumentResult(Path("editions.yaml"), edition.slug, title, done.outputs, report,
+                              timer.seconds, done.printing, edition.slug,
+                              **_listing(edition.meta), checks=done.checks)  # fmt: skip
+
+    return _staged(out_dir, edition.slug, make)
+
+
+def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> DocumentResult:
+    """:func:`stage_anthology`, committed."""
+    return _built(stage_anthology(edition, out_dir, settings))

@@ -25,7 +25,7 @@ from flows.model import PamphleteerError
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.pipeline import DocumentResult
+    from flows.pipeline import Staged
     from flows.workers import Pool
 
 #: One unit's outcome: ``status`` is "built", "unchanged", "failed" or "removed".
@@ -38,37 +38,33 @@ def reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-#: What a unit of each kind builds: its output files by format (the unit's own report included
-#: or not) and its result for the report. A new kind of output (an anthology edition…) adds a
-#: builder here and a function that lists its units beside :func:`cache.document_units`.
-Built = tuple[dict[str, Path], list[Path], dict[str, Any]]
+#: What a unit of each kind builds: its outputs, staged (see ``pipeline.Staged``). A new kind of
+#: output adds a builder here and a function that lists its units beside
+#: :func:`cache.document_units`.
+def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Staged:
+    from flows.pipeline import stage_document
+
+    return stage_document(unit.source, out_dir, settings)
 
 
-def _built(result: DocumentResult, out_dir: Path) -> Built:
-    report = output_path(out_dir, result.slug, "report.json")
-    return result.outputs, [report], result.to_dict()
+def _anthology(unit: cache.Unit, out_dir: Path, settings: Settings) -> Staged:
+    from flows.pipeline import stage_anthology
+
+    return stage_anthology(unit.payload, out_dir, settings)
 
 
-def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
-    from flows.pipeline import build_document
-
-    return _built(build_document(unit.source, out_dir, settings), out_dir)
-
-
-def _anthology(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
-    from flows.pipeline import build_anthology
-
-    return _built(build_anthology(unit.payload, out_dir, settings), out_dir)
-
-
-BUILDERS: dict[str, Callable[[cache.Unit, Path, Settings], Built]] = {
+BUILDERS: dict[str, Callable[[cache.Unit, Path, Settings], Staged]] = {
     "document": _document,
     "anthology": _anthology,
 }
 
 
 def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
-    """Build one unit's outputs and record them; raises when the unit fails."""
+    """Build one unit's outputs and record them; raises when the unit fails.
+
+    The outputs are staged first; they replace the unit's previous outputs only once every one
+    of them is written and checked, all together (``files.Stage``). A failure anywhere before
+    that leaves the previous outputs as they were, and a new document's nothing at all."""
     from flows.checks import check_file
 
     builder = BUILDERS.get(unit.kind)
@@ -77,15 +73,25 @@ def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> 
     if unit.conflict:  # another text builds into its folder: failing keeps both last editions
         raise PamphleteerError(unit.conflict)
     started = time.perf_counter()
-    outputs, extra, result = builder(unit, out_dir, settings)
+    staged = builder(unit, out_dir, settings)
+    try:
+        # The staged files, judged before they replace anything: a check that must fail the
+        # unit raises here (the stage is then discarded).
+        outputs = staged.result.outputs
+        sizes = {fmt: p.stat().st_size for fmt, p in outputs.items()}
+        checked = {fmt: check_file(fmt, p) for fmt, p in outputs.items()}
+        result = staged.commit()
+    finally:
+        staged.discard()  # nothing left once committed
     data = {
-        **result,
-        "outputs": {fmt: _rel(out_dir, p) for fmt, p in outputs.items()},
-        "bytes": {fmt: p.stat().st_size for fmt, p in outputs.items()},
-        "output_checks": {fmt: check_file(fmt, p) for fmt, p in outputs.items()},
+        **result.to_dict(),
+        "outputs": {fmt: _rel(out_dir, p) for fmt, p in result.outputs.items()},
+        "bytes": sizes,
+        "output_checks": checked,
         "wall": round(time.perf_counter() - started, 3),
     }
-    stale = cache.record(out_dir, unit.key, fp, [*outputs.values(), *extra], data)
+    report = output_path(out_dir, result.slug, "report.json")
+    stale = cache.record(out_dir, unit.key, fp, [*result.outputs.values(), report], data)
     return {**data, "status": "built", "key": unit.key, "replaced": stale}
 
 
