@@ -7,8 +7,9 @@ Copies ``--count`` gold body texts of the shared corpus into a temporary folder 
 repository) and prints:
 
 - builds of them with ``pamphleteer build`` (Prefect's temporary server), with and without
-  ``--no-check``: wall time, CPU time and peak memory (the largest sum of the resident memory
-  of the command's process tree: workers, Pandoc, the JVM), and what the checks add; with
+  ``--no-check``: wall time, CPU time (of every process the command started, see
+  :func:`measured`) and peak memory (the largest sum of the resident memory of the command's
+  process tree: workers, Pandoc, the JVM), and what the checks add; with
   ``--old-rev`` the same two builds again with the code of that commit (exported with
   ``git archive`` into the temporary folder, run with this environment), e.g. the commit
   before the resident checker, which started a JVM per EPUB;
@@ -24,12 +25,16 @@ figure.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from io import BytesIO
 from pathlib import Path
@@ -40,9 +45,61 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import PY, Run, make_corpus, measured  # noqa: E402
+from scale import PY, Run, make_corpus  # noqa: E402
 
 from flows import check, jvm  # noqa: E402
+
+#: prctl(2): this process adopts the orphans of its descendants (Linux).
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> Run:
+    """Run a command: wall time, the CPU time of every process it started, the peak of the
+    resident memory of its process tree.
+
+    The CPU time comes from the kernel's accounting of reaped children. The build's workers are
+    children of a fork server that outlives the command for a moment, orphaned, so nobody's
+    children: this process adopts such orphans (a child subreaper) and reaps them, and their
+    CPU time, their children's included (a JVM per EPUB), is counted. Orphans still alive a
+    minute after the command are named: nothing should outlive it.
+    """
+    ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    root, peak, stop = psutil.Process(proc.pid), 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.wait(0.1):
+            total = 0
+            with contextlib.suppress(psutil.Error):  # the command ended meanwhile
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):  # this one ended meanwhile
+                        total += p.memory_info().rss
+            peak = max(peak, total)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    seconds = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:  # no child left
+            break
+        if pid == 0:
+            time.sleep(0.05)
+    else:
+        left = [" ".join(p.cmdline()[:3]) for p in psutil.Process().children()]
+        print(f"    still running a minute after the command: {left}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(seconds, peak / 2**20, cpu, stderr, proc.returncode)
 
 
 def build(code: Path, raw: Path, out: Path, *extra: str) -> Run:
@@ -65,7 +122,10 @@ def export(rev: str, into: Path) -> Path:
 
 
 def line(label: str, run: Run, base: Run | None = None) -> str:
-    added = f", +{run.seconds / base.seconds - 1:.0%} wall" if base else ""
+    added = ""
+    if base:
+        added = (f", checks add {run.seconds / base.seconds - 1:+.0%} wall, "
+                 f"{run.cpu / base.cpu - 1:+.0%} CPU")  # fmt: skip
     return (f"  {label:<34} {run.seconds:6.1f} s wall {run.cpu:6.1f} s CPU "
             f"{run.peak_mb:6.0f} MB peak{added}")  # fmt: skip
 
