@@ -199,7 +199,8 @@ def run_build(
     runnable = build_flow(dask_address)
     with ExitStack() as stack:
         if not dask_address:
-            stack.enter_context(workers.local())  # they start while Prefect does
+            checker = settings.limits if settings.check else None
+            stack.enter_context(workers.local(check=checker))  # they start while Prefect does
         stack.enter_context(lean_prefect())
         return runnable(raw_dir, out_dir, settings, force, progress, editions).value
 

@@ -38,6 +38,12 @@ class Limits:
     document_seconds: float = 300.0
     #: Memory of one worker process (MB), Pandoc and typst included; past it the document fails.
     worker_memory_mb: float = 2048.0
+    #: Heap of each validator's resident JVM (MB; EPUBCheck's is shared by a build's workers):
+    #: its memory stays bounded however many EPUBs it checks; one that runs out is restarted
+    #: and only the check it was making fails.
+    checker_heap_mb: float = 256.0
+    #: Seconds one validator check may take (waiting for its JVM to start included).
+    check_seconds: float = 120.0
 
     def override(self, data: Mapping[str, Any], where: str) -> Limits:
         known = {f.name: f.type for f in dataclasses.fields(self)}

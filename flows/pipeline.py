@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,8 +23,9 @@ from flows.clean import clean
 from flows.editions import Edition
 from flows.files import Stage
 from flows.footnotes import link_notes
+from flows.jvm import CheckerStopped
 from flows.language import checked_language
-from flows.model import Document, Message, Report
+from flows.model import Document, Message, PamphleteerError, Report
 from flows.read import read
 from flows.settings import Settings
 
@@ -104,6 +106,7 @@ class Edited:
     meta: Mapping[str, Any]
     settings: Settings  # with the edition's own press settings
     contents: bool = False  # a table of contents (anthologies)
+    label: str = ""  # how messages name it: the raw file, or ``editions.yaml: <slug>``
 
 
 @dataclass(frozen=True)
@@ -117,21 +120,20 @@ class Rendition:
 
 
 def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
-    """Write every format of an edition into its ``stage`` (nothing is an output until the
-    stage is committed): the PDF brings its booklet; the cover (a file of its own) is the
-    EPUB's too; the EPUB is checked with EPUBCheck when the settings say so."""
+    """Every format of an edition, written into its ``stage`` (nothing is an output until the
+    stage is committed): the PDF brings its booklet; the cover (a file of its own) is the EPUB's
+    too. All are rendered in memory and the EPUB is checked (:func:`check_epub`, when the
+    settings say so) before anything is staged: an edition whose EPUB fails its check raises,
+    and its previous outputs stay as they were."""
     settings = edited.settings
-    outputs: dict[str, Path] = {}
+    files: dict[str, tuple[str, bytes, str]] = {}  # key: extension, bytes, variant
     report, printing = Report(), ""
     checks: dict[str, CheckResult] = {}
-
-    def write(key: str, ext: str, data: bytes, variant: str = "") -> None:
-        outputs[key] = stage.write(ext, data, variant)
 
     cover_png = b""
     if {"pdf", "epub"} & set(settings.formats):
         cover_png = timer.run("cover", cover.cover_png, edited.meta, settings)
-        write("cover", "png", cover_png, "cover")
+        files["cover"] = ("png", cover_png, "cover")
     for fmt in settings.formats:
         if fmt == "html":
             rendered = timer.run("html", render.html, edited.source, settings, edited.contents)
@@ -143,15 +145,17 @@ def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
             rendered = timer.run(
                 "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents
             )
-        write(fmt, fmt, rendered.data)
+        files[fmt] = (fmt, rendered.data, "")
         report = report.add(*rendered.warnings)
         if fmt == "pdf":
             imposed = timer.run("booklet", booklet.impose, rendered.data, settings)
-            write("booklet", "pdf", imposed.data, "booklet")
+            files["booklet"] = ("pdf", imposed.data, "booklet")
             printing = imposed.instructions()
-    if settings.check and "epub" in outputs:
-        checks["epubcheck"] = timer.run("epubcheck", epubcheck, outputs["epub"])
+    # The verdict: past this point the edition's outputs replace the previous ones.
+    if settings.check and "epub" in files:
+        checks["epubcheck"] = timer.run("epubcheck", check_epub, edited, files["epub"][1])
         report = report.add(*checks["epubcheck"].messages)
+    outputs = {key: stage.write(ext, data, variant) for key, (ext, data, variant) in files.items()}
     return Rendition(outputs, report, printing, checks)
 
 
@@ -175,6 +179,28 @@ class Staged:
 
     def discard(self) -> None:
         self.stage.discard()
+
+
+def check_epub(edited: Edited, data: bytes) -> CheckResult:
+    """EPUBCheck's verdict on an edition's freshly rendered EPUB (checked as ``<slug>.epub`` in
+    a folder of its own): its warnings are reported, an error fails the edition, named in one
+    line with the first error. Java missing: ``skipped``, never "passed"."""
+    with tempfile.TemporaryDirectory(prefix="pamphleteer-check-") as tmp:
+        path = Path(tmp) / f"{edited.slug}.epub"
+        path.write_bytes(data)
+        try:
+            result = epubcheck(path, edited.settings.limits)
+        except CheckerStopped as exc:  # not the text's fault: the next build tries again
+            why = f"{edited.label}: EPUBCheck could not check {path.name}: {exc}"
+            raise CheckerStopped(why) from None
+    errors = [m for m in result.messages if m.level == "error"]
+    if result.errors:
+        first = " ".join(errors[0].text.removeprefix("epubcheck ").split()) if errors else "?"
+        raise PamphleteerError(
+            f"{edited.label}: EPUBCheck found {result.errors} error(s) in {path.name}, "
+            f"the first: {first}"
+        )
+    return result
 
 
 def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -211,7 +237,7 @@ def stage_document(path: Path, out_dir: Path, settings: Settings) -> Staged:
     doc = prepare(path, timer, settings)
     settings = settings.for_edition(doc.meta, path.name)
     source = timer.run("assemble", assemble, doc, settings)
-    edited = Edited(doc.slug, source, doc.meta, settings)
+    edited = Edited(doc.slug, source, doc.meta, settings, label=path.name)
 
     def make(stage: Stage) -> DocumentResult:
         done = render_edition(edited, stage, timer)
@@ -237,7 +263,9 @@ def stage_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Stag
     docs = [prepare(path, timer, settings) for path in edition.documents]
     settings = settings.for_edition(edition.meta, edition.where)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
-    edited = Edited(edition.slug, source, edition.meta, settings, contents=True)
+    edited = Edited(
+        edition.slug, source, edition.meta, settings, contents=True, label=edition.where
+    )
 
     def make(stage: Stage) -> DocumentResult:
         done = render_edition(edited, stage, timer)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from flows import cache, schedule
 from flows.files import Skipped, output_path
+from flows.jvm import CheckerStopped
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
@@ -33,7 +34,7 @@ Outcome = dict[str, Any]
 
 
 def reason(exc: BaseException) -> str:
-    if isinstance(exc, PamphleteerError):
+    if isinstance(exc, PamphleteerError | CheckerStopped):  # their messages name the file
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 

@@ -24,10 +24,13 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from flows import jvm
+from flows.check import epubcheck_service, java_missing
+from flows.limits import Limits
 from flows.model import PamphleteerError
 
 T = TypeVar("T")
@@ -89,10 +92,12 @@ def tune_allocator() -> bool:
     )
 
 
-def _init_worker() -> None:
-    """Each worker's first act: end with its owner, keep large buffers for reuse."""
+def _init_worker(env: dict[str, str]) -> None:
+    """Each worker's first act: end with its owner, keep large buffers for reuse, know the
+    owner's services (``env``: the sockets of its resident checkers, see :mod:`flows.jvm`)."""
     _exit_with_owner()
     tune_allocator()
+    os.environ.update(env)
 
 
 @dataclass(order=True)
@@ -123,8 +128,9 @@ class Pool:
     document that kills its worker) fails with the reason; the others go on.
     """
 
-    def __init__(self, count: int, html: bool = True) -> None:
+    def __init__(self, count: int, html: bool = True, env: dict[str, str] | None = None) -> None:
         self.count = count
+        self.env = dict(env or {})
         self.preload = PRELOAD + (PRELOAD_HTML if html else [])
         self._lock = threading.Lock()
         self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
@@ -144,8 +150,9 @@ class Pool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(self.preload)  # for a fork server not started yet
         executor = ProcessPoolExecutor(
-            max_workers=self.count, mp_context=context, initializer=_init_worker
-        )
+            max_workers=self.count, mp_context=context, initializer=_init_worker,
+            initargs=(self.env,),
+        )  # fmt: skip
 
         def start() -> None:
             try:
@@ -267,14 +274,24 @@ _ACTIVE: list[Pool] = []
 
 
 @contextmanager
-def local(workers: int | None = None, html: bool = True) -> Iterator[Pool]:
+def local(
+    workers: int | None = None, html: bool = True, check: Limits | None = None
+) -> Iterator[Pool]:
     """Worker processes for the builds run inside this block; a block inside another shares
     the outer one's. The command line opens it first, so the workers start while Prefect is
-    imported and started; it knows whether the build has ``html`` to clean."""
+    imported and started; it knows whether the build has ``html`` to clean and whether it
+    ``check``s its EPUBs (the limits for the checker, or None). A checking build starts one
+    resident EPUBCheck that every worker asks (it loads its schemas meanwhile); it is stopped
+    after the workers, when the block ends however it ends."""
     if _ACTIVE:
         yield _ACTIVE[-1]
         return
-    with Pool(workers or count(), html) as pool:
+    with ExitStack() as stack:
+        env = {}
+        if check is not None and not java_missing():
+            service = stack.enter_context(epubcheck_service(check))
+            env[jvm.env_name(service.name)] = str(service.socket)
+        pool = stack.enter_context(Pool(workers or count(), html, env))
         _ACTIVE.append(pool)
         try:
             yield pool
