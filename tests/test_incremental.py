@@ -62,6 +62,7 @@ def test_nothing_changed_means_nothing_to_build(tree: tuple[Path, Path]) -> None
     assert _mtimes(out) == before
 
 
+@pytest.mark.slow  # its first build runs the command, with Prefect
 def test_nothing_to_do_is_answered_before_prefect_or_the_pipeline_is_imported(
     tree: tuple[Path, Path],
 ) -> None:
