@@ -95,7 +95,10 @@ def anthology_units(editions: Iterable[Any]) -> list[Unit]:
             side = sidecar_path(path)
             inputs += [path, side] if side else [path]
         extra = repr((sorted((str(k), repr(v)) for k, v in edition.meta.items()),
-                      edition.front_matter, [p.name for p in edition.documents]))  # fmt: skip
+                      edition.front_matter, [p.name for p in edition.documents],
+                      edition.problem))  # fmt: skip
+        if not inputs and edition.file is not None:  # a broken edition: its file is its input
+            inputs = [edition.file]
         units.append(Unit(_key("edition", edition.slug), "anthology", tuple(inputs), extra,
                           edition))  # fmt: skip
     return units
@@ -153,7 +156,8 @@ def fingerprint(unit: Unit, settings_hash: str) -> str:
     for path in unit.inputs:
         h.update(b"\0" + path.name.encode() + b"\0")
         try:
-            h.update(path.read_bytes())
+            with path.open("rb") as f:  # in pieces: a huge raw file is refused later, not read
+                h.update(hashlib.file_digest(f, "sha256").digest())
         except OSError as exc:
             raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
     return h.hexdigest()

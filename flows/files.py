@@ -54,6 +54,23 @@ def sidecar_path(path: Path) -> Path | None:
     return None
 
 
+def read_bounded(path: Path, most: int, most_mb: float) -> bytes:
+    """The bytes of ``path``, refused (a one-line error naming it) past ``most`` bytes; never
+    reads more than one byte past the limit, whatever the file's size."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(most + 1)
+    except OSError as exc:
+        raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+    if len(data) > most:
+        raise PamphleteerError(too_big(path.name, most_mb))
+    return data
+
+
+def too_big(name: str, most_mb: float) -> str:
+    return f"{name}: refused: bigger than {most_mb:g} MB (limits: raw_file_mb)"
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,11 +13,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, Press, press_key
 from flows.typography import typogrify
+from flows.yamlfile import load_yaml
 
 # Sidecar keys, with the other spellings users write.
 KEY_ALIASES = {
@@ -87,17 +87,9 @@ def meta_value(key: str, value: Any, name: str) -> Any:
     return value
 
 
-def read_sidecar(path: Path) -> dict[str, Any]:
+def read_sidecar(path: Path, limits: Limits | None = None) -> dict[str, Any]:
     """The sidecar's metadata, keys normalised; a clear error if it is not a YAML mapping."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PamphleteerError(f"{path.name}: not valid YAML{where}: {problem}") from None
-    except UnicodeDecodeError:
-        raise PamphleteerError(f"{path.name}: a sidecar must be UTF-8 text") from None
+    data = load_yaml(path, limits, "sidecar")
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -83,8 +83,9 @@ class DocumentResult:
 def prepare(path: Path, timer: Timer | None = None, settings: Settings | None = None) -> Document:
     """Read, clean and link the notes of one raw file."""
     timer = timer or Timer()
-    doc = timer.run("read", read, path)
-    doc = timer.run("clean", clean, doc, settings or Settings())
+    settings = settings or Settings()
+    doc = timer.run("read", read, path, settings.limits)
+    doc = timer.run("clean", clean, doc, settings)
     return timer.run("footnotes", link_notes, doc)
 
 

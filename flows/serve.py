@@ -47,7 +47,7 @@ def scheduled_rebuild(
     build_settings = project_settings(raw, formats, templates, settings, check, keep_comments,
                                       images)  # fmt: skip
     fetched = fetch_sources(raw_dir, backoff=fetch_backoff) if fetch else []
-    anthologies = project_editions(raw, editions)
+    anthologies = project_editions(raw, editions, build_settings.limits)
     with cache.exclusive(out_dir), workers.local(), lean_prefect():
         build = build_flow()
         report = build(raw_dir, out_dir, build_settings, editions=anthologies).value

@@ -56,6 +56,8 @@ def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
 
 
 def _anthology(unit: cache.Unit, out_dir: Path, settings: Settings) -> Built:
+    if unit.payload.problem:  # a broken edition of editions.yaml fails alone
+        raise PamphleteerError(unit.payload.problem)
     from flows.pipeline import build_anthology
 
     return _built(build_anthology(unit.payload, out_dir, settings), out_dir)

@@ -1,0 +1,172 @@
+"""Hostile and oversized input: every limit of ``flows/limits.py`` refuses with one line naming the
+file, or keeps the text; nothing is dropped in silence, one bad input fails alone, and an undated
+text builds the same bytes on every run."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows import cache, units
+from flows.editions import load_editions
+from flows.limits import Limits
+from flows.metadata import read_sidecar
+from flows.model import PamphleteerError
+from flows.pipeline import prepare
+from flows.settings import Settings, load_limits, load_press
+
+from .conftest import ROOT
+
+# -- raw_file_mb ---------------------------------------------------------------------------------
+
+
+def test_a_raw_file_past_the_limit_is_refused_by_name(tmp_path: Path) -> None:
+    settings = Settings(limits=Limits(raw_file_mb=0.01))  # 10 KiB
+    big = tmp_path / "big.txt"
+    big.write_text("A Title\n\n" + "Words and words. " * 1000)
+    with pytest.raises(PamphleteerError, match=r"^big\.txt: refused: bigger than 0\.01 MB"):
+        prepare(big, settings=settings)
+    small = tmp_path / "small.txt"
+    small.write_text("A Title\n\nA few words.\n")
+    (tmp_path / "small.yaml").write_text("title: T\ndescription: " + "x" * 20_000 + "\n")
+    with pytest.raises(PamphleteerError, match=r"^small\.yaml: refused: bigger than 0\.01 MB"):
+        prepare(small, settings=settings)
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(gzip.compress(b"<p>" + b"a" * 50_000_000 + b"</p>"))  # 50 MB in ~50 KB
+    assert page.stat().st_size < 100_000
+    with pytest.raises(PamphleteerError, match=r"^page\.html\.gz: refused: bigger than 4 MB"):
+        prepare(page)
+
+
+def test_an_8_mb_text_fails_alone_and_the_build_goes_on(tmp_path: Path) -> None:
+    """The issue's 8 MB text (a 3,096-page PDF, 5.9 GB of memory) is refused before it is read."""
+    raw, out = tmp_path / "raw", tmp_path / "build"
+    raw.mkdir()
+    (raw / "huge.txt").write_bytes(b"A Title\n\n" + b"Many words in a sentence. " * 330_000)
+    (raw / "letter.txt").write_text("A Letter\n\nDear comrades, the meeting is on Friday.\n")
+    settings = Settings(formats=("html",), check=False)
+    plan = cache.plan(cache.document_units(raw), out, settings)
+    outcomes = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out, settings)
+    by_source = {o["source"]: o for o in outcomes}
+    assert by_source["huge.txt"]["status"] == "failed"
+    assert by_source["huge.txt"]["reason"] == (
+        "huge.txt: refused: bigger than 4 MB (limits: raw_file_mb)"
+    )
+    assert by_source["letter.txt"]["status"] == "built"
+
+
+# -- yaml_aliases --------------------------------------------------------------------------------
+
+#: The issue's 426-byte alias bomb: nine levels of nine aliases, 9⁹ strings once expanded.
+BOMB = "a: &a [lol]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+#: Thirty alias nodes in the file (under the limit of 100) that expand to a thousand.
+SMALL_BOMB = "a: &a [x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" + (
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+)
+
+
+@pytest.mark.parametrize("bomb", [BOMB, SMALL_BOMB], ids=["issue", "nested"])
+def test_an_alias_bomb_is_refused_in_every_yaml_file(tmp_path: Path, bomb: str) -> None:
+    message = r": refused: more than 100 YAML aliases"
+    sidecar = tmp_path / "doc.yaml"
+    sidecar.write_text("title: T\n" + bomb)
+    with pytest.raises(PamphleteerError, match=r"^doc\.yaml" + message):
+        read_sidecar(sidecar)
+    settings = tmp_path / "pamphleteer.yaml"
+    settings.write_text("paper: a5\n" + bomb)
+    with pytest.raises(PamphleteerError, match=r"^pamphleteer\.yaml" + message):
+        load_press(settings)
+    with pytest.raises(PamphleteerError, match=r"^pamphleteer\.yaml" + message):
+        load_limits(settings)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    editions = tmp_path / "editions.yaml"
+    editions.write_text("editions: []\n" + bomb)
+    [broken] = load_editions(editions, raw)  # it fails alone, as a unit of the build
+    assert re.match(r"^editions\.yaml" + message, broken.problem)
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "doc.yaml"
+    path.write_text("author: &me Jane Doe\npublisher: *me\nkeywords: &k [a, b]\nother: *k\n")
+    assert read_sidecar(path)["publisher"] == "Jane Doe"
+
+
+# -- editions.yaml: one bad anthology fails alone ------------------------------------------------
+
+EDITIONS = """\
+editions:
+  - title: Good One
+    documents: [a.txt, b.txt]
+  - title: Missing File
+    documents: [a.txt, gone.txt]
+  - title: Outside
+    documents: [../secret.txt]
+  - title: Bad Key
+    documents: [a.txt]
+    colour_of_the_moon: blue
+  - title: Good One
+    documents: [b.txt]
+"""
+
+
+def _project(tmp_path: Path) -> tuple[Path, Path]:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("First Article\n\nThe first article's only paragraph.\n")
+    (raw / "b.txt").write_text("Second Article\n\nThe second article's only paragraph.\n")
+    (tmp_path / "secret.txt").write_text("Not for the build.\n")
+    (tmp_path / "editions.yaml").write_text(EDITIONS)
+    return raw, tmp_path / "build"
+
+
+def test_a_bad_anthology_fails_alone_named_and_the_rest_is_built(tmp_path: Path) -> None:
+    raw, out = _project(tmp_path)
+    editions = load_editions(tmp_path / "editions.yaml", raw)
+    settings = Settings(formats=("html",), check=False)
+    todo = [*cache.document_units(raw), *cache.anthology_units(editions)]
+    plan = cache.plan(todo, out, settings)
+    outcomes = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out, settings)
+    result = {units.label(o): (o["status"], o.get("reason", "")) for o in outcomes}
+    assert result == {
+        "a.txt": ("built", ""),
+        "b.txt": ("built", ""),
+        "editions.yaml: good-one": ("built", ""),
+        "editions.yaml: missing-file": (
+            "failed", "editions.yaml: missing-file: no document 'gone.txt' in raw/"),
+        "editions.yaml: outside": (
+            "failed", "editions.yaml: outside: the document '../secret.txt' is outside raw/"),
+        "editions.yaml: bad-key": (
+            "failed", "editions.yaml: bad-key: unknown key colour_of_the_moon"),
+        "editions.yaml: good-one-5": (
+            "failed", "editions.yaml: good-one: another edition has the same slug: give this "
+            "one another 'slug:'"),
+    }  # fmt: skip
+    assert (out / "good-one" / "good-one.html").is_file()
+
+
+@pytest.mark.slow
+def test_the_command_builds_everything_but_the_bad_anthologies(tmp_path: Path) -> None:
+    raw, out = _project(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out),
+         "--formats", "html", "--no-check"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr  # not 2: the build ran
+    assert "Built 2 document(s) and 1 anthology, 4 failed" in proc.stderr, proc.stderr
+    assert (
+        "FAILED editions.yaml: missing-file: editions.yaml: missing-file: no document "
+        "'gone.txt' in raw/" in proc.stderr
+    )
+    assert (out / "good-one" / "good-one.html").is_file()
