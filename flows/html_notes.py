@@ -102,7 +102,7 @@ def _note_paragraphs(el: etree._Element, ctx: Ctx) -> tuple[str, ...]:
     else:
         paragraphs = blocks(el, ctx)
     if paragraphs:
-        first = re.sub(r"^(?:\\\^|\\\[\d{1,3}\\\]|[↩↑]|\d{1,3}[.):]?)\s*", "", paragraphs[0])
+        first = re.sub(r"^(?:\\\^|\\\[\d+\\\]|[↩↑]|\d+[.):]?)\s*", "", paragraphs[0])
         paragraphs = [protect_line_start(first), *paragraphs[1:]]
     return tuple(p for p in paragraphs if p)
 

@@ -86,7 +86,7 @@ def prepare(path: Path, timer: Timer | None = None, settings: Settings | None = 
     settings = settings or Settings()
     doc = timer.run("read", read, path, settings.limits)
     doc = timer.run("clean", clean, doc, settings)
-    return timer.run("footnotes", link_notes, doc)
+    return timer.run("footnotes", link_notes, doc, settings.limits)
 
 
 def cleaned_markdown(doc: Document) -> str:

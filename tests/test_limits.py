@@ -63,6 +63,47 @@ def test_an_8_mb_text_fails_alone_and_the_build_goes_on(tmp_path: Path) -> None:
     assert by_source["letter.txt"]["status"] == "built"
 
 
+# -- notes ---------------------------------------------------------------------------------------
+
+
+def _many_notes(tmp_path: Path, count: int) -> Path:
+    body = "\n\n".join(
+        f"Paragraph {i} of the text says something.[{i}]" for i in range(1, count + 1)
+    )
+    notes = "\n\n".join(f"[{i}] Note number {i}." for i in range(1, count + 1))
+    path = tmp_path / "many.txt"
+    path.write_text(f"Many Notes\n\n{body}\n\nNotes\n\n{notes}\n")
+    return path
+
+
+def test_a_text_with_3000_notes_links_all_of_them(tmp_path: Path) -> None:
+    doc = prepare(_many_notes(tmp_path, 3000))
+    assert (doc.report.notes_found, doc.report.notes_linked) == (3000, 3000)
+    assert "says something.[^1000]" in doc.body and "says something.[^3000]" in doc.body
+    assert "[^3000]: Note number 3000." in doc.body
+    assert "\\[1000\\]" not in doc.body and "[1000] Note" not in doc.body  # none left literal
+    assert not [m for m in doc.report.messages if m.code.startswith("fn-")]
+
+
+def test_more_notes_than_the_limit_is_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(
+        PamphleteerError, match=r"^many\.txt: refused: 300 notes, more than 100 \(limits: notes\)"
+    ):
+        prepare(_many_notes(tmp_path, 300), settings=Settings(limits=Limits(notes=100)))
+
+
+def test_a_year_in_a_note_does_not_end_the_notes_list(tmp_path: Path) -> None:
+    path = tmp_path / "years.txt"
+    path.write_text(
+        "Years\n\nOne claim.[1] Another.[2] A third.[3]\n\nNotes\n\n[1] First note.\n\n"
+        "[2] Second note, of two paragraphs:\n\n[1917] was the year it began.\n\n"
+        "[3] Third note.\n"
+    )
+    doc = prepare(path)
+    assert (doc.report.notes_found, doc.report.notes_linked) == (3, 3)
+    assert not [m for m in doc.report.messages if m.code == "fn-001"]
+
+
 # -- yaml_aliases --------------------------------------------------------------------------------
 
 #: The issue's 426-byte alias bomb: nine levels of nine aliases, 9⁹ strings once expanded.
