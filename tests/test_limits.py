@@ -14,10 +14,11 @@ import pytest
 
 from flows import cache, units
 from flows.editions import load_editions
+from flows.html_clean import html_to_markdown
 from flows.limits import Limits
 from flows.metadata import read_sidecar
 from flows.model import PamphleteerError
-from flows.pipeline import prepare
+from flows.pipeline import build_document, prepare
 from flows.settings import Settings, load_limits, load_press
 
 from .conftest import ROOT
@@ -102,6 +103,44 @@ def test_a_year_in_a_note_does_not_end_the_notes_list(tmp_path: Path) -> None:
     doc = prepare(path)
     assert (doc.report.notes_found, doc.report.notes_linked) == (3, 3)
     assert not [m for m in doc.report.messages if m.code == "fn-001"]
+
+
+# -- nesting -------------------------------------------------------------------------------------
+
+ARTICLE = (
+    "<html><head><title>Deep</title></head><body><article>"
+    "<p>Before the deep part of the article, which has enough words to count as an article for "
+    "the extractor to find it where it stands.</p>{deep}"
+    "<p>After the deep part, the article goes on with more words.</p></article></body></html>"
+)
+
+
+def _deep(levels: int) -> str:
+    inner = "<p>Deep text one.</p><p>Deep text <em>two</em>.</p>"
+    return "<div>" * levels + inner + "</div>" * levels
+
+
+def test_50000_levels_of_nesting_keep_their_text_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "deep.html"
+    path.write_text(ARTICLE.format(deep=_deep(50_000)))
+    result = build_document(path, tmp_path / "out", Settings(formats=("html",), check=False))
+    page = result.outputs["html"].read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Deep text one." in text and "Deep text two." in text
+    assert (
+        text.index("Before the deep part")
+        < text.index("Deep text one.")
+        < text.index("Deep text two.")
+        < text.index("After the deep part")
+    )
+
+
+def test_nesting_within_the_limit_keeps_its_structure() -> None:
+    shallow = html_to_markdown(ARTICLE.format(deep=_deep(20)), Settings())
+    assert "Deep text one.\n\nDeep text _two_." in shallow.body
+    flat = html_to_markdown(ARTICLE.format(deep=_deep(20)), Settings(limits=Limits(nesting=10)))
+    assert "Deep text one." in flat.body and "Deep text" in flat.body.split("one.", 1)[1]
+    assert flat.body.index("Before") < flat.body.index("Deep text one.") < flat.body.index("After")
 
 
 # -- yaml_aliases --------------------------------------------------------------------------------
