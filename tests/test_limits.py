@@ -4,15 +4,19 @@ text builds the same bytes on every run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import io
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from flows import cache, units
+from flows import cache, pandoc_server, render, units
+from flows.check import epubcheck
 from flows.editions import load_editions
 from flows.html_clean import html_to_markdown
 from flows.limits import Limits
@@ -21,7 +25,7 @@ from flows.model import PamphleteerError
 from flows.pipeline import build_document, prepare
 from flows.settings import Settings, load_limits, load_press
 
-from .conftest import ROOT
+from .conftest import ROOT, java_missing
 
 # -- raw_file_mb ---------------------------------------------------------------------------------
 
@@ -250,3 +254,65 @@ def test_the_command_builds_everything_but_the_bad_anthologies(tmp_path: Path) -
         "'gone.txt' in raw/" in proc.stderr
     )
     assert (out / "good-one" / "good-one.html").is_file()
+
+
+# -- reproducible: an undated text ---------------------------------------------------------------
+
+
+def _undated(tmp_path: Path) -> Path:
+    path = tmp_path / "raw" / "undated.txt"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("An Undated Text\n\nIts words, and nothing to say when they were written.\n")
+    return path
+
+
+def _today() -> list[str]:
+    now = dt.datetime.now(dt.UTC)
+    return [f"{now:%Y-%m-%d}", f"{now.day} {now:%B %Y}"]
+
+
+def test_pandoc_gets_the_build_date_as_source_date_epoch() -> None:
+    """The Lua side handed Pandoc "1700000000.0", which it rejects for the clock's time."""
+    request = pandoc_server.Request("epub3", Settings().source_date_epoch)
+    done = pandoc_server.convert(request, "---\ntitle: T\n---\n\nText.\n")
+    opf = zipfile.ZipFile(io.BytesIO(done.data)).read("EPUB/content.opf").decode()
+    assert f"{Settings().build_date:%Y-%m-%d}T00:00:00Z</dc:date>" in opf
+
+
+def test_an_undated_text_carries_no_date_and_the_same_bytes(tmp_path: Path) -> None:
+    path = _undated(tmp_path)
+    settings = Settings(check=False)
+    first = build_document(path, tmp_path / "one", settings)
+    second = build_document(path, tmp_path / "two", settings)
+    assert set(first.outputs) == {"html", "epub", "pdf", "booklet", "cover"}
+    for fmt, output in first.outputs.items():
+        assert output.read_bytes() == second.outputs[fmt].read_bytes(), fmt
+    opf = zipfile.ZipFile(first.outputs["epub"]).read("EPUB/content.opf").decode()
+    assert "<dc:date" not in opf
+    assert 'dcterms:modified">2023-11-14T00:00:00Z<' in opf  # the build's date, fixed
+    page = first.outputs["html"].read_text()
+    assert "The text is undated." in page
+    for output in first.outputs.values():
+        data = output.read_bytes()
+        if output.suffix == ".epub":
+            with zipfile.ZipFile(output) as z:
+                data = b"".join(z.read(name) for name in z.namelist())
+        for today in _today():
+            assert today.encode() not in data, (output.name, today)
+
+
+def test_a_dated_text_keeps_its_own_date() -> None:
+    epub = render.epub(
+        "---\ntitle: T\ndate: 1921-03-18\n---\n\nText.\n", Settings(), {"title": "T"}, b""
+    )
+    opf = zipfile.ZipFile(io.BytesIO(epub.data)).read("EPUB/content.opf").decode()
+    assert '<dc:date id="epub-date">1921-03-18</dc:date>' in opf
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(java_missing() is not None, reason=str(java_missing()))
+def test_an_undated_epub_passes_epubcheck(tmp_path: Path) -> None:
+    settings = Settings(formats=("epub",), check=False)
+    result = build_document(_undated(tmp_path), tmp_path / "out", settings)
+    check = epubcheck(result.outputs["epub"])
+    assert check.passed, check.messages
