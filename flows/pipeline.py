@@ -22,7 +22,7 @@ from flows.clean import clean
 from flows.editions import Edition
 from flows.files import output_path, write_atomic
 from flows.footnotes import link_notes
-from flows.model import Document, Message, Report
+from flows.model import Document, Message, PamphleteerError, Report
 from flows.read import read
 from flows.settings import Settings
 
@@ -104,6 +104,7 @@ class Edited:
     meta: Mapping[str, Any]
     settings: Settings  # with the edition's own press settings
     contents: bool = False  # a table of contents (anthologies)
+    name: str = ""  # how messages name it: the raw file, or "editions.yaml: <slug>"
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,13 @@ def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
             rendered = timer.run(
                 "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents
             )
+        if fmt == "pdf":  # before it is written, and before the booklet doubles it
+            pages = booklet.page_count(rendered.data)
+            if pages > settings.limits.pdf_pages:
+                raise PamphleteerError(
+                    f"{edited.name or slug}: refused: the reading PDF has {pages} pages, more "
+                    f"than {settings.limits.pdf_pages} (limits: pdf_pages)"
+                )
         write(fmt, fmt, rendered.data)
         report = report.add(*rendered.warnings)
         if fmt == "pdf":
@@ -176,7 +184,7 @@ def build_document(path: Path, out_dir: Path, settings: Settings) -> DocumentRes
     doc = prepare(path, timer, settings)
     settings = settings.for_edition(doc.meta, path.name)
     source = timer.run("assemble", assemble, doc, settings)
-    edited = Edited(doc.slug, source, doc.meta, settings)
+    edited = Edited(doc.slug, source, doc.meta, settings, name=path.name)
     done = render_edition(edited, out_dir, timer)
     result = DocumentResult(
         path, doc.slug, str(doc.meta.get("title", "")), done.outputs,
@@ -192,7 +200,7 @@ def build_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Docu
     docs = [prepare(path, timer, settings) for path in edition.documents]
     settings = settings.for_edition(edition.meta, edition.where)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
-    edited = Edited(edition.slug, source, edition.meta, settings, contents=True)
+    edited = Edited(edition.slug, source, edition.meta, settings, contents=True, name=edition.where)
     done = render_edition(edited, out_dir, timer)
     report = done.report
     for doc in docs:  # the documents' own findings, named by their file

@@ -236,6 +236,8 @@ def pdf(
     from flows.cover import cover_files
 
     typ = typst_source(source, settings)
+    # Pandoc's last conversion of this source: a big one's memory goes back before typst's.
+    pandoc_server.release(settings.limits.pandoc_keep_bytes)
     data = typst_data(meta, settings, contents)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
     pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, cover_files(meta))

@@ -68,6 +68,32 @@ def test_an_8_mb_text_fails_alone_and_the_build_goes_on(tmp_path: Path) -> None:
     assert by_source["letter.txt"]["status"] == "built"
 
 
+# -- pdf_pages -----------------------------------------------------------------------------------
+
+
+def test_a_reading_pdf_past_pdf_pages_fails_its_document(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("A Long Text\n\n" + "A paragraph of the text, with some words in it.\n\n" * 60)
+    settings = Settings(formats=("html", "pdf"), check=False, limits=Limits(pdf_pages=2))
+    with pytest.raises(
+        PamphleteerError, match=r"^long\.txt: refused: the reading PDF has \d+ pages, more than 2"
+    ):
+        build_document(path, tmp_path / "out", settings)
+    assert not (tmp_path / "out" / "long" / "long.pdf").exists()
+
+
+def test_pandoc_lets_go_of_a_big_source_before_typst_compiles() -> None:
+    """Pandoc keeps hundreds of bytes per byte of source: after a big source's last conversion
+    its process ends, so typst and EPUBCheck do not share the machine with it."""
+    request = pandoc_server.Request("typst", Settings().source_date_epoch)
+    pandoc_server.convert(request, "Words of a long text.\n\n" * 30_000)  # 690 KB
+    held = [p for p in pandoc_server._all if p.held > Limits().pandoc_keep_bytes]
+    assert held
+    pandoc_server.release(Limits().pandoc_keep_bytes)
+    assert all(p.proc.poll() is not None for p in held)
+    assert pandoc_server.convert(request, "Small.\n").data  # a fresh process takes over
+
+
 # -- notes ---------------------------------------------------------------------------------------
 
 
