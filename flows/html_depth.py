@@ -21,6 +21,8 @@ from flows.html_patterns import BLOCK_TAGS
 PARSER_DEPTH = 250
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr"})  # fmt: skip
+#: Elements whose content is not text a reader sees.
+_NOT_TEXT = frozenset({"script", "style", "template", "noscript"})
 #: Tags a browser closes when the same tag opens again (``<p>a<p>b``): not nested by that.
 _SELF_CLOSING_SIBLINGS = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
 
@@ -93,6 +95,8 @@ class _Flattener(HTMLParser):
             self._break()
 
     def handle_data(self, data: str) -> None:
+        if self.deep and self.deep[-1] in _NOT_TEXT:
+            return  # a script left out: its code is no text of the page
         self.out.append(data)
 
     def handle_entityref(self, name: str) -> None:

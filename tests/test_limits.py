@@ -146,7 +146,7 @@ ARTICLE = (
 
 
 def _deep(levels: int) -> str:
-    inner = "<p>Deep text one.</p><p>Deep text <em>two</em>.</p>"
+    inner = "<p>Deep text one.</p><script>var hidden = 1;</script><p>Deep text <em>two</em>.</p>"
     return "<div>" * levels + inner + "</div>" * levels
 
 
@@ -157,6 +157,7 @@ def test_50000_levels_of_nesting_keep_their_text_in_order(tmp_path: Path) -> Non
     page = result.outputs["html"].read_text()
     text = re.sub(r"<[^>]+>", "", page)
     assert "Deep text one." in text and "Deep text two." in text
+    assert "hidden" not in text  # a script is no text, however deep
     assert (
         text.index("Before the deep part")
         < text.index("Deep text one.")
