@@ -116,6 +116,24 @@ def test_a_text_with_3000_notes_links_all_of_them(tmp_path: Path) -> None:
     assert not [m for m in doc.report.messages if m.code.startswith("fn-")]
 
 
+def test_an_html_page_with_1200_linked_notes_links_all_of_them(tmp_path: Path) -> None:
+    numbers = range(1, 1201)
+    body = "".join(
+        f'<p>Paragraph {i} of the article says something.<sup><a href="#fn{i}" id="r{i}">'
+        f"[{i}]</a></sup></p>"
+        for i in numbers
+    )
+    notes = "".join(f'<li id="fn{i}">Note number {i}. <a href="#r{i}">↩</a></li>' for i in numbers)
+    path = tmp_path / "many.html"
+    path.write_text(
+        f"<html><head><title>Many</title></head><body><article><h1>Many</h1>{body}"
+        f"<ol class='footnotes'>{notes}</ol></article></body></html>"
+    )
+    doc = prepare(path)
+    assert (doc.report.notes_found, doc.report.notes_linked) == (1200, 1200)
+    assert "says something.[^1200]" in doc.body and "[^1200]: Note number 1200." in doc.body
+
+
 def test_more_notes_than_the_limit_is_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(
         PamphleteerError, match=r"^many\.txt: refused: 300 notes, more than 100 \(limits: notes\)"
