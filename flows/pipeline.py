@@ -158,6 +158,7 @@ def render_edition(edited: Edited, out_dir: Path, timer: Timer) -> Rendition:
             imposed = timer.run("booklet", booklet.impose, rendered.data, settings)
             write("booklet", "pdf", imposed.data, "booklet")
             printing = imposed.instructions()
+    render.pandoc_done(settings)  # whatever the formats, before EPUBCheck's JVM starts
     if settings.check and "epub" in outputs:
         checks["epubcheck"] = timer.run("epubcheck", epubcheck, outputs["epub"])
         report = report.add(*checks["epubcheck"].messages)
