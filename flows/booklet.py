@@ -97,6 +97,11 @@ def placements(
     return sides
 
 
+def page_count(pdf: bytes) -> int:
+    """The pages of a PDF, from its page tree's count (no page is read)."""
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
 def impose(pdf: bytes, settings: Settings) -> Booklet:
     """The booklet of a reading PDF, with the press settings' paper, creep and crop marks."""
     press = settings.press

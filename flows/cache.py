@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from flows.files import CACHE_DIR, discover, read_inside, recover, sidecar_path, write_atomic
+from flows.files import CACHE_DIR, discover, open_inside, recover, sidecar_path, write_atomic
 from flows.metadata import document_slug
 from flows.model import PamphleteerError
 from flows.settings import Settings
@@ -125,7 +125,10 @@ def anthology_units(editions: Iterable[Any]) -> list[Unit]:
             side = sidecar_path(path)
             inputs += [path, side] if side else [path]
         extra = repr((sorted((str(k), repr(v)) for k, v in edition.meta.items()),
-                      edition.front_matter, [p.name for p in edition.documents]))  # fmt: skip
+                      edition.front_matter, [p.name for p in edition.documents],
+                      edition.problem))  # fmt: skip
+        if not inputs and edition.file is not None:  # a broken edition: its file is its input
+            inputs = [edition.file]
         units.append(Unit(_key("edition", edition.slug), "anthology", tuple(inputs), extra,
                           edition, slug=edition.slug))  # fmt: skip
     return units
@@ -183,7 +186,8 @@ def fingerprint(unit: Unit, settings_hash: str) -> str:
     for path in unit.inputs:
         h.update(b"\0" + path.name.encode() + b"\0")
         try:
-            h.update(read_inside(path))
+            with open_inside(path) as f:  # in pieces: a huge raw file is refused later, not read
+                h.update(hashlib.file_digest(f, "sha256").digest())
         except PamphleteerError as exc:
             if not path.is_symlink():
                 raise

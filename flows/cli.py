@@ -84,12 +84,13 @@ def project_settings(
     return result.with_overrides(Path(templates) if templates else None)
 
 
-def project_editions(raw: str, editions: str | None) -> list[Edition]:
-    """The anthologies of editions.yaml (given, or beside raw/)."""
+def project_editions(raw: str, editions: str | None, limits: Limits | None = None) -> list[Edition]:
+    """The anthologies of editions.yaml (given, or beside raw/); one that cannot be built
+    comes back broken, to fail alone."""
     from flows.editions import load_editions
 
     editions_file = _project_file(editions, Path(raw), "editions.yaml")
-    return load_editions(editions_file, Path(raw)) if editions_file else []
+    return load_editions(editions_file, Path(raw), limits) if editions_file else []
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -97,8 +98,8 @@ def _settings(args: argparse.Namespace) -> Settings:
                             not args.no_check, args.keep_comments, args.images)  # fmt: skip
 
 
-def _editions(args: argparse.Namespace) -> list[Edition]:
-    return project_editions(args.raw, args.editions)
+def _editions(args: argparse.Namespace, limits: Limits) -> list[Edition]:
+    return project_editions(args.raw, args.editions, limits)
 
 
 def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
@@ -148,7 +149,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     raw_dir, out_dir = Path(args.raw).resolve(), Path(args.out).resolve()
     started = time.perf_counter()
     settings = _settings(args)
-    editions = _editions(args)
+    editions = _editions(args, settings.limits)
     # Decided before Prefect starts: with nothing to do, answer in milliseconds.
     todo = schedule.all_units(raw_dir, editions)
     planned = schedule.plan_build(
@@ -316,8 +317,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if not args.cron and not args.interval:
         raise PamphleteerError("serve needs --cron EXPRESSION or --interval SECONDS")
-    _settings(args)  # check formats, templates and settings before anything starts
-    _editions(args)
+    # check formats, templates and settings before anything starts
+    _editions(args, _settings(args).limits)
     from flows.serve import serve
 
     def absolute(path: str | None) -> str | None:

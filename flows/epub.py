@@ -9,6 +9,7 @@ Pandoc runs sandboxed, so it cannot read a stylesheet or a cover image from disk
   and ``<meta name="cover">`` (read by Kindle and Kobo for the library thumbnail);
 - landmarks for the cover, the table of contents and the start of the text;
 - ``dc:source`` with the page's address, and the build's date as ``dcterms:modified``;
+- ``dc:date`` only for a dated text: its own date, never the clock's;
 - a back-link at the start of every note (``role="doc-backlink"``), pointing at its marker in
   whichever chapter file the marker is, so a reader without pop-up notes can go back.
 
@@ -221,6 +222,24 @@ def set_modified(members: dict[str, bytes], stamp: str) -> dict[str, bytes]:
     return {**members, OPF: opf.encode("utf-8")}
 
 
+_DATE = re.compile(r'[ \t]*<dc:date id="epub-date">(?P<date>[^<]*)</dc:date>\n?')
+_W3C_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def drop_clock_date(members: dict[str, bytes]) -> dict[str, bytes]:
+    """``dc:date`` only when it is the text's own date. For an undated text Pandoc writes the
+    clock's time (or ``SOURCE_DATE_EPOCH``'s, a time of day included), for a date it cannot
+    read ("Spring 1921") an empty element: a publication date the text does not have."""
+    opf = _text(members, OPF)
+    m = _DATE.search(opf)
+    if m is None:
+        raise PamphleteerError(f"pandoc's {OPF} has no dc:date")
+    if _W3C_DATE.match(m["date"]):
+        return members
+    opf = opf[: m.start()] + opf[m.end() :]
+    return {**members, OPF: opf.encode("utf-8")}
+
+
 def replace_stylesheet(members: dict[str, bytes], css: bytes) -> dict[str, bytes]:
     _text(members, STYLESHEET)
     return {**members, STYLESHEET: css}
@@ -240,6 +259,7 @@ def finish(data: bytes, extras: Finish) -> bytes:
     """Pandoc's EPUB with our stylesheet, cover, landmarks, source and note back-links."""
     members = replace_stylesheet(read_members(data), extras.css)
     members = set_modified(members, extras.modified)
+    members = drop_clock_date(members)
     members = add_backlinks(members)
     if extras.cover:
         members = add_cover(members, extras.cover)

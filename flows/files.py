@@ -19,6 +19,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flows import lifeline
 from flows.model import PamphleteerError
@@ -108,10 +109,10 @@ def discover(raw_dir: Path) -> list[Path]:
     return list(scan(raw_dir).sources)
 
 
-def read_inside(path: Path) -> bytes:
-    """The bytes of ``path``, a regular file of its own folder: a link leading out of the folder,
-    or anything but a regular file, is refused before a byte is read (a link swapped in after
-    the folder was listed too: the last step is opened without following links)."""
+def open_inside(path: Path) -> BinaryIO:
+    """``path`` opened for reading, a regular file of its own folder: a link leading out of the
+    folder, or anything but a regular file, is refused before a byte is read (a link swapped in
+    after the folder was listed too: the last step is opened without following links)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(path, flags)  # not a link (most files): inside its folder by its name
@@ -119,10 +120,34 @@ def read_inside(path: Path) -> bytes:
         if exc.errno != errno.ELOOP:
             raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
         fd = _open_link(path, flags)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PamphleteerError(f"{path.name}: not a regular file: not read")
-        return f.read()
+    f = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        f.close()
+        raise PamphleteerError(f"{path.name}: not a regular file: not read")
+    return f
+
+
+def read_bounded(path: Path, most: int, most_mb: float) -> bytes:
+    """The bytes of a project file (settings, editions.yaml), refused with a one-line error
+    naming it past ``most`` bytes; never reads more than one byte past the limit."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(most + 1)
+    except OSError as exc:
+        raise PamphleteerError(f"{path.name}: cannot be read: {exc.strerror}") from None
+    if len(data) > most:
+        raise PamphleteerError(too_big(path.name, most_mb))
+    return data
+
+
+def read_inside(path: Path, most: int, most_mb: float) -> bytes:
+    """The bytes of ``path`` (see :func:`open_inside`), refused with a one-line error naming it
+    past ``most`` bytes; never reads more than one byte past the limit, whatever its size."""
+    with open_inside(path) as f:
+        data = f.read(most + 1)
+    if len(data) > most:
+        raise PamphleteerError(too_big(path.name, most_mb))
+    return data
 
 
 def is_html(path: Path) -> bool:
@@ -176,6 +201,10 @@ TEMP_DIR = "tmp"
 ASIDE_DIR = "aside"
 #: What a temporary file beside its target is called after (``.<name>.<random>.part``).
 PART = ".part"
+
+
+def too_big(name: str, most_mb: float) -> str:
+    return f"{name}: refused: bigger than {most_mb:g} MB (limits: raw_file_mb)"
 
 
 def write_atomic(path: Path, data: bytes) -> None:

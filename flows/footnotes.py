@@ -15,11 +15,13 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows import notes, patterns, scattered_notes
+from flows.limits import Limits
 from flows.markdown import (
     div_class,
     join_blocks,
@@ -29,7 +31,7 @@ from flows.markdown import (
     split_blocks,
     unescape,
 )
-from flows.model import Document, Message, Report
+from flows.model import Document, Message, PamphleteerError, Report
 
 SURE, LIKELY, WEAK = 10, 6, 2
 
@@ -67,15 +69,15 @@ _BEFORE_WEAK = (
 
 _Style = tuple[str, int, re.Pattern[str]]
 _STYLES: tuple[_Style, ...] = (
-    ("bracket", SURE, re.compile(r"\s?\[(?P<n>\d{1,3})\]")),
-    ("superscript", SURE, re.compile(r"(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})")),
-    ("caret", SURE, re.compile(r"\^(?P<n>\d{1,3})(?!\d)")),
-    ("brace", LIKELY, re.compile(r"\s?\{(?P<n>\d{1,3})\}")),
+    ("bracket", SURE, re.compile(r"\s?\[(?P<n>\d+)\]")),
+    ("superscript", SURE, re.compile(r"(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")),
+    ("caret", SURE, re.compile(r"\^(?P<n>\d+)(?!\d)")),
+    ("brace", LIKELY, re.compile(r"\s?\{(?P<n>\d+)\}")),
     # "(3)" after a word, not an enumeration "demands: (1) bread, (2) land"
     (
         "paren",
         LIKELY,
-        re.compile(r"(?<=[^\W\d_]|[.,;:!?”’\"'»])\s?\((?P<n>\d{1,3})\)(?!\s+[a-z])"),
+        re.compile(r"(?<=[^\W\d_]|[.,;:!?”’\"'»])\s?\((?P<n>\d+)\)(?!\s+[a-z])"),
     ),
     (
         "symbol",
@@ -84,7 +86,7 @@ _STYLES: tuple[_Style, ...] = (
             r"(?<=[^\W_]|[.,;:!?”’)\]])(?P<n>\*{1,2}|†{1,2}|‡{1,2}|[§‖¶])(?=[\s.,;:!?)\]]|$)"
         ),
     ),
-    ("glued", LIKELY, re.compile(r"(?<=[^\W\d_])(?P<n>\d{1,3})(?!\w|[.,]\d)")),
+    ("glued", LIKELY, re.compile(r"(?<=[^\W\d_])(?P<n>\d+)(?!\w|[.,]\d)")),
     (
         "after-punctuation",
         LIKELY,
@@ -92,14 +94,14 @@ _STYLES: tuple[_Style, ...] = (
         # ("_Kerenschina_7"), never after emphasis that opens ("__1) Can you…")
         re.compile(
             r"(?:(?<=[^\s\d][,.;:!?”’\"'»)\]])|(?<=[^\W\d_][*_])|(?<=[^\W\d_][*_]{2}))"
-            r"(?P<n>\d{1,3})(?=\s|$|[)\]—–])"
+            r"(?P<n>\d+)(?=\s|$|[)\]—–])"
         ),
     ),
     (
         "spaced",
         WEAK,
         re.compile(
-            r"(?<=[^\W\d_]|[”’\"'»)]) (?P<n>\d{1,3})(?![.,]\d)"
+            r"(?<=[^\W\d_]|[”’\"'»)]) (?P<n>\d+)(?![.,]\d)"
             r"(?=(?P<punct>[),;:.!?])|\s+(?P<word>[a-z]+)\b)"
         ),
     ),
@@ -194,14 +196,36 @@ def choose(candidates: Sequence[Candidate], numbers: Sequence[int]) -> list[Cand
     cands = sorted(candidates, key=lambda c: (c.block, c.start, -c.strength))
     best: list[int] = []
     back: list[int | None] = []
+    # The best chain ending before each candidate, found in a Fenwick tree of (score, -index)
+    # by note number: a candidate enters it once every later candidate starts after its end,
+    # so a text of thousands of notes is linked in n log n, not n². Ties go to the first.
+    rank = {n: k for k, n in enumerate(sorted({c.number for c in cands}), start=1)}
+    tree: list[tuple[int, int] | None] = [None] * (len(rank) + 1)
+    waiting: list[tuple[int, int, int]] = []  # (block, end, index) of candidates not yet in
+
+    def put(k: int, value: tuple[int, int]) -> None:
+        while k < len(tree):
+            if (old := tree[k]) is None or value > old:
+                tree[k] = value
+            k += k & -k
+
+    def best_below(k: int) -> tuple[int, int] | None:
+        found = None
+        while k > 0:
+            if (value := tree[k]) is not None and (found is None or value > found):
+                found = value
+            k -= k & -k
+        return found
+
     for i, c in enumerate(cands):
-        score, prev = c.strength, None
-        for j in range(i):
-            p = cands[j]
-            if p.number < c.number and p.before(c) and best[j] + c.strength > score:
-                score, prev = best[j] + c.strength, j
+        while waiting and (waiting[0][0], waiting[0][1]) <= (c.block, c.start):
+            _, _, j = heapq.heappop(waiting)
+            put(rank[cands[j].number], (best[j], -j))
+        below = best_below(rank[c.number] - 1)
+        score, prev = (c.strength, None) if below is None else (below[0] + c.strength, -below[1])
         best.append(score)
         back.append(prev)
+        heapq.heappush(waiting, (c.block, c.end, i))
     if not cands:
         return []
     i: int | None = max(range(len(cands)), key=lambda k: (best[k], -k))
@@ -212,10 +236,11 @@ def choose(candidates: Sequence[Candidate], numbers: Sequence[int]) -> list[Cand
     chain.reverse()
 
     order = list(numbers)
+    place = {n: k for k, n in reversed(list(enumerate(order)))}
     linked = {c.number for c in chain}
 
     def neighbours_linked(n: int) -> bool:
-        k = order.index(n)
+        k = place[n]
         left = k == 0 or order[k - 1] in linked
         right = k == len(order) - 1 or order[k + 1] in linked
         return left and right
@@ -227,13 +252,19 @@ def _parse_notes(blocks: Sequence[str], found: notes.NotesList) -> tuple[list[No
     """The notes of one list; also the numbers given twice."""
     parsed: list[Note] = []
     duplicates: list[int] = []
+    seen: set[int] = set()
     for i in range(found.start, found.end):
         md = blocks[i]
         plain, starts = plain_view(md)
         lab = notes.label(label_view(md))
-        if lab is not None and lab.style == found.style:
-            if any(note.number == lab.number for note in parsed):
+        if (
+            lab is not None
+            and lab.style == found.style
+            and not (parsed and notes.is_text(parsed[-1].number, lab.number))
+        ):
+            if lab.number in seen:
                 duplicates.append(lab.number)
+            seen.add(lab.number)
             parsed.append(Note(lab.number, (protect_line_start(md[starts[lab.end] :]),), i))
         elif parsed:
             last = parsed[-1]
@@ -253,12 +284,20 @@ def _is_notes_heading(md: str) -> bool:
     return patterns.NOTES_HEADING.match(plain) is not None
 
 
-def _sure_markers(blocks: Sequence[str], first: int = 0) -> list[Candidate]:
-    """Bracketed, superscript and caret numbers in the text, whatever their number."""
-    every = set(range(1, 1000))
+def _sure_markers(blocks: Sequence[str], most: int, first: int = 0) -> list[Candidate]:
+    """Bracketed, superscript and caret numbers in the text, up to ``most``."""
+    every = set(range(1, most + 1))
     return [
         c for i, b in enumerate(blocks) for c in find_candidates(b, first + i, every, _SURE_STYLES)
     ]
+
+
+def _most(numbers: Sequence[int]) -> int:
+    """The largest number a marker without a note can have and still be taken for a marker:
+    as many digits as the notes have (at least three), so "[1917]" is a year unless the text
+    has a thousand notes."""
+    digits = max(3, len(str(max(numbers, default=1))))
+    return 10**digits - 1
 
 
 def _ends_run(block: str) -> bool:
@@ -363,8 +402,11 @@ def _link_list(
     # again after its first citation, or markers a page put out of order.
     first = {c.number: c for c in chain}
     extra: list[Candidate] = []
+    taken: dict[int, list[Candidate]] = {}  # the chain's and the extra markers, by block
+    for c in chain:
+        taken.setdefault(c.block, []).append(c)
     for c in sorted(candidates, key=lambda c: (c.block, c.start)):
-        if c.strength < SURE or any(o.overlaps(c) for o in chain + extra):
+        if c.strength < SURE or any(o.overlaps(c) for o in taken.get(c.block, ())):
             continue
         if c.number in first and first[c.number].before(c):
             if (twin := _twin(c, chain, first_of, linked)) is not None:
@@ -375,6 +417,7 @@ def _link_list(
                 first[twin] = c
                 linked.add(twin)
                 extra.append(c)
+                taken.setdefault(c.block, []).append(c)
                 continue
             state.warn("fn-005", f"note [{c.number}] is cited again; the repeat carries a copy",
                        "info")  # fmt: skip
@@ -386,6 +429,7 @@ def _link_list(
         else:
             continue
         extra.append(c)
+        taken.setdefault(c.block, []).append(c)
     state.edits += [(c, f"[^{prefix}{c.number}]") for c in chain + extra]
 
     unlinked = [
@@ -410,7 +454,7 @@ def _link_list(
             state.warn(
                 "fn-002", f"note [{note.number}] has no marker in the text; kept where it was"
             )
-    for c in _sure_markers(blocks[text_start:text_end], text_start):
+    for c in _sure_markers(blocks[text_start:text_end], _most(numbers), text_start):
         if c.number not in linked:
             state.warn("fn-001", f"marker [{c.number}] has no note")
     for n in numbers:
@@ -422,11 +466,23 @@ def _link_list(
     return True
 
 
-def link_notes(doc: Document) -> Document:
-    """Stage 2: Pandoc footnotes from the markers and the notes lists of the body."""
+def link_notes(doc: Document, limits: Limits | None = None) -> Document:
+    """Stage 2: Pandoc footnotes from the markers and the notes lists of the body; a text with
+    more notes than ``limits.notes`` is refused."""
+    most = (limits or Limits()).notes
     blocks = split_blocks(doc.body)
     plains = [label_view(b) for b in blocks]
     lists = notes.find_lists(plains, lambda i: _ends_run(blocks[i]))
+    count = sum(
+        1
+        for found in lists
+        for i in range(found.start, found.end)
+        if (lab := notes.label(plains[i])) is not None and lab.style == found.style
+    )
+    if count > most:
+        raise PamphleteerError(
+            f"{doc.source.name}: refused: {count} notes, more than {most} (limits: notes)"
+        )
     state = _Linking(list(blocks), doc.report)
     context = _Context(
         frozenset(found.style for found in lists),
@@ -443,7 +499,7 @@ def link_notes(doc: Document) -> Document:
             since[found.style] = found.end
             linked_lists += 1
     if not linked_lists:
-        markers = _sure_markers(blocks)
+        markers = _sure_markers(blocks, _most(()))
         gathered = scattered_notes.gather(blocks, plains, [(c.block, c.number) for c in markers])
         if gathered is not None:
             return _link_gathered(doc, gathered)

@@ -22,12 +22,13 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from flows import html_depth, patterns
 from flows import html_patterns as hp
-from flows import patterns
 from flows.html_markdown import SPACES, Ctx, blocks, local_name, plain_text, replace_with_text
 from flows.html_math import keep_math_as_text
 from flows.html_meta import page_metadata
 from flows.html_notes import lift_notes
+from flows.limits import Limits
 from flows.markdown import to_plain, unescape
 from flows.model import PamphleteerError
 from flows.settings import Settings
@@ -52,10 +53,16 @@ class CleanedPage:
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 
-def parse(page: str, name: str = "page") -> etree._Element:
+def parse(page: str, name: str = "page", nesting: int | None = None) -> etree._Element:
+    """The page's tree; one nested deeper than ``nesting`` (``limits.nesting``) is flattened
+    there (:mod:`flows.html_depth`): its deep text kept, in order."""
+    most = min(nesting or Limits().nesting, html_depth.PARSER_DEPTH)
     page = _XML_DECLARATION.sub("", page, count=1)
     try:
-        return lxml_html.document_fromstring(page, parser=_PARSER)
+        tree = lxml_html.document_fromstring(page, parser=_PARSER)
+        if html_depth.depth(tree) > most:
+            tree = lxml_html.document_fromstring(html_depth.flatten(page, most), parser=_PARSER)
+        return tree
     except (etree.ParserError, ValueError) as exc:
         raise PamphleteerError(f"{name}: not an HTML page ({exc})") from None
 
@@ -284,7 +291,7 @@ def _comments_markdown(sections: list[etree._Element], ctx: Ctx) -> list[str]:
 
 def html_to_markdown(page: str, settings: Settings, name: str = "page") -> CleanedPage:
     """One page's article as Markdown, its metadata, and what was cut."""
-    tree = parse(page, name)
+    tree = parse(page, name, settings.limits.nesting)
     ctx = Ctx(settings)
     meta = page_metadata(tree)
     for el in list(tree.iter("script", "style", "noscript", "template")):

@@ -27,7 +27,7 @@ _MARKER = re.compile(f"[ \t\u00a0]*{MARK_OPEN}(\\d+){MARK_CLOSE}")
 # A line break (``<br>``) until a block is finished: two of them end a paragraph.
 _BREAK = "\ue002"
 _PARAGRAPH_BREAK = re.compile(
-    f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d{{1,3}}\\\\\\]|{MARK_OPEN})"
+    f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d+\\\\\\]|{MARK_OPEN})"
 )
 _BLOCK_MARKUP = re.compile(r"^(#+ |> ?)|\n> ?|^\|[-|]*\|$", re.M)
 _HAS_TEXT = re.compile(r"[^\s*_\ue002]")

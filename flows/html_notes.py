@@ -102,7 +102,7 @@ def _note_paragraphs(el: etree._Element, ctx: Ctx) -> tuple[str, ...]:
     else:
         paragraphs = blocks(el, ctx)
     if paragraphs:
-        first = re.sub(r"^(?:\\\^|\\\[\d{1,3}\\\]|[↩↑]|\d{1,3}[.):]?)\s*", "", paragraphs[0])
+        first = re.sub(r"^(?:\\\^|\\\[\d+\\\]|[↩↑]|\d+[.):]?)\s*", "", paragraphs[0])
         paragraphs = [protect_line_start(first), *paragraphs[1:]]
     return tuple(p for p in paragraphs if p)
 
@@ -143,13 +143,16 @@ def lift_notes(tree: etree._Element, ctx: Ctx) -> list[Note]:
     # Notes are numbered in the order of the notes list, which on a well-made page is the order
     # of their first markers; a note no marker links to keeps its place (and its number).
     note_blocks = {block for _, block in pairs}
+    lists = set()  # each notes list once: a page of thousands of notes has one list of them
     for block in list(note_blocks):
         parent = block.getparent()
         if (
             local_name(block.tag) == "li"
             and parent is not None
+            and parent not in lists
             and local_name(parent.tag) in ("ol", "ul")
         ):
+            lists.add(parent)
             note_blocks.update(c for c in parent if local_name(c.tag) == "li")
     ordered = sorted(note_blocks, key=lambda b: order.get(b, 0))
     numbers = {block: n for n, block in enumerate(ordered, start=1)}

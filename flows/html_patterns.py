@@ -63,7 +63,7 @@ NOTES_CONTAINER = re.compile(
 )
 
 #: A marker's text: "1", "[1]", "(1)", "¹", "*", "†".
-MARKER_TEXT = re.compile(r"^\s*[\[(]?\s*(?P<n>\d{1,3}|[*†‡§]|[¹²³⁴⁵⁶⁷⁸⁹⁰]{1,3})\s*[\])]?\s*$")
+MARKER_TEXT = re.compile(r"^\s*[\[(]?\s*(?P<n>\d+|[*†‡§]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*[\])]?\s*$")
 
 #: Back-links from a note to its marker: "↩", "↑", "^", "Back", "return to text".
 BACKLINK_TEXT = re.compile(
@@ -73,7 +73,7 @@ BACKLINK_TEXT = re.compile(
 )
 
 #: A note's own number at its start, as the list shows it: "1.", "[1]", "1)", "1 ".
-NOTE_NUMBER = re.compile(r"^\s*[\[(]?\s*\d{1,3}\s*[\]).:]?\s+")
+NOTE_NUMBER = re.compile(r"^\s*[\[(]?\s*\d+\s*[\]).:]?\s+")
 
 #: Where a page links to one of its notes: Word's ``_ftn1``, ``fn1``, ``footnote-1``,
 #: ``cite_note-1``, ``easy-footnote-bottom-1``, ``note-1``, ``endnote_1``.

@@ -34,6 +34,11 @@ class Limits:
     nesting: int = 200
     #: Aliases in one YAML file (sidecar, editions.yaml, settings): more is an alias bomb.
     yaml_aliases: int = 100
+    #: A Pandoc process that converted a source bigger than this is stopped once the source's
+    #: formats are written: Pandoc keeps hundreds of bytes of memory per byte of source, which
+    #: typst and EPUBCheck would otherwise have to share the machine with. Smaller sources keep
+    #: their process, whose start-up would cost more than the memory it holds.
+    pandoc_keep_mb: float = 0.5
     #: Seconds one document's build may take before it fails alone.
     document_seconds: float = 300.0
     #: Memory of one worker process (MB), Pandoc and typst included; past it the document fails.
@@ -63,6 +68,10 @@ class Limits:
     @property
     def raw_file_bytes(self) -> int:
         return int(self.raw_file_mb * 1024 * 1024)
+
+    @property
+    def pandoc_keep_bytes(self) -> int:
+        return int(self.pandoc_keep_mb * 1024 * 1024)
 
     @property
     def fetch_body_bytes(self) -> int:

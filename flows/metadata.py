@@ -13,12 +13,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flows.files import read_inside, sidecar_path, stem
+from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.settings import PRESS_KEYS, Press, press_key
 from flows.typography import printable, typogrify
+from flows.yamlfile import load_yaml
 
 # Sidecar keys, with the other spellings users write.
 KEY_ALIASES = {
@@ -78,15 +78,16 @@ def slugify(stem: str) -> str:
     return slug[:80] or "document"
 
 
-def document_slug(path: Path) -> str | None:
+def document_slug(path: Path, limits: Limits | None = None) -> str | None:
     """The output folder a text builds into, as :func:`flows.read.read` names it: its sidecar's
     ``slug:``, else its file name's; None when its sidecar cannot be read (the text fails on its
     own, with that reason). A build plans with the slug of every text, so a sidecar that cannot
     name one (no "slug", no escape that could spell it) is not parsed here."""
     side = sidecar_path(path)
     try:
-        data = read_inside(side).lower() if side else b""
-        given = read_sidecar(side).get("slug") if b"slug" in data or b"\\" in data else None
+        most = limits or Limits()
+        data = read_inside(side, most.raw_file_bytes, most.raw_file_mb).lower() if side else b""
+        given = read_sidecar(side, limits).get("slug") if b"slug" in data or b"\\" in data else None
     except PamphleteerError:
         return None
     return given or slugify(stem(path))
@@ -126,17 +127,9 @@ def _printable(value: Any) -> Any:
     return value
 
 
-def read_sidecar(path: Path) -> dict[str, Any]:
+def read_sidecar(path: Path, limits: Limits | None = None) -> dict[str, Any]:
     """The sidecar's metadata, keys normalised; a clear error if it is not a YAML mapping."""
-    try:
-        data = yaml.safe_load(read_inside(path).decode("utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PamphleteerError(f"{path.name}: not valid YAML{where}: {problem}") from None
-    except UnicodeDecodeError:
-        raise PamphleteerError(f"{path.name}: a sidecar must be UTF-8 text") from None
+    data = load_yaml(path, limits, "sidecar", inside=True)
     if data is None:
         return {}
     if not isinstance(data, dict):

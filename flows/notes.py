@@ -22,15 +22,15 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 #: Label styles of a notes list, most specific first: (style, pattern on the start of a block).
 LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("bracket", re.compile(r"^\[(?P<n>\d{1,3})\]\s*(?:[.:)]\s+)?")),  # "[1] ", "[1]. ", "[1] : "
-    ("paren", re.compile(r"^\((?P<n>\d{1,3})\)\s*(?:[.:]\s+)?")),
-    ("brace", re.compile(r"^\{(?P<n>\d{1,3})\}\s*(?:[.:]\s+)?")),
-    ("caret", re.compile(r"^\^(?P<n>\d{1,3})\s*")),
-    ("superscript", re.compile(r"^(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\s*")),
-    ("dot", re.compile(r"^(?P<n>\d{1,3})\.\s+(?=\S)")),
-    ("close-paren", re.compile(r"^(?P<n>\d{1,3})\)\s+(?=\S)")),
+    ("bracket", re.compile(r"^\[(?P<n>\d+)\]\s*(?:[.:)]\s+)?")),  # "[1] ", "[1]. ", "[1] : "
+    ("paren", re.compile(r"^\((?P<n>\d+)\)\s*(?:[.:]\s+)?")),
+    ("brace", re.compile(r"^\{(?P<n>\d+)\}\s*(?:[.:]\s+)?")),
+    ("caret", re.compile(r"^\^(?P<n>\d+)\s*")),
+    ("superscript", re.compile(r"^(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*")),
+    ("dot", re.compile(r"^(?P<n>\d+)\.\s+(?=\S)")),
+    ("close-paren", re.compile(r"^(?P<n>\d+)\)\s+(?=\S)")),
     ("symbol", re.compile(r"^(?P<n>\*{1,2}|†{1,2}|‡{1,2}|[§‖¶])\s*(?=\S)")),
-    ("bare", re.compile(r"^(?P<n>\d{1,3})\s+(?=[A-Z“\"‘'(])")),
+    ("bare", re.compile(r"^(?P<n>\d+)\s+(?=[A-Z“\"‘'(])")),
 )
 #: Styles a numbered list in the text also uses: a list of these is only notes if markers cite it.
 LIST_LIKE = frozenset({"dot", "close-paren", "bare"})
@@ -58,6 +58,13 @@ def label(text: str) -> Label | None:
     return None
 
 
+def is_text(last: int, number: int) -> bool:
+    """Whether a label ``number`` in a list whose last note is ``last`` is the note's own text:
+    a number longer than any the list could reach next ("1917. The year…" in note 4) is a
+    year or a quantity, not the next note. Labels have as many digits as the list needs."""
+    return len(str(number)) > len(str(last + 3))
+
+
 @dataclass(frozen=True)
 class NotesList:
     start: int  # index of the block holding note 1
@@ -83,6 +90,9 @@ def find_lists(texts: Sequence[str], ends_run: Callable[[int], bool]) -> list[No
         while j < len(texts):
             lab = labels[j]
             if lab is not None and lab.style == first.style:
+                if is_text(last, lab.number):
+                    j += 1
+                    continue
                 if lab.number == 1 or not last <= lab.number <= last + 3:
                     break  # a new list starts, or this is not a note of this one
                 last = lab.number

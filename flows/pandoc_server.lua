@@ -120,7 +120,9 @@ local function convert(req, source)
     variables = {},
   }
   for _, pair in ipairs(req.variables) do options.variables[pair[1]] = pair[2] end
-  local env = { SOURCE_DATE_EPOCH = tostring(req.epoch) }
+  -- JSON numbers decode as floats: tostring would give "1699920000.0", which Pandoc rejects
+  -- (and then takes the clock's time).
+  local env = { SOURCE_DATE_EPOCH = string.format('%d', req.epoch) }
   local messages, out = pandoc.log.silence(function ()
     return pandoc.system.with_environment(env, function ()
       return pandoc.write(doc, req.to, options)

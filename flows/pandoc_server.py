@@ -63,6 +63,7 @@ class _Process:
         # stderr to a file: a pipe nobody reads would fill up and stop Pandoc mid-build.
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
         rts = ["+RTS", *RTS_OPTIONS, "-RTS"]
+        self.held = 0  # bytes of the source it read last (it keeps that parsed)
         self.proc = subprocess.Popen(
             [pypandoc.get_pandoc_path(), *rts, "lua", str(SCRIPT), READER_FORMAT],
             stdin=subprocess.PIPE,
@@ -74,6 +75,7 @@ class _Process:
         stdin, stdout = self._pipes()
         options = {k: v for k, v in asdict(request).items() if v is not None}  # Lua has no null
         header = {**options, "length": len(source)}
+        self.held = len(source)
         try:
             stdin.write(json.dumps(header).encode() + b"\n" + source)
             stdin.flush()
@@ -143,6 +145,25 @@ def convert(request: Request, source: str) -> Converted:
         raise
     _idle.put(process)
     return result
+
+
+def release(larger_than: int) -> None:
+    """Stop the idle processes that read a source of more than ``larger_than`` bytes: Pandoc
+    keeps its memory (and the parsed source) after converting, hundreds of bytes per byte of
+    source, which the typst compile and EPUBCheck that follow would have to share the machine
+    with. The next call starts a fresh process."""
+    keep, stop = [], []
+    while True:
+        try:
+            process = _idle.get_nowait()
+        except queue.Empty:
+            break
+        (stop if process.held > larger_than else keep).append(process)
+    for process in keep:
+        _idle.put(process)
+    for process in stop:
+        _drop(process)
+        process.close()
 
 
 def _drop(process: _Process) -> None:

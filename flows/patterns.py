@@ -178,7 +178,7 @@ NOTES_HEADING = re.compile(
 )
 
 #: The label that opens one note of a notes list: "[12] ".
-NOTE_LABEL = re.compile(r"^\[(?P<n>\d{1,3})\]\s*")
+NOTE_LABEL = re.compile(r"^\[(?P<n>\d+)\]\s*")
 
 #: A note whose text ends where a link used to be: "see", "can be downloaded from", …
 LOST_LINK_END = re.compile(

@@ -86,9 +86,10 @@ class DocumentResult:
 def prepare(path: Path, timer: Timer | None = None, settings: Settings | None = None) -> Document:
     """Read, clean and link the notes of one raw file."""
     timer = timer or Timer()
-    doc = timer.run("read", read, path)
-    doc = timer.run("clean", clean, doc, settings or Settings())
-    return timer.run("footnotes", link_notes, doc)
+    settings = settings or Settings()
+    doc = timer.run("read", read, path, settings.limits)
+    doc = timer.run("clean", clean, doc, settings)
+    return timer.run("footnotes", link_notes, doc, settings.limits)
 
 
 def cleaned_markdown(doc: Document) -> str:
@@ -145,12 +146,20 @@ def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
             rendered = timer.run(
                 "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents
             )
+        if fmt == "pdf":  # before it is staged, and before the booklet doubles it
+            pages = booklet.page_count(rendered.data)
+            if pages > settings.limits.pdf_pages:
+                raise PamphleteerError(
+                    f"{edited.label or edited.slug}: refused: the reading PDF has {pages} pages, "
+                    f"more than {settings.limits.pdf_pages} (limits: pdf_pages)"
+                )
         files[fmt] = (fmt, rendered.data, "")
         report = report.add(*rendered.warnings)
         if fmt == "pdf":
             imposed = timer.run("booklet", booklet.impose, rendered.data, settings)
             files["booklet"] = ("pdf", imposed.data, "booklet")
             printing = imposed.instructions()
+    render.pandoc_done(settings)  # whatever the formats, before EPUBCheck's JVM starts
     # The verdict: past this point the edition's outputs replace the previous ones.
     if settings.check and "epub" in files:
         checks["epubcheck"] = timer.run("epubcheck", check_epub, edited, files["epub"][1])

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
 import unicodedata
+import zlib
 from pathlib import Path
 
 import ftfy
 from charset_normalizer import from_bytes
 
-from flows.files import HTML_SUFFIXES, TEXT_SUFFIXES, is_html, read_inside, sidecar_path, stem
+from flows.files import (
+    HTML_SUFFIXES,
+    TEXT_SUFFIXES,
+    is_html,
+    read_inside,
+    sidecar_path,
+    stem,
+    too_big,
+)
 from flows.language import checked_language
+from flows.limits import Limits
 from flows.metadata import read_sidecar, slugify
 from flows.model import Document, PamphleteerError, Report
 from flows.typography import printable
@@ -143,27 +152,41 @@ def _detect(data: bytes, name: str) -> str:
     return str(tied[0])
 
 
-def read(path: Path) -> Document:
-    """Read one raw file and its sidecar."""
+def _gunzip(data: bytes, name: str, most: int, most_mb: float) -> bytes:
+    """A gzip file's content, refused past ``most`` bytes without inflating more (gzip bombs)."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(data, most + 1)
+    except zlib.error as exc:
+        raise PamphleteerError(f"{name}: not a gzip file ({exc})") from None
+    if len(out) > most:
+        raise PamphleteerError(too_big(name, most_mb) + " once uncompressed")
+    if not inflate.eof:
+        raise PamphleteerError(f"{name}: not a gzip file (it ends too soon)")
+    return out
+
+
+def read(path: Path, limits: Limits | None = None) -> Document:
+    """Read one raw file and its sidecar; a file past ``limits.raw_file_mb`` is refused."""
+    limits = limits or Limits()
     html = is_html(path)
     if path.suffix.lower() not in TEXT_SUFFIXES and not html:
         supported = ", ".join(sorted(TEXT_SUFFIXES) + list(HTML_SUFFIXES))
         raise PamphleteerError(
             f"{path.name}: unsupported kind of file '{path.suffix}' (supported: {supported})"
         )
-    data = read_inside(path)
+    data = read_inside(path, limits.raw_file_bytes, limits.raw_file_mb)
     if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise PamphleteerError(f"{path.name}: not a gzip file ({exc})") from None
+        data = _gunzip(data, path.name, limits.raw_file_bytes, limits.raw_file_mb)
     text = decode_html(data, path.name) if html else decode(data, path.name)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = printable(text)  # a stray control character would make the EPUB's XML ill-formed
     if not text.strip():
         raise PamphleteerError(f"{path.name}: the file is empty")
     side = sidecar_path(path)
-    sidecar, warnings = checked_language(read_sidecar(side), side.name) if side else ({}, ())
+    sidecar, warnings = (
+        checked_language(read_sidecar(side, limits), side.name) if side else ({}, ())
+    )
     slug = sidecar.pop("slug", None) or slugify(stem(path))
     return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar),
                     report=Report(messages=warnings))  # fmt: skip

@@ -108,6 +108,11 @@ def epub(source: str, settings: Settings, meta: Mapping[str, Any], cover: bytes)
     return Rendered(epub_finish.finish(rendered.data, extras), rendered.warnings)
 
 
+def pandoc_done(settings: Settings) -> None:
+    """Pandoc has converted the source for the last time: a big one's memory goes back."""
+    pandoc_server.release(settings.limits.pandoc_keep_bytes)
+
+
 def typst_source(source: str, settings: Settings) -> Rendered:
     filters = (str(settings.template("pandoc/classes.lua")),)
     return pandoc(source, _request("typst", settings, "pandoc/edition.typ", filters=filters))
@@ -236,6 +241,7 @@ def pdf(
     from flows.cover import cover_files
 
     typ = typst_source(source, settings)
+    pandoc_done(settings)  # before typst compiles
     data = typst_data(meta, settings, contents)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
     pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, cover_files(meta))

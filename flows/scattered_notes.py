@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from flows.markdown import EMPHASIS_MASK, plain_view, protect_line_start
 
 #: "2) " at the start of a block, past emphasis (masked in the label view the notes are read in).
-_AT_START = re.compile(rf"^{EMPHASIS_MASK}*(?P<n>\d{{1,3}})\)\s+(?=\S)")
+_AT_START = re.compile(rf"^{EMPHASIS_MASK}*(?P<n>\d+)\)\s+(?=\S)")
 #: "1) " after the end of a sentence, inside a paragraph.
 _AFTER_SENTENCE = re.compile(
-    rf"(?<=[.?!…])[\"”’)]?\s+(?P<label>(?P<n>\d{{1,3}})\)\s+)(?=[{EMPHASIS_MASK}A-Z“\"‘'(])"
+    rf"(?<=[.?!…])[\"”’)]?\s+(?P<label>(?P<n>\d+)\)\s+)(?=[{EMPHASIS_MASK}A-Z“\"‘'(])"
 )
 _EMPHASIS_ONLY = re.compile(r"^[*_]*$")
 #: A Markdown list (the cleaner writes "- " and "1. " items).
-_LIST = re.compile(r"^(?:[-+] |\d{1,3}\. )")
+_LIST = re.compile(r"^(?:[-+] |\d+\. )")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def scheduled_rebuild(
     fetched = (
         fetch_sources(raw_dir, limits=build_settings.limits, backoff=fetch_backoff) if fetch else []
     )
-    anthologies = project_editions(raw, editions)
+    anthologies = project_editions(raw, editions, build_settings.limits)
     checker = build_settings.limits if build_settings.check else None
     with cache.exclusive(out_dir), workers.local(check=checker), lean_prefect():
         build = build_flow()

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.typography import printable
+from flows.yamlfile import load_yaml
 
 
 #: The templates shipped with pamphleteer (the repository's ``templates/``).
@@ -182,10 +181,8 @@ def press_key(key: str) -> str:
 
 
 def _settings_file(path: Path) -> dict[Any, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PamphleteerError(f"{path.name}: not a valid UTF-8 YAML file: {exc}") from None
+    # The file that sets the limits is held to their defaults.
+    data = load_yaml(path, Limits(), "settings file")
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -51,6 +51,8 @@ def _document(unit: cache.Unit, out_dir: Path, settings: Settings) -> Staged:
 def _anthology(unit: cache.Unit, out_dir: Path, settings: Settings) -> Staged:
     from flows.pipeline import stage_anthology
 
+    if unit.payload.problem:  # a broken edition of editions.yaml fails alone
+        raise PamphleteerError(unit.payload.problem)
     return stage_anthology(unit.payload, out_dir, settings)
 
 

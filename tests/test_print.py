@@ -227,11 +227,11 @@ def test_editions_yaml_errors_name_the_edition(tmp_path: Path) -> None:
     (raw / "a.txt").write_text("Title\n\nText.\n")
     path = tmp_path / "editions.yaml"
     path.write_text("editions:\n  - title: T\n    documents: [a.txt, ../secret.txt]\n")
-    with pytest.raises(PamphleteerError, match=r"editions.yaml: t: no document '../secret.txt'"):
-        load_editions(path, raw)
+    [edition] = load_editions(path, raw)  # broken: it fails alone when the build reaches it
+    assert edition.problem == "editions.yaml: t: the document '../secret.txt' is outside raw/"
     path.write_text("editions:\n  - title: T\n    slug: a\n    documents: [a.txt]\n")
-    with pytest.raises(PamphleteerError, match="editions.yaml: a: the slug is already a.txt's"):
-        load_editions(path, raw)
+    [edition] = load_editions(path, raw)
+    assert edition.problem.startswith("editions.yaml: a: the slug is already a.txt's")
     path.write_text("editions:\n  - title: T\n    documents: [a.txt]\n    paper: b5\n")
     [edition] = load_editions(path, raw)
     with pytest.raises(PamphleteerError, match="unknown paper 'b5'"):
