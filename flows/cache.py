@@ -132,7 +132,12 @@ def anthology_units(editions: Iterable[Any]) -> list[Unit]:
 
 
 def _key(kind: str, name: str) -> str:
-    return f"{kind}-" + re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    """A name safe for a manifest's file name, and unique: "a b.txt" and "a_b.txt" would both
+    be "a_b.txt" (one manifest for two texts), so a name that had to change gets its hash."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    if safe != name:
+        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{kind}-{safe}"
 
 
 @cache

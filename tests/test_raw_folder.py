@@ -180,3 +180,16 @@ def test_a_deleted_texts_edition_goes_even_when_its_slugs_next_text_fails(
         f"twin/twin{end}" for end in (".html", ".epub", "-cover.png", ".report.json")
     )
     assert not (out / "twin").exists()
+
+
+def test_names_that_differ_only_where_a_key_cannot_keep_two_records(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "build"
+    raw.mkdir()
+    (raw / "a b.txt").write_text(TEXT)
+    (raw / "a_b.txt").write_text(TEXT)  # the same slug too, "a-b": both refused, both named
+    found = cache.document_units(raw)
+    assert len({u.key for u in found}) == 2
+    outcomes = _build(raw, out)
+    failed = sorted(o["source"] for o in outcomes if o["status"] == "failed")
+    assert failed == ["a b.txt", "a_b.txt"]
+    assert len(cache.load_entries(out)) == 2
