@@ -106,8 +106,8 @@ def build_editions(
     plan, groups = planned.plan, planned.groups
     report = BuildReport([units.unchanged(e) for e in plan.fresh])
     report.outcomes += [units.skipped(s) for s in planned.skipped]
-    for entry in plan.orphans:
-        report.outcomes.append(units.removed(entry, cache.forget(out_dir, entry, plan)))
+    forgotten = [units.removed(e, cache.forget(out_dir, e, plan)) for e in plan.orphans]
+    report.outcomes += forgotten
     told = _Progress(progress, len(plan.stale))
     each = told.each if pooled else None  # a Dask worker could not call back
     futures = [
@@ -123,6 +123,9 @@ def build_editions(
         for outcome in outcomes:
             report.outcomes.append(outcome)
             told.each(outcome)
+    for entry, outcome in zip(plan.orphans, forgotten, strict=True):
+        # what a deleted text left in a folder another text builds into, if that one failed
+        outcome["removed_outputs"] += cache.sweep(out_dir, cache.held_back(entry, plan))
     report.seconds = time.perf_counter() - planned.started  # the units started early count
     write_reports(out_dir, report, settings)
     create_markdown_artifact(report.markdown(), key="build-summary", description="pamphleteer")

@@ -135,7 +135,12 @@ def anthology_units(editions: Iterable[Any]) -> list[Unit]:
 
 
 def _key(kind: str, name: str) -> str:
-    return f"{kind}-" + re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    """A name safe for a manifest's file name, and unique: "a b.txt" and "a_b.txt" would both
+    be "a_b.txt" (one manifest for two texts), so a name that had to change gets its hash."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    if safe != name:
+        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{kind}-{safe}"
 
 
 @cache
@@ -353,10 +358,23 @@ def _not_claimed(
 def forget(out_dir: Path, entry: Entry, plan: Plan | None = None) -> list[str]:
     """A unit whose input is gone: remove its outputs, then its manifest. Outputs another unit
     claims are left alone: those its manifest lists, and with the build's ``plan``, those in
-    its units' folders (one may be writing there already: the command starts units early)."""
-    live = plan.slugs if plan else frozenset()
-    mine = [o for o in entry.outputs if Path(o).parts[0] not in live]
+    its units' folders (:func:`held_back`: one may be writing there already, since the command
+    starts units early; :func:`sweep` removes them after the build if no unit took them)."""
+    held = set(held_back(entry, plan)) if plan else set()
+    mine = [o for o in entry.outputs if o not in held]
     owners = plan.owners if plan else None
     removed = remove_outputs(out_dir, _not_claimed(out_dir, entry.key, mine, owners))
     manifest_path(out_dir, entry.key).unlink(missing_ok=True)
     return removed
+
+
+def held_back(entry: Entry, plan: Plan) -> list[str]:
+    """The outputs of a forgotten unit that lie in a folder a unit of ``plan`` builds into."""
+    return [o for o in entry.outputs if Path(o).parts[0] in plan.slugs]
+
+
+def sweep(out_dir: Path, relative: Iterable[str]) -> list[str]:
+    """After a build: remove those of ``relative`` (outputs :func:`held_back`) that no unit's
+    manifest lists now, i.e. that the unit building in their folder did not write again."""
+    held = list(relative)
+    return remove_outputs(out_dir, _not_claimed(out_dir, "", held)) if held else []

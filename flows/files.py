@@ -56,16 +56,16 @@ def refusal(path: Path, root: Path | None = None) -> str | None:
     try:
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             kind = "folder" if path.is_dir() else "file"
-            return f"a link to a {kind} outside {root.name}/: skipped, never read"
+            return f"a link to a {kind} outside {root.name}/: never read"
         mode = path.stat().st_mode
     except (OSError, RuntimeError):  # a broken link, a loop, a file gone since it was listed
-        return "a link to nothing (or a file that vanished): skipped"
+        return "a link to nothing, or a file that vanished"
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "a folder, not a text: skipped" if _looks_like_text(path) else ""
+        return "a folder, not a text" if _looks_like_text(path) else ""
     kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    return f"{kind}, not a text: skipped, never read"
+    return f"{kind}, not a text: never read"
 
 
 @dataclass(frozen=True)

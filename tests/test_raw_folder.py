@@ -23,7 +23,10 @@ def _build(raw: Path, out: Path) -> list[units.Outcome]:
     plan = cache.plan(cache.document_units(raw), out, SETTINGS)
     outcomes = [units.removed(e, cache.forget(out, e, plan)) for e in plan.orphans]
     batch = [(u, plan.fingerprints[u.key]) for u in plan.stale]
-    return outcomes + units.build_batch(batch, out, SETTINGS)
+    built = units.build_batch(batch, out, SETTINGS)
+    for entry, outcome in zip(plan.orphans, outcomes, strict=True):
+        outcome["removed_outputs"] += cache.sweep(out, cache.held_back(entry, plan))
+    return outcomes + built
 
 
 def _everything_written(out: Path) -> bytes:
@@ -160,3 +163,33 @@ def test_old_records_of_two_texts_in_one_folder_never_delete_the_survivor(
     [orphan] = plan.orphans
     cache.forget(out, orphan)  # before twin.txt is rebuilt: its files are still its own
     assert (out / "twin" / "twin.html").is_file()
+
+
+def test_a_deleted_texts_edition_goes_even_when_its_slugs_next_text_fails(
+    tmp_path: Path,
+) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "build"
+    raw.mkdir()
+    (raw / "twin.txt").write_text(TEXT)
+    _build(raw, out)
+    (raw / "twin.txt").unlink()
+    (raw / "twin.html").write_text("<html><body><nav>Menu</nav></body></html>")  # fails
+    outcomes = {o["source"]: o for o in _build(raw, out)}
+    assert outcomes["twin.html"]["status"] == "failed"
+    assert sorted(outcomes["twin.txt"]["removed_outputs"]) == sorted(
+        f"twin/twin{end}" for end in (".html", ".epub", "-cover.png", ".report.json")
+    )
+    assert not (out / "twin").exists()
+
+
+def test_names_that_differ_only_where_a_key_cannot_keep_two_records(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "build"
+    raw.mkdir()
+    (raw / "a b.txt").write_text(TEXT)
+    (raw / "a_b.txt").write_text(TEXT)  # the same slug too, "a-b": both refused, both named
+    found = cache.document_units(raw)
+    assert len({u.key for u in found}) == 2
+    outcomes = _build(raw, out)
+    failed = sorted(o["source"] for o in outcomes if o["status"] == "failed")
+    assert failed == ["a b.txt", "a_b.txt"]
+    assert len(cache.load_entries(out)) == 2
