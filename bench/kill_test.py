@@ -220,7 +220,7 @@ def trial(n: int, mode: str, tmp: Path, rng: random.Random, span: float,
         shutil.rmtree(tmp / "build", ignore_errors=True)  # a first build, every document new
         marks.clear()
     change_texts(tmp / "raw", n, rng, marks)
-    delay = rng.uniform(0.0, span)
+    delay = args.at if args.at is not None else rng.uniform(0.0, span)
     log = (tmp / "kill.log").open("w")
     proc = subprocess.Popen(command(tmp, args.check), stdout=log, stderr=log, cwd=tmp,
                             env=environment(tmp), start_new_session=True)  # fmt: skip
@@ -277,6 +277,7 @@ def main() -> int:
     p.add_argument("--mode", choices=("command", "group", "both"), default="both")
     p.add_argument("--texts", type=int, default=8, help="texts in raw/ (default 8)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--at", type=float, help="kill at this second of every build, not at random")
     p.add_argument("--check", action="store_true", help="run EPUBCheck too (slower, JVMs)")
     p.add_argument("--keep", action="store_true", help="keep the project folder")
     args = p.parse_args()
