@@ -99,7 +99,7 @@ def measured(cmd: list[str], env: dict[str, str]) -> Run:
         print(f"    still running a minute after the command: {left}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return Run(seconds, peak / 2**20, cpu, stderr, proc.returncode)
+    return Run(seconds, peak / 2**20, cpu, stderr)
 
 
 def build(code: Path, raw: Path, out: Path, *extra: str) -> Run:
