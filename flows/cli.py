@@ -157,10 +157,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         # The worker processes start now, in the background (each imports the pipeline).
         # …and, when it checks, the resident EPUBCheck they share, which loads its schemas.
-        checker = settings.limits if settings.check else None
         pool = None
         if not args.dask_address:
-            pool = stack.enter_context(workers.local(html=planned.html, check=checker))
+            pool = stack.enter_context(workers.local(html=planned.html, settings=settings))
         if configured:
             _check_server(configured)  # before any work: a build it cannot record is not started
         stack.enter_context(cache.exclusive(out_dir))  # one build of out_dir at a time
