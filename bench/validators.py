@@ -53,7 +53,7 @@ from flows import check, jvm  # noqa: E402
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> Run:
+def measured(cmd: list[str], env: dict[str, str], cwd: Path) -> Run:
     """Run a command: wall time, the CPU time of every process it started, the peak of the
     resident memory of its process tree.
 
@@ -66,7 +66,7 @@ def measured(cmd: list[str], env: dict[str, str]) -> Run:
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     root, peak, stop = psutil.Process(proc.pid), 0, threading.Event()
 
@@ -99,17 +99,18 @@ def measured(cmd: list[str], env: dict[str, str]) -> Run:
         print(f"    still running a minute after the command: {left}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return Run(seconds, peak / 2**20, cpu, stderr, proc.returncode)
+    return Run(seconds, peak / 2**20, cpu, stderr)
 
 
 def build(code: Path, raw: Path, out: Path, *extra: str) -> Run:
-    """``pamphleteer build`` with the code in ``code`` (this checkout, or an exported commit)."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
+    """``pamphleteer build`` with the code in ``code`` (this checkout, or an exported commit):
+    run from that folder, whose ``flows`` comes first (before the checkout's editable install)."""
+    env = dict(os.environ)
     for key in [k for k in env if k.startswith("PAMPHLETEER_")]:
         del env[key]
     cmd = [PY, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out), "--force",
            *extra]  # fmt: skip
-    return measured(cmd, env)
+    return measured(cmd, env, code)
 
 
 def export(rev: str, into: Path) -> Path:
@@ -132,6 +133,9 @@ def line(label: str, run: Run, base: Run | None = None) -> str:
 
 def builds(code: Path, name: str, raw: Path, tmp: Path) -> Path:
     out = tmp / f"build-{name}"
+    where = subprocess.run([PY, "-c", "import flows; print(flows.__file__)"], cwd=code,
+                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    print(f"  {name}: {Path(where).parent}", flush=True)
     quick = build(code, raw, out, "--no-check")
     checked = build(code, raw, out)
     print(line(f"{name}, --no-check", quick), flush=True)

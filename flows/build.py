@@ -202,8 +202,7 @@ def run_build(
     runnable = build_flow(dask_address)
     with ExitStack() as stack:
         if not dask_address:
-            checker = settings.limits if settings.check else None
-            stack.enter_context(workers.local(check=checker))  # they start while Prefect does
+            stack.enter_context(workers.local(settings=settings))  # they start while Prefect does
         stack.enter_context(lean_prefect())
         return runnable(raw_dir, out_dir, settings, force, progress, editions).value
 

@@ -186,10 +186,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         stack.enter_context(lifeline.private_run(temp_root(out_dir)))
         # The worker processes start now, in the background (each imports the pipeline).
         # …and, when it checks, the resident EPUBCheck they share, which loads its schemas.
-        checker = settings.limits if settings.check else None
         pool = None
         if not args.dask_address:
-            pool = stack.enter_context(workers.local(html=planned.html, check=checker))
+            pool = stack.enter_context(workers.local(html=planned.html, settings=settings))
         print(
             f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
             f"remove. Starting Prefect with {server}…",

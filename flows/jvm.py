@@ -80,6 +80,8 @@ class Service:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         self.starts += 1
+        if self.starts > 1:
+            self._stderr.close()  # the last JVM's
         # stderr to a file: a pipe nobody reads would fill up and stop the JVM mid-check.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
         return subprocess.Popen(
@@ -130,6 +132,7 @@ class Service:
             proc.kill()
             proc.wait()
         self._watcher.join(timeout=5)
+        self._stderr.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> Service:

@@ -50,8 +50,7 @@ def scheduled_rebuild(
         fetch_sources(raw_dir, limits=build_settings.limits, backoff=fetch_backoff) if fetch else []
     )
     anthologies = project_editions(raw, editions, build_settings.limits)
-    checker = build_settings.limits if build_settings.check else None
-    with cache.exclusive(out_dir), workers.local(check=checker), lean_prefect():
+    with cache.exclusive(out_dir), workers.local(settings=build_settings), lean_prefect():
         build = build_flow()
         report = build(raw_dir, out_dir, build_settings, editions=anthologies).value
     print(report.markdown().split("\n\n")[0])

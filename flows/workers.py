@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 from flows import jvm
 from flows.check import epubcheck_service, java_missing
-from flows.limits import Limits
 from flows.model import PamphleteerError
+from flows.settings import Settings
 
 T = TypeVar("T")
 
@@ -275,21 +275,21 @@ _ACTIVE: list[Pool] = []
 
 @contextmanager
 def local(
-    workers: int | None = None, html: bool = True, check: Limits | None = None
+    workers: int | None = None, html: bool = True, settings: Settings | None = None
 ) -> Iterator[Pool]:
     """Worker processes for the builds run inside this block; a block inside another shares
     the outer one's. The command line opens it first, so the workers start while Prefect is
-    imported and started; it knows whether the build has ``html`` to clean and whether it
-    ``check``s its EPUBs (the limits for the checker, or None). A checking build starts one
-    resident EPUBCheck that every worker asks (it loads its schemas meanwhile); it is stopped
-    after the workers, when the block ends however it ends."""
+    imported and started; it knows whether the build has ``html`` to clean, and its
+    ``settings``: a build that checks EPUBs starts one resident EPUBCheck that every worker asks
+    (it loads its schemas meanwhile), stopped after the workers when the block ends, however it
+    ends."""
     if _ACTIVE:
         yield _ACTIVE[-1]
         return
     with ExitStack() as stack:
         env = {}
-        if check is not None and not java_missing():
-            service = stack.enter_context(epubcheck_service(check))
+        if settings and settings.check and "epub" in settings.formats and not java_missing():
+            service = stack.enter_context(epubcheck_service(settings.limits))
             env[jvm.env_name(service.name)] = str(service.socket)
         pool = stack.enter_context(Pool(workers or count(), html, env))
         _ACTIVE.append(pool)
