@@ -69,14 +69,6 @@ def test_failures_name_the_file_and_the_reason(built: Path) -> None:
         "broken.yaml: not valid YAML (line 2, column 1): "
         "expected ',' or ']', but got '<stream end>'"
     )
-    if not java_missing():  # EPUBCheck's error fails the text, named with the first error
-        assert failures["spring.txt"].startswith(
-            "spring.txt: EPUBCheck found 1 error(s) in spring.epub, the first: RSC-005 "
-            "spring.epub/EPUB/content.opf:"
-        )
-        stderr = (built / "stderr.txt").read_text()
-        assert "FAILED spring.txt: spring.txt: EPUBCheck found" in stderr
-        assert not (built / "spring").exists()  # nothing of it was written
     documents = sorted(d["source"] for d in report["documents"] if "edition" not in d)
     assert documents == [f"{s}.txt" for s in SEEDS]
     anthologies = [d["edition"] for d in report["documents"] if "edition" in d]

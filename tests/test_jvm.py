@@ -25,7 +25,9 @@ pytestmark = pytest.mark.slow  # Java
 
 #: A date Pandoc cannot put in an EPUB: it writes an empty ``dc:date``, which EPUBCheck
 #: rejects (RSC-005), so the text's EPUB fails however good the rest is.
-SPRING = ("A Title\n\nSome text here.\n", "date: spring 1917\n")
+TEXT = "A Title\n\nSome text here.\n"
+#: A stylesheet override with a syntax error (a user's --templates folder): EPUBCheck's CSS-008.
+BROKEN_CSS = "p { color: red;\n@media {{{{\n"
 
 
 @pytest.fixture(autouse=True)
@@ -99,32 +101,52 @@ def _alive(pid: int) -> bool:
 def test_an_epub_that_fails_epubcheck_fails_its_document_and_keeps_the_last_good_outputs(
     service: jvm.Service, tmp_path: Path
 ) -> None:
-    raw, out = tmp_path / "raw", tmp_path / "build"
+    raw, out, look = tmp_path / "raw", tmp_path / "build", tmp_path / "look"
     raw.mkdir()
-    (raw / "spring.txt").write_text(SPRING[0])
-    (raw / "spring.yaml").write_text("date: 1917-03-21\n")
+    (raw / "spring.txt").write_text(TEXT)
+    (look / "pandoc").mkdir(parents=True)
     settings = Settings(formats=("html", "epub"))
 
-    def build() -> units.Outcome:
+    def build(settings: Settings) -> units.Outcome:
         plan = cache.plan(cache.document_units(raw), out, settings)
         [outcome] = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out,
                                       settings)  # fmt: skip
         return outcome
 
-    good = build()
+    good = build(settings)
     assert good["status"] == "built", good
     assert good["checks"]["epubcheck"]["errors"] == 0
     before = {p.name: p.read_bytes() for p in (out / "spring").iterdir()}
 
-    (raw / "spring.yaml").write_text(SPRING[1])
-    bad = build()
+    (look / "pandoc" / "epub.css").write_text(BROKEN_CSS)
+    bad = build(settings.with_overrides(look))
     assert bad["status"] == "failed"
-    assert bad["reason"].startswith("spring.txt: EPUBCheck found 1 error(s) in spring.epub, ")
-    assert "RSC-005" in bad["reason"] and "dc:date" in bad["reason"]
+    assert bad["reason"].startswith("spring.txt: EPUBCheck found "), bad["reason"]
+    assert "error(s) in spring.epub, the first: CSS-008" in bad["reason"]
     assert "\n" not in bad["reason"]
     assert {p.name: p.read_bytes() for p in (out / "spring").iterdir()} == before
     recorded = json.loads(cache.manifest_path(out, bad["key"]).read_text())
     assert recorded["result"]["reason"] == bad["reason"]  # the same input fails the same way
+
+
+@pytest.mark.slow
+def test_the_command_exits_1_and_names_the_text_whose_epub_fails(tmp_path: Path) -> None:
+    raw, look = tmp_path / "raw", tmp_path / "look"
+    raw.mkdir()
+    (raw / "spring.txt").write_text(TEXT)
+    (raw / "fine.txt").write_text("Another Title\n\nMore text here.\n")
+    (look / "pandoc").mkdir(parents=True)
+    (look / "pandoc" / "epub.css").write_text(BROKEN_CSS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out",
+         str(tmp_path / "build"), "--formats", "html,epub", "--templates", str(look)],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "FAILED spring.txt: spring.txt: EPUBCheck found " in proc.stderr
+    assert "FAILED fine.txt: fine.txt: EPUBCheck found " in proc.stderr
+    assert ", 2 failed," in proc.stderr
+    assert not (tmp_path / "build" / "spring").exists()  # a new text that fails leaves nothing
 
 
 def test_resident_nu_checker_says_what_its_command_line_says(tmp_path: Path) -> None:
