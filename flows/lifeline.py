@@ -95,23 +95,23 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def wait_for_parent() -> None:
-    """Return when the process that started this one has ended."""
-    parent = os.getppid()
+def wait_for_owner(owner: int) -> None:
+    """Return when ``owner``, the process that started this one, has ended (at once if it
+    ended before this one looked: an orphan is adopted by another process at once)."""
     try:
-        handle = os.pidfd_open(parent)  # readable when it ends (Linux 5.3)
+        handle = os.pidfd_open(owner)  # readable when it ends (Linux 5.3)
     except (AttributeError, OSError):
         handle = None
-    while os.getppid() == parent:  # an orphan is adopted at once: the parent is gone
+    while os.getppid() == owner:
         if handle is not None:
             select.select([handle], [], [], 5.0)
         else:
             time.sleep(0.5)
 
 
-def guardian(folder: Path) -> None:
+def guardian(folder: Path, owner: int) -> None:
     """The guardian's life: wait for the command, then leave nothing of its build behind."""
-    wait_for_parent()
+    wait_for_owner(owner)
     reap(folder)
     remove_run(folder)
 
@@ -125,7 +125,10 @@ def spawn_guardian(folder: Path) -> int:
         (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
         (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
     ]
-    argv = [sys.executable, "-I", "-S", str(Path(__file__).resolve()), str(folder)]
+    # The owner's pid, not the guardian's parent as it finds it: a command killed before the
+    # guardian looks has left it to another parent already.
+    script = str(Path(__file__).resolve())
+    argv = [sys.executable, "-I", "-S", script, str(folder), str(os.getpid())]
     return os.posix_spawn(sys.executable, argv, env, file_actions=actions, setsid=True)
 
 
@@ -187,4 +190,4 @@ def guarded_service() -> Iterator[Path]:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C of the build is not the guardian's
-    guardian(Path(sys.argv[1]))
+    guardian(Path(sys.argv[1]), int(sys.argv[2]))

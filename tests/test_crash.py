@@ -248,6 +248,31 @@ def test_a_killed_commands_processes_and_temporary_files_end_with_it(tmp_path: P
     assert not Path(run).exists() and not Path(tmpdir).exists()
 
 
+_QUICK = """
+import os, sys
+from pathlib import Path
+from flows import lifeline
+
+lifeline.spawn_guardian(Path(sys.argv[1]))
+os._exit(0)  # killed before its guardian has even started
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the guardian reads Linux's /proc")
+def test_a_guardian_whose_command_died_before_it_started_still_cleans_up(tmp_path: Path) -> None:
+    """Found by bench/kill_test.py: a command killed within its first second left its guardian
+    waiting, for ever, on the process that had adopted it."""
+    run = tmp_path / "run"
+    (run / "t").mkdir(parents=True)
+    script = tmp_path / "quick.py"
+    script.write_text(_QUICK)
+    subprocess.run([sys.executable, str(script), str(run)], cwd=ROOT, check=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while run.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not run.exists()
+
+
 def test_a_private_tmpdir_too_deep_for_a_socket_lives_in_the_system_one_and_goes_too(
     tmp_path: Path,
 ) -> None:
