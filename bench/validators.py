@@ -36,6 +36,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
@@ -45,9 +46,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import PY, Run, make_corpus  # noqa: E402
+from scale import PY, make_corpus  # noqa: E402
 
 from flows import check, jvm  # noqa: E402
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    cpu: float  # user + system seconds of every process the command started
+    java_cpu: float  # of those, the JVMs' (as last sampled: a short one may be missed)
+    stderr: str
+
 
 #: prctl(2): this process adopts the orphans of its descendants (Linux).
 PR_SET_CHILD_SUBREAPER = 36
@@ -69,6 +80,7 @@ def measured(cmd: list[str], env: dict[str, str], cwd: Path) -> Run:
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     root, peak, stop = psutil.Process(proc.pid), 0, threading.Event()
+    java: dict[tuple[int, float], float] = {}  # each JVM's CPU seconds when last sampled
 
     def sample() -> None:
         nonlocal peak
@@ -78,6 +90,8 @@ def measured(cmd: list[str], env: dict[str, str], cwd: Path) -> Run:
                 for p in [root, *root.children(recursive=True)]:
                     with contextlib.suppress(psutil.Error):  # this one ended meanwhile
                         total += p.memory_info().rss
+                        if p.name() == "java":
+                            java[(p.pid, p.create_time())] = sum(p.cpu_times()[:2])
             peak = max(peak, total)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -99,7 +113,7 @@ def measured(cmd: list[str], env: dict[str, str], cwd: Path) -> Run:
         print(f"    still running a minute after the command: {left}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return Run(seconds, peak / 2**20, cpu, stderr)
+    return Run(seconds, peak / 2**20, cpu, sum(java.values()), stderr)
 
 
 def build(code: Path, raw: Path, out: Path, *extra: str) -> Run:
@@ -127,7 +141,8 @@ def line(label: str, run: Run, base: Run | None = None) -> str:
     if base:
         added = (f", checks add {run.seconds / base.seconds - 1:+.0%} wall, "
                  f"{run.cpu / base.cpu - 1:+.0%} CPU")  # fmt: skip
-    return (f"  {label:<34} {run.seconds:6.1f} s wall {run.cpu:6.1f} s CPU "
+    jvms = f" (JVMs {run.java_cpu:.1f})" if run.java_cpu else ""
+    return (f"  {label:<30} {run.seconds:6.1f} s wall {run.cpu:6.1f} s CPU{jvms} "
             f"{run.peak_mb:6.0f} MB peak{added}")  # fmt: skip
 
 
