@@ -168,7 +168,7 @@ def outputs_mtimes(out: Path) -> dict[str, int]:
 
 def ours(
     corpus: Path, work: Path, env: dict[str, str], label: str, repeat: int = 1,
-    floor_now: Callable[[], float] | None = None,
+    floor_now: Callable[[], float] | None = None, extra: tuple[str, ...] = (),
 ) -> dict[str, object]:  # fmt: skip
     """Cold builds (``repeat`` of them, into an empty build/ each, with ``floor_now`` measured
     before each and after the last: each cold build is compared with the floors around it),
@@ -181,7 +181,7 @@ def ours(
         if floor_now:
             around.append(floor_now())
         shutil.rmtree(out, ignore_errors=True)
-        colds.append(cli(raw, out, env))
+        colds.append(cli(raw, out, env, *extra))
     if floor_now:
         around.append(floor_now())
     # Each cold build's own floor (wall seconds): the mean of those measured before and after it.
@@ -192,12 +192,12 @@ def ours(
     median = ranked[len(ranked) // 2]
     cold = colds[median]
     report = json.loads((out / "report.json").read_text())
-    nochange = cli(raw, out, env)
+    nochange = cli(raw, out, env, *extra)
     before = outputs_mtimes(out)
     victim = sorted(raw.iterdir())[len(list(raw.iterdir())) // 2]
     original = victim.read_bytes()
     victim.write_bytes(original + b"\n\nA paragraph added for the benchmark.\n")
-    one = cli(raw, out, env)
+    one = cli(raw, out, env, *extra)
     after = outputs_mtimes(out)
     touched = sorted({k.split("/")[0][:24] for k in after if after[k] != before.get(k)})
     one_report = json.loads((out / "report.json").read_text())
@@ -315,25 +315,25 @@ def main() -> None:
         env = {**os.environ, "PREFECT_HOME": str(work / "prefect"),
                "PREFECT_LOGGING_LEVEL": "WARNING"}  # fmt: skip
         env.pop("PREFECT_API_URL", None)
-        (work / "empty").mkdir()
-        cli(work / "empty", work / "warm", env)  # creates Prefect's database, as a first use has
+        (work / "one").mkdir()
+        (work / "one" / "one.txt").write_text("One\n\nA paragraph.\n")
+        # Creates Prefect's database, as a first use has.
+        cli(work / "one", work / "warm", env, "--temporary-server")
         sources = sources_for_naive(raw, work / "sources")
         # The machine's speed drifts by several percent over the minutes this takes: the floor
         # is measured before the builds and between the cold builds with a long-lived server;
         # the mean of all is the reference, and each of those cold builds also has its own.
         floors = [floor(sources)]
-        temp = ours(raw, work, env, "temporary")
-        from flows.serve import prefect_server
+        temp = ours(raw, work, env, "temporary", extra=("--temporary-server",))
+        from flows import resident
 
         os.environ["PREFECT_HOME"] = env["PREFECT_HOME"]
-        with prefect_server() as url:
-            SERVER[:] = [
-                p for p in psutil.Process().children() if "server" in " ".join(p.cmdline())
-            ]
-            served_env = {**env, "PREFECT_API_URL": url}
+        with resident.running(Path(env["PREFECT_HOME"])) as server:
+            SERVER[:] = [psutil.Process(server.pid)]
+            served_env = {**env, "PREFECT_API_URL": server.url}
             # A long-lived server has served before: its first requests' start-up (~0.4 s of
             # CPU) is not a build's.
-            cli(work / "empty", work / "warm-server", served_env)
+            cli(work / "one", work / "warm-server", served_env)
             served = ours(raw, work, served_env, "server", args.repeat, lambda: floor(sources))
             floors += served["around"]  # type: ignore[arg-type]
             SERVER.clear()

@@ -10,13 +10,15 @@ import argparse
 import gc
 import logging
 import os
+import socket
 import sys
 import time
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from flows import __version__
+from flows import __version__, prefect_env, resident
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.prefect_env import use_project_state
@@ -102,6 +104,10 @@ def _editions(args: argparse.Namespace, limits: Limits) -> list[Edition]:
     return project_editions(args.raw, args.editions, limits)
 
 
+#: Told of each document as it is built: (done, total, its outcome).
+Progress = Callable[[int, int, dict[str, Any]], None]
+
+
 def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
     from flows.units import label
 
@@ -152,6 +158,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     editions = _editions(args, settings.limits)
     # Decided before Prefect starts: with nothing to do, answer in milliseconds.
     todo = schedule.all_units(raw_dir, editions)
+    if not todo:
+        raise PamphleteerError(
+            f"{raw_dir} holds no texts (.txt, .md, .html): nothing to build, nothing started"
+        )
     planned = schedule.plan_build(
         raw_dir, out_dir, settings, args.force, todo, workers.count(), not args.dask_address
     )
@@ -171,16 +181,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     if not args.verbose:
         _quiet_prefect()
-    configured = os.environ.get("PREFECT_API_URL")
-    server = configured or "a temporary server (5–10 s to start)"
-
-    def progress(done: int, total: int, item: dict[str, Any]) -> None:
-        print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=sys.stderr, flush=True)
+    if args.dask_address:
+        _check_dask(args.dask_address)
 
     with ExitStack() as stack:
-        if configured:
-            _check_server(configured)  # before any work: a build it cannot record is not started
+        server = _PrefectServer(stack, args.temporary_server, settings.limits)
         stack.enter_context(cache.exclusive(out_dir))  # one build of out_dir at a time
+        # Before the workers load the cores (its start needs them too), and before this build's
+        # private run: the project's server outlives the build.
+        server.start()
         # This build's own folder: its processes' TMPDIR, its staged outputs; they all end
         # with the command, and the folder with them, even when it is killed.
         stack.enter_context(lifeline.private_run(temp_root(out_dir)))
@@ -191,7 +200,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             pool = stack.enter_context(workers.local(html=planned.html, settings=settings))
         print(
             f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
-            f"remove. Starting Prefect with {server}…",
+            f"remove. Prefect: {server.describe()}…",
             file=sys.stderr,
             flush=True,
         )
@@ -200,6 +209,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             # The workers start on the first units while Prefect is imported and starts.
             schedule.start_early(planned, pool)
+        bar = stack.enter_context(_progress(out_dir, len(plan.stale)))
+        server.wait()
         gc.disable()  # Prefect's import makes ~200,000 objects: no collections while it runs
         try:
             from flows.build import run_build
@@ -209,19 +220,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         try:
             report = run_build(
-                raw_dir, out_dir, settings, args.force, progress, args.dask_address, editions
+                raw_dir, out_dir, settings, args.force, bar, args.dask_address, editions
             )
-        except RuntimeError as exc:  # Prefect's, when its API (a profile's) does not answer
-            if str(exc).startswith("Timed out while attempting to connect to ephemeral"):
-                raise PamphleteerError(
-                    "Prefect's temporary server did not start within "
-                    f"{os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS']} s (a very "
-                    "busy machine?): try again, or start a server (`prefect server start`) and "
-                    "set PREFECT_API_URL (what was built is kept)"
-                ) from None
-            if not str(exc).startswith("Failed to reach API"):
-                raise
-            raise PamphleteerError(f"{exc}: {_START_IT} (what was built is kept)") from None
+        except RuntimeError as exc:
+            server.failed(exc)
+            raise
     c = report.counts
     built = report.of("built")
     anthologies = sum(1 for o in built if o.get("edition"))
@@ -237,7 +240,97 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-_START_IT = "start that Prefect server, or unset PREFECT_API_URL for a temporary one"
+@contextmanager
+def _progress(out_dir: Path, total: int, stream: TextIO | None = None) -> Iterator[Progress]:
+    """How a build reports each document: a progress bar on a terminal (failures printed above
+    it), one line per document otherwise (a log, a cron job's mail, the tests)."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+
+        def line(done: int, total: int, item: dict[str, Any]) -> None:
+            print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=stream, flush=True)
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    console = Console(file=stream)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[last]}"))  # fmt: skip
+    with Bar(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Building", total=total, last="")
+
+        def advance(done: int, total: int, item: dict[str, Any]) -> None:
+            from flows.units import label
+
+            if item["status"] == "failed":
+                console.print(_progress_line(out_dir, item), markup=False, highlight=False)
+            bar.update(task, completed=done, last=label(item))
+
+        yield advance
+
+
+_START_IT = "start that Prefect server, or unset PREFECT_API_URL to use the project's own"
+
+
+class _PrefectServer:
+    """The Prefect server a command uses: the one ``PREFECT_API_URL`` names (it must answer),
+    a temporary one in this process (``--temporary-server``), or the project's resident server
+    (:mod:`flows.resident`), started if none runs. :meth:`start` and :meth:`wait` come before
+    Prefect is imported (it reads ``PREFECT_API_URL`` then)."""
+
+    def __init__(self, stack: ExitStack, temporary: bool, limits: Limits) -> None:
+        self.stack, self.limits = stack, limits
+        self.configured = os.environ.get("PREFECT_API_URL")
+        self.temporary = temporary and not self.configured
+        self.starting: resident.Starting | None = None
+        if self.configured:
+            _check_server(self.configured)  # before any work: a build it cannot record
+
+    def start(self) -> None:
+        if self.configured or self.temporary:
+            return
+        home = prefect_env.home()
+        self.stack.enter_context(resident.lease(home))  # its watchdog keeps it up meanwhile
+        limits = self.limits
+        self.starting = resident.start(
+            home, limits.server_idle_minutes, limits.server_start_seconds
+        )
+
+    def describe(self) -> str:
+        if self.configured:
+            return self.configured
+        if self.temporary:
+            return "a temporary server (5–10 s to start)"
+        assert self.starting is not None
+        if self.starting.record is not None:
+            return f"the project's server, {self.starting.record.ui}"
+        return (
+            "starting the project's server (once: the next builds reuse it; it stops after "
+            f"{self.limits.server_idle_minutes:g} min idle, or `pamphleteer server stop`)"
+        )
+
+    def wait(self) -> None:
+        if self.starting is not None:
+            record = self.starting.wait(self.limits.server_start_seconds)
+            os.environ["PREFECT_API_URL"] = record.url
+
+    def failed(self, exc: RuntimeError) -> None:
+        """A RuntimeError of Prefect's that is the server's, as one line (else: return)."""
+        if str(exc).startswith("Timed out while attempting to connect to ephemeral"):
+            raise PamphleteerError(
+                "Prefect's temporary server did not start within "
+                f"{os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS']} s (a very "
+                "busy machine?): try again, or leave out --temporary-server (what was built "
+                "is kept)"
+            ) from None
+        if str(exc).startswith("Failed to reach API"):
+            where = self.configured or "the project's Prefect server"
+            raise PamphleteerError(
+                f"{exc}: {where} stopped answering (what was built is kept)"
+            ) from None
 
 
 def _check_server(url: str) -> None:
@@ -256,6 +349,28 @@ def _check_server(url: str) -> None:
         raise PamphleteerError(
             f"the Prefect server at {url} answers {answer.status_code} to /health: {_START_IT}"
         )
+
+
+def _check_dask(address: str) -> None:
+    """The Dask scheduler must accept a connection, or the build does not start."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or not port:
+        raise PamphleteerError(
+            f"--dask-address {address}: expected tcp://HOST:PORT (the scheduler's address)"
+        )
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        raise PamphleteerError(
+            f"the Dask scheduler at {address} does not answer ({exc.strerror or exc}): start it "
+            "(`dask scheduler`), or leave out --dask-address to build on this machine"
+        ) from None
 
 
 #: Lines of warnings and of printing instructions a build prints at most; the rest is in
@@ -284,22 +399,33 @@ def _print_details(out_dir: Path, built: list[dict[str, Any]]) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     raw_dir = Path(args.raw)
     if not raw_dir.is_dir():
-        raise PamphleteerError(f"{args.raw}: no such folder")
+        raise PamphleteerError(f"{args.raw}: no such folder of raw texts")
     settings_file = _project_file(args.settings, raw_dir, "pamphleteer.yaml")
     limits = load_limits(settings_file) if settings_file else Limits()
     from flows import sources
 
     found = sources.sources(raw_dir)
+    if not found.pages and not found.failed:
+        print(f"No sidecar in {raw_dir} names a page to fetch (source_url)", file=sys.stderr)
+        return 0
     if found.pages:
         if not args.verbose:
             _quiet_prefect()
-        from flows.fetch import fetch_sources  # Prefect configures its loggers here
+        with ExitStack() as stack:
+            server = _PrefectServer(stack, args.temporary_server, limits)
+            server.start()
+            server.wait()
+            from flows.fetch import fetch_sources  # Prefect configures its loggers here
 
-        if not args.verbose:
-            # A page that failed has its line below: Prefect's traceback of it on the console
-            # is noise (its server still gets the task runs' logs).
-            logging.getLogger("prefect.task_runs").propagate = False
-        results = fetch_sources(raw_dir, limits=limits, interval=args.interval)
+            if not args.verbose:
+                # A page that failed has its line below: Prefect's traceback of it on the
+                # console is noise (its server still gets the task runs' logs).
+                logging.getLogger("prefect.task_runs").propagate = False
+            try:
+                results = fetch_sources(raw_dir, limits=limits, interval=args.interval)
+            except RuntimeError as exc:
+                server.failed(exc)
+                raise
     else:  # nothing to download: no Prefect to start
         results = list(found.failed)
     for r in results:
@@ -316,9 +442,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if not args.cron and not args.interval:
         raise PamphleteerError("serve needs --cron EXPRESSION or --interval SECONDS")
-    # check formats, templates and settings before anything starts
-    _editions(args, _settings(args).limits)
-    from flows.serve import serve
+    if args.interval is not None and args.interval <= 0:
+        raise PamphleteerError(f"--interval {args.interval:g}: expected a number of seconds > 0")
+    if not Path(args.raw).is_dir():
+        raise PamphleteerError(f"{args.raw}: no such folder of raw texts")
+    settings = _settings(args)  # check formats, templates and settings before anything starts
+    _editions(args, settings.limits)
+    if not args.verbose:
+        _quiet_prefect()
+    from flows.serve import check_cron, serve
+
+    if args.cron:
+        check_cron(args.cron)
 
     def absolute(path: str | None) -> str | None:
         return str(Path(path).resolve()) if path else None
@@ -337,8 +472,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
     }
     from flows.lifeline import guarded_service
 
-    with guarded_service():  # its Prefect server and flow runs end with it, even killed
-        serve(parameters, args.cron, args.interval)
+    with ExitStack() as stack:
+        server = _PrefectServer(stack, False, settings.limits)
+        server.start()  # serve holds the project's server (its lease) until it stops
+        server.wait()
+        with guarded_service():  # its flow runs end with it, even killed
+            serve(parameters, args.cron, args.interval)
+    return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """``pamphleteer server status|stop``: the project's resident Prefect server."""
+    home = prefect_env.home()
+    configured = os.environ.get("PREFECT_API_URL")
+    if args.action == "stop":
+        stopped = resident.stop(home)
+        print(
+            f"Stopped Prefect's server of {home.parent} (pid {stopped.pid})"
+            if stopped
+            else f"No Prefect server of {home.parent} was running",
+            file=sys.stderr,
+        )
+        return 0
+    record = resident.read_record(home)
+    if record is not None and resident.answers(record):
+        up = (time.time() - record.started) / 60
+        print(
+            f"Prefect's server of {home.parent}: running at {record.ui} (pid {record.pid}, "
+            f"Prefect {record.prefect}, up {up:.0f} min; stops after {record.idle_minutes:g} "
+            f"min idle); log: {home / resident.LOG}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Prefect's server of {home.parent}: not running (a build starts it)",
+              file=sys.stderr)  # fmt: skip
+    if configured:
+        print(f"PREFECT_API_URL is set: builds use {configured} instead", file=sys.stderr)
     return 0
 
 
@@ -378,35 +547,63 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild everything, changed or not")
     b.add_argument("--dask-address", help="run on an existing Dask cluster (tcp://host:port)")
     b.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
+    _server_option(b)
     _cleaning_options(b)
-    b.set_defaults(func=cmd_build)
+    b.set_defaults(func=cmd_build, parser=b)
 
     f = sub.add_parser("fetch", help="refresh the pages sidecars name (source_url) into raw/")
     f.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
     f.add_argument("--interval", type=float, default=1.0, help="seconds between requests to a host")
     f.add_argument("--settings", help="limits (default: pamphleteer.yaml beside raw/)")
     f.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
-    f.set_defaults(func=cmd_fetch)
+    _server_option(f)
+    f.set_defaults(func=cmd_fetch, parser=f)
 
     s = sub.add_parser("serve", help="fetch and rebuild on a schedule (a Prefect deployment)")
     s.add_argument("--cron", help='when to run, e.g. "0 3 * * *" (03:00 every day)')
     s.add_argument("--interval", type=float, help="or: run every SECONDS")
     _project_options(s)
     s.add_argument("--no-fetch", action="store_true", help="rebuild only; do not refresh sources")
+    s.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     _cleaning_options(s)
-    s.set_defaults(func=cmd_serve)
+    s.set_defaults(func=cmd_serve, parser=s)
 
     c = sub.add_parser("clean", help="print the cleaned Markdown of files (no Prefect)")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--out", help="write DIR/<stem>.md for each file instead of printing")
     _cleaning_options(c)
-    c.set_defaults(func=cmd_clean)
+    c.set_defaults(func=cmd_clean, parser=c)
+
+    r = sub.add_parser(
+        "server",
+        help="the project's Prefect server, which builds start and reuse (status, stop)",
+    )
+    r.add_argument("action", choices=["status", "stop"])
+    r.add_argument("--raw", default="raw", help="the project's raw/ (default: raw)")
+    r.set_defaults(func=cmd_server, parser=r)
     return p
 
 
+def _server_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--temporary-server",
+        action="store_true",
+        help="run Prefect's temporary server in this process (~10 s more) instead of the "
+        "project's resident one; leaves no server behind",
+    )
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; an unknown option is shown with its command's usage, not the top's."""
+    args, extra = parser().parse_known_args(argv)
+    if extra:
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if hasattr(args, "raw"):  # build, fetch and serve: Prefect's state in the project folder
+    args = parse(argv)
+    if hasattr(args, "raw"):  # build, fetch, serve, server: Prefect's state in the project
         use_project_state(Path(args.raw).resolve().parent)
     try:
         return args.func(args)

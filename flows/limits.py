@@ -49,6 +49,13 @@ class Limits:
     checker_heap_mb: float = 256.0
     #: Seconds one validator check may take (waiting for its JVM to start included).
     check_seconds: float = 120.0
+    #: Seconds Prefect's server (the project's resident one, or a temporary one) may take to
+    #: start. Prefect's own limit (20 s) was missed on a busy two-core machine: a slow start is
+    #: not a failure, only one that never ends.
+    server_start_seconds: float = 180.0
+    #: Minutes the project's resident Prefect server waits, with no build and no request, before
+    #: it stops itself. Idle, it still costs ~1-2 % of a core (Prefect's services).
+    server_idle_minutes: float = 60.0
 
     def override(self, data: Mapping[str, Any], where: str) -> Limits:
         known = {f.name: f.type for f in dataclasses.fields(self)}

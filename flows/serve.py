@@ -1,23 +1,21 @@
 """Scheduled rebuilds: the ``scheduled-rebuild`` flow (fetch, then build) and ``serve``.
 
 Schedules need a real Prefect server (the temporary in-process one cannot schedule). When
-``PREFECT_API_URL`` names one, ``serve`` registers the deployment there; when it does not,
-``serve`` starts a local ``prefect server`` for as long as it runs (its state in
-``PREFECT_HOME``) and stops it on exit.
+``PREFECT_API_URL`` names one, ``serve`` registers the deployment there; when it does not, on the
+project's resident server (:mod:`flows.resident`), which the command starts if need be and holds
+while ``serve`` runs.
 """
 
+import asyncio
 import os
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from prefect import flow
+from prefect.runner import Runner
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import cache, workers
@@ -61,65 +59,116 @@ def scheduled_rebuild(
     return {"fetched": [r.to_dict() for r in fetched], "counts": report.counts}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+#: The deployment ``serve`` registers: ``scheduled-rebuild/pamphleteer``.
+DEPLOYMENT = "pamphleteer"
 
 
-@contextmanager
-def prefect_server() -> Iterator[str]:
-    """The configured Prefect API, or a local ``prefect server`` started for the duration."""
-    configured = os.environ.get("PREFECT_API_URL")
-    if configured:
-        yield configured
-        return
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    log = Path(os.environ["PREFECT_HOME"]) / "server.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as sink:
-        cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-               "--port", str(port)]  # fmt: skip
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+def check_cron(cron: str) -> None:
+    """A cron expression Prefect accepts, or one line saying what is expected."""
+    from prefect.client.schemas.schedules import CronSchedule
+
     try:
-        _wait_healthy(url, proc, log)
-        os.environ["PREFECT_API_URL"] = url  # for the flow runs, which run in subprocesses
-        with temporary_settings({PREFECT_API_URL: url}):  # Prefect read its settings already
-            yield url
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, limit: float = 90) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise PamphleteerError(f"prefect server stopped (exit {proc.returncode}); see {log}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise PamphleteerError(f"prefect server did not answer within {limit:.0f} s; see {log}")
+        CronSchedule(cron=cron)
+    except ValueError:  # pydantic's ValidationError: Prefect's message is pages of it
+        raise PamphleteerError(
+            f"--cron {cron!r}: not a cron expression: five fields, minute hour day month "
+            f'weekday, e.g. "0 3 * * *" (03:00 every day)'
+        ) from None
 
 
 def serve(parameters: dict[str, Any], cron: str | None, interval: float | None) -> None:
-    """Serve ``scheduled-rebuild`` on a schedule until interrupted (Ctrl-C)."""
-    with prefect_server() as url:
+    """Serve ``scheduled-rebuild`` on a schedule until interrupted (Ctrl-C, SIGTERM), on the
+    Prefect server ``PREFECT_API_URL`` names (the command set it: the project's own server, or
+    the user's). When it stops, the deployment's schedule is paused, and of the runs that were
+    due and never started only the latest is kept: the next ``serve`` catches up once, not once
+    per missed run."""
+    url = os.environ["PREFECT_API_URL"]
+    with temporary_settings({PREFECT_API_URL: url}):  # Prefect read its settings already
+        settle(pause=False)  # a serve killed before it could pause: its overdue runs
         print(f"Serving scheduled-rebuild on {url}", file=sys.stderr, flush=True)
-        scheduled_rebuild.serve(
-            name="pamphleteer",
-            cron=cron,
-            interval=interval,
-            parameters=parameters,
-            limit=1,  # never two rebuilds of one build/ at once
-            pause_on_shutdown=False,
-        )
+        runner = Runner(name=DEPLOYMENT, limit=1,  # never two rebuilds of one build/ at once
+                        # Prefect's own pause runs while asyncio cancels the runner (Ctrl-C) and
+                        # did not reach the server: :func:`settle` pauses once it has stopped.
+                        pause_on_shutdown=False)  # fmt: skip
+        runner.add_flow(
+            scheduled_rebuild, name=DEPLOYMENT, cron=cron, interval=interval,
+            parameters=parameters, paused=False,  # resumes the schedule the last serve paused
+        )  # fmt: skip
+        # SIGTERM (a service manager's stop) as Ctrl-C: Prefect's own handler exits from inside
+        # the event loop, which logs a traceback for each connection it cuts.
+        runner.handle_sigterm = _interrupt  # type: ignore[method-assign]
+        try:
+            asyncio.run(_run(runner))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            paused = settle(pause=True)
+            print(
+                "Stopped serving: the schedule is paused until the next `pamphleteer serve`"
+                if paused
+                else "Stopped serving",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+async def _run(runner: Runner) -> None:
+    """The runner, until cancelled. Its control channel's connections, cancelled as it stops,
+    reach asyncio's handler as errors (a traceback each): that is the stop, not a failure."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not isinstance(context.get("exception"), asyncio.CancelledError):
+            loop.default_exception_handler(context)
+
+    asyncio.get_running_loop().set_exception_handler(handle)
+    await runner.start()
+
+
+def settle(pause: bool) -> bool:
+    """Pause the deployment's schedule (with ``pause``) and delete its runs that were due and
+    never started, all but the latest. False when there is no deployment, or the server does not
+    answer (the next ``serve`` settles it)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            try:
+                deployment = client.read_deployment_by_name(
+                    f"{scheduled_rebuild.name}/{DEPLOYMENT}"
+                )
+            except ObjectNotFound:
+                return False
+            if pause:
+                client.pause_deployment(deployment.id)
+            overdue = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+                    ),
+                    expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC)),
+                ),
+                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+            )
+            for run in overdue[1:]:
+                client.delete_flow_run(run.id)
+            return True
+    except (httpx.HTTPError, RuntimeError) as exc:
+        print(f"Could not pause the schedule on {os.environ.get('PREFECT_API_URL')}: {exc}",
+              file=sys.stderr)  # fmt: skip
+        return False

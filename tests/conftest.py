@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from flows import resident
 from flows.prefect_env import use_project_state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,21 @@ def _prefect_state(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Prefect's state for this session's builds (subprocesses inherit it), not the checkout's."""
     os.environ.pop("PREFECT_HOME", None)
     use_project_state(tmp_path_factory.mktemp("project-state"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_server_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Stop the resident Prefect servers this session's commands started (each in a project
+    folder under the session's temporary folder), and check that each has ended."""
+    yield
+    base = tmp_path_factory.getbasetemp()
+    left = []
+    for record_file in base.rglob(resident.RECORD):
+        record = resident.read_record(record_file.parent)
+        resident.stop(record_file.parent)
+        if record is not None and resident.alive(record.pid):
+            left.append(f"{record.pid} ({record_file.parent})")
+    assert not left, f"resident Prefect servers still running: {', '.join(left)}"
 
 
 @pytest.fixture(scope="session")

@@ -283,7 +283,7 @@ def test_a_prefect_server_that_does_not_answer_stops_the_build_before_it_starts(
     )  # fmt: skip
     assert proc.returncode == 2
     assert f"pamphleteer: the Prefect server at {url} does not answer" in proc.stderr
-    assert "unset PREFECT_API_URL for a temporary one" in proc.stderr
+    assert "unset PREFECT_API_URL to use the project's own" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()  # nothing was started
 

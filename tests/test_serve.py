@@ -1,8 +1,10 @@
 """`pamphleteer serve` as a user runs it, with a short interval: the scheduled run fetches the
 sources (from a local HTTP server on 127.0.0.1) and rebuilds; the next runs find nothing to do.
+Stopped as a service manager stops it (SIGTERM), it pauses its schedule: no runs pile up for
+the next start.
 
-With no Prefect server configured, serve starts a local one (schedules need a real server), so
-this test takes about half a minute.
+With no Prefect server configured, serve uses the project's resident server (schedules need a
+real server), starting it, so this test takes about half a minute.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+
+from flows import resident
 
 from .conftest import ROOT
 from .localhttp import Reply, Script, serving
@@ -61,8 +66,22 @@ def test_serve_fetches_and_rebuilds_on_schedule(seeds_raw: Path, tmp_path: Path)
             _wait_for(lambda: len(script.hits("/article")) >= 2, proc)
             _wait_for(lambda: json.loads(report.read_text())["counts"]["unchanged"] >= 1, proc)
         finally:
-            proc.send_signal(signal.SIGINT)
-            output, _ = proc.communicate(timeout=60)
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output[-3000:]
+    assert "Traceback" not in output
+    assert "Stopped serving: the schedule is paused until the next `pamphleteer serve`" in output
+    server = resident.read_record(tmp_path / "prefect")
+    assert server is not None  # the project's server outlives serve, until idle
+    api = httpx.Client(base_url=server.url, timeout=30)
+    deployment = api.get("/deployments/name/scheduled-rebuild/pamphleteer").json()
+    assert deployment["paused"] is True
+    time.sleep(7)  # two intervals: a running schedule would have made runs meanwhile
+    scheduled = api.post("/flow_runs/filter", json={
+        "deployments": {"id": {"any_": [deployment["id"]]}},
+        "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+    }).json()  # fmt: skip
+    assert len(scheduled) <= 1, scheduled  # the next serve catches up once at most
     assert f"{seed}.txt" in [d["source"] for d in first["documents"]], output[-3000:]
     assert (raw / "kronstadt.html").read_bytes() == ARTICLE
     hits = script.hits("/article")
