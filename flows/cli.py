@@ -209,7 +209,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             # The workers start on the first units while Prefect is imported and starts.
             schedule.start_early(planned, pool)
-        bar = stack.enter_context(_progress(out_dir, len(plan.stale)))
+        # With Dask, lines: the bar's console cannot travel to its workers.
+        bar = stack.enter_context(_progress(out_dir, len(plan.stale), bar=pool is not None))
         server.wait()
         gc.disable()  # Prefect's import makes ~200,000 objects: no collections while it runs
         try:
@@ -241,14 +242,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _progress(out_dir: Path, total: int, stream: TextIO | None = None) -> Iterator[Progress]:
+def _progress(
+    out_dir: Path, total: int, stream: TextIO | None = None, bar: bool = True
+) -> Iterator[Progress]:
     """How a build reports each document: a progress bar on a terminal (failures printed above
-    it), one line per document otherwise (a log, a cron job's mail, the tests)."""
-    stream = stream or sys.stderr
-    if not stream.isatty():
+    it), one line per document otherwise (a log, a cron job's mail, the tests) or with ``bar``
+    false. The flow's parameters travel to Dask with its task runs: the lines' function holds
+    nothing but paths (``sys.stderr`` is looked up when it prints)."""
+    if not bar or not (stream or sys.stderr).isatty():
 
         def line(done: int, total: int, item: dict[str, Any]) -> None:
-            print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=stream, flush=True)
+            print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=stream or sys.stderr,
+                  flush=True)  # fmt: skip
 
         yield line
         return
@@ -256,7 +261,7 @@ def _progress(out_dir: Path, total: int, stream: TextIO | None = None) -> Iterat
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
-    console = Console(file=stream)
+    console = Console(file=stream or sys.stderr)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.fields[last]}"))  # fmt: skip
     with Bar(*columns, console=console, transient=True) as bar:
