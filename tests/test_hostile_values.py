@@ -19,15 +19,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
-from flows import epub, render
-from flows.assemble import yaml_block
-from flows.index import Entry, entries_from_results, render_index
-from flows.language import language_tag
-from flows.metadata import SIDECAR_KEYS, read_sidecar
+from flows.assemble.edition import yaml_block
+from flows.build.pipeline import build_document
+from flows.clean.typography import printable, typogrify
 from flows.model import PamphleteerError
-from flows.pipeline import build_document
+from flows.read.language import language_tag
+from flows.read.sidecar import SIDECAR_KEYS, read_sidecar
+from flows.render import epub
+from flows.render import formats as render
+from flows.report.index import Entry, entries_from_results, render_index
 from flows.settings import PRESS_KEYS, Press, Settings
-from flows.typography import printable, typogrify
 
 from .epubxml import parse
 
