@@ -286,7 +286,7 @@ def test_prefect_records_the_build_s_parameters_for_its_ui(built: Path) -> None:
 
 def _build_parameters(root: Path) -> dict[str, object]:
     """A build's flow parameters for the repository's raw/: both anthologies' and settings."""
-    from flows.cli.main import project_editions, project_settings
+    from flows.read.project import project_editions, project_settings
 
     raw = str(root / "raw")
     return dict(raw_dir=root / "raw", out_dir=root / "build", force=True,

@@ -24,7 +24,8 @@ from flows.model import PamphleteerError
 from flows.prefect import env as prefect_env
 from flows.prefect import resident
 from flows.prefect.env import use_project_state
-from flows.settings import FORMATS, Press, Settings, load_limits, load_press, parse_formats
+from flows.read.project import project_editions, project_file, project_settings
+from flows.settings import FORMATS, Settings, load_limits
 
 if TYPE_CHECKING:
     from flows.build import cache
@@ -62,39 +63,6 @@ def cmd_clean(args: argparse.Namespace) -> int:
     if failed:
         _err(f"{failed} of {len(args.files)} file(s) failed")
     return 1 if failed else 0
-
-
-def _project_file(given: str | None, raw_dir: Path, default: str) -> Path | None:
-    """A project file given on the command line (it must exist), else the one beside raw/."""
-    if given:
-        if not Path(given).is_file():
-            raise PamphleteerError(f"{given}: no such file")
-        return Path(given)
-    beside = raw_dir.resolve().parent / default
-    return beside if beside.is_file() else None
-
-
-def project_settings(
-    raw: str, formats: str, templates: str | None, settings: str | None, check: bool,
-    keep_comments: bool = False, images: bool = False,
-) -> Settings:  # fmt: skip
-    """The build settings: formats, press settings (pamphleteer.yaml), templates, validators,
-    what the cleaner keeps."""
-    settings_file = _project_file(settings, Path(raw), "pamphleteer.yaml")
-    press = load_press(settings_file) if settings_file else Press()
-    limits = load_limits(settings_file) if settings_file else Limits()
-    result = Settings(formats=parse_formats(formats), press=press, check=check,
-                      keep_comments=keep_comments, images=images, limits=limits)  # fmt: skip
-    return result.with_overrides(Path(templates) if templates else None)
-
-
-def project_editions(raw: str, editions: str | None, limits: Limits | None = None) -> list[Edition]:
-    """The anthologies of editions.yaml (given, or beside raw/); one that cannot be built
-    comes back broken, to fail alone."""
-    from flows.read.editions import load_editions
-
-    editions_file = _project_file(editions, Path(raw), "editions.yaml")
-    return load_editions(editions_file, Path(raw), limits) if editions_file else []
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -402,7 +370,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     raw_dir = Path(args.raw)
     if not raw_dir.is_dir():
         raise PamphleteerError(f"{args.raw}: no such folder of raw texts")
-    settings_file = _project_file(args.settings, raw_dir, "pamphleteer.yaml")
+    settings_file = project_file(args.settings, raw_dir, "pamphleteer.yaml")
     limits = load_limits(settings_file) if settings_file else Limits()
     from flows.fetch import pages as sources
 

@@ -19,10 +19,10 @@ from prefect.runner import Runner
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.build import cache, workers
-from flows.cli.main import project_editions, project_settings
 from flows.model import PamphleteerError
 from flows.prefect.build import build_flow, lean_prefect
 from flows.prefect.fetch import fetch_sources
+from flows.read.project import project_editions, project_settings
 
 
 @flow(name="scheduled-rebuild", log_prints=True)
