@@ -64,6 +64,7 @@ from flows.read.decode import read  # noqa: E402
 from flows.render import (
     booklet,  # noqa: E402
     cover,  # noqa: E402
+    typeset,
 )
 from flows.render import formats as render  # noqa: E402
 from flows.render import pandoc as pandoc_server  # noqa: E402
@@ -253,7 +254,7 @@ def sources_for_naive(raw: Path, folder: Path) -> list[Source]:
         except PamphleteerError:
             continue
         (folder / f"{path.stem}.md").write_text(source)
-        data = render.typst_data(doc.meta, doc_settings)
+        data = typeset.typst_data(doc.meta, doc_settings)
         (folder / f"{path.stem}.json").write_text(json.dumps(data, ensure_ascii=False))
         written.append((source, dict(doc.meta), doc_settings))
     return written

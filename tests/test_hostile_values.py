@@ -25,8 +25,7 @@ from flows.clean.typography import printable, typogrify
 from flows.model import PamphleteerError
 from flows.read.language import language_tag
 from flows.read.sidecar import SIDECAR_KEYS, read_sidecar
-from flows.render import epub
-from flows.render import formats as render
+from flows.render import epub, typeset
 from flows.report.index import Entry, entries_from_results, render_index
 from flows.settings import PRESS_KEYS, Press, Settings
 
@@ -132,7 +131,7 @@ def test_a_hostile_sidecar_reads_as_plain_values(tmp_path: Path, data: dict[str,
     for key in block:
         assert isinstance(block[key], str)
     # typst's inputs are JSON; the language, whatever the sidecar said, is a tag or the default.
-    data_in = render.typst_data(meta, Settings())
+    data_in = typeset.typst_data(meta, Settings())
     assert json.loads(json.dumps(data_in, ensure_ascii=False)) == data_in
     assert data_in["lang"].isalpha() and data_in["lang"].isascii()
 

@@ -24,7 +24,7 @@ from flows.model import Document, Message, PamphleteerError, Report
 from flows.read.decode import read
 from flows.read.editions import Edition
 from flows.read.language import checked_language
-from flows.render import booklet, cover
+from flows.render import booklet, cover, typeset
 from flows.render import formats as render
 from flows.settings import Settings
 from flows.validate.jvm import CheckerStopped
@@ -216,7 +216,7 @@ def check_epub(edited: Edited, data: bytes) -> CheckResult:
 def _listing(meta: Mapping[str, Any]) -> dict[str, Any]:
     """The authors and the date as the index lists them."""
     return {
-        "authors": tuple(render.names(meta.get("author"))),
+        "authors": tuple(typeset.names(meta.get("author"))),
         "date": human_date(meta["date"]) if meta.get("date") else "",
     }
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from flows.build import cache, schedule
 from flows.files import Skipped, output_path
 from flows.model import PamphleteerError
+from flows.render import typeset
 from flows.settings import Settings
 from flows.validate.jvm import CheckerStopped
 
@@ -123,7 +124,7 @@ def warm_up(settings: Settings | None = None) -> None:
 
     settings = settings or Settings()
     render.html("Warming up.\n", settings)
-    render.typst_compile(b"Warming up.", settings, {}, {})
+    typeset.typst_compile(b"Warming up.", settings, {}, {})
 
 
 def build_batch(

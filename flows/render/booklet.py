@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 
 from flows.model import PamphleteerError
-from flows.render import formats as render
+from flows.render import typeset
 from flows.settings import Settings
 
 MM = 72 / 25.4
@@ -121,6 +121,6 @@ def impose(pdf: bytes, settings: Settings) -> Booklet:
         "sides": placements(count, page, margin, press.creep * MM),
     }
     inputs = {"booklet": json.dumps(data, ensure_ascii=False)}
-    imposed, _ = render.typst_compile("booklet.typ", settings, inputs, {"reading.pdf": pdf})
+    imposed, _ = typeset.typst_compile("booklet.typ", settings, inputs, {"reading.pdf": pdf})
     pages = len(page_sequence(count))
     return Booklet(imposed, pages, pages - count, pages // 4, press.sheet, press.crop_marks)

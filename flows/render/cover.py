@@ -11,46 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from flows.model import PamphleteerError
 from flows.read.sidecar import image_kind
-from flows.render import formats as render
+from flows.render.typeset import cover_files, typst_compile, typst_data, user_cover
 from flows.settings import Settings
 
 #: The EPUB cover is drawn 6 × 9 in (2:3); at this resolution it is 1440 × 2160 pixels.
 COVER_PPI = 240
-
-
-def user_cover(meta: Mapping[str, Any]) -> Path | None:
-    """The user's cover image, as read.py resolved it (an absolute path), or None."""
-    value = meta.get("cover")
-    if not value:
-        return None
-    path = Path(str(value))
-    if not path.is_absolute() or not path.is_file():
-        raise PamphleteerError(f"the cover {value!r} was not resolved inside raw/")
-    image_kind(path)
-    return path
-
-
-def cover_files(meta: Mapping[str, Any]) -> dict[str, Path]:
-    """The files a Typst compile needs beside the templates: the user's cover, if any."""
-    path = user_cover(meta)
-    return {f"cover-image{image_kind(path)}": path} if path else {}
-
-
-def cover_info(meta: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
-    """The cover's words as plain strings (and the user's image's name inside typst's root)."""
-    files = cover_files(meta)
-    return {
-        "title": render.plain(meta.get("title")),
-        "subtitle": render.plain(meta.get("subtitle")),
-        "author": render.plain(meta.get("author"), " · "),
-        "publisher": render.plain(meta.get("publisher") or meta.get("publication")),
-        "image": next(iter(files), None),
-    }
 
 
 def cover_png(meta: Mapping[str, Any], settings: Settings) -> bytes:
@@ -59,7 +27,7 @@ def cover_png(meta: Mapping[str, Any], settings: Settings) -> bytes:
     if path is not None and image_kind(path) == ".png":
         return path.read_bytes()
     settings = settings.for_edition(meta, str(meta.get("title") or "the cover"))  # its colours
-    data = render.typst_data(meta, settings)
+    data = typst_data(meta, settings)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
-    png, _ = render.typst_compile("cover-page.typ", settings, inputs, cover_files(meta), COVER_PPI)
+    png, _ = typst_compile("cover-page.typ", settings, inputs, cover_files(meta), COVER_PPI)
     return png
