@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.html_clean import html_to_markdown  # noqa: E402
+from flows.clean.html.extract import html_to_markdown  # noqa: E402
 from flows.markdown import to_plain  # noqa: E402
-from flows.read import decode_html  # noqa: E402
+from flows.read.decode import decode_html  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 
 Extractor = Callable[[bytes, str], str]  # (page bytes, manifest codec) -> text

@@ -4,8 +4,8 @@
 
 A local server (tests/localhttp.py, on 127.0.0.1) answers with a 2 GiB page, declared and then
 streamed without a length, and with a gzip bomb (about 1 MiB on the wire, 1 GiB inflated).
-Each is fetched by :func:`flows.sources.fetch_one` in a fresh process, whose peak resident memory
-(``ru_maxrss``) and time are printed beside a plain article's, the floor (Python, httpx, the
+Each is fetched by :func:`flows.fetch.pages.fetch_one` in a fresh process, whose peak resident
+memory (``ru_maxrss``) and time are printed beside a plain article's, the floor (Python, httpx, the
 pipeline's imports); then ``pamphleteer fetch`` fetches the article alone (the floor with
 Prefect), and all four, two at a time, measured the same way (the command's process; Prefect's
 temporary server is a process of its own).
@@ -39,7 +39,7 @@ ONE = (
     """
 import asyncio, sys
 from pathlib import Path
-from flows import sources
+from flows.fetch import pages as sources
 from flows.limits import Limits
 
 async def main() -> None:
@@ -60,7 +60,7 @@ asyncio.run(main())
 COMMAND = (
     """
 import sys
-from flows.cli import main
+from flows.cli.main import main
 main(sys.argv[1:])
 sys.stderr.flush()
 """

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flows.build.pipeline import prepare  # noqa: E402
 from flows.markdown import to_plain  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
-from flows.pipeline import prepare  # noqa: E402
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00ad": None})
 

@@ -10,8 +10,8 @@ and checks:
 
 - processes: none left that names the project folder (in its command line or environment;
   Prefect's server, workers, Pandoc and JVMs all do), after a grace period for the guardian;
-- outputs: every document folder complete (each file passes ``flows.checks``, its report lists
-  exactly its files) and from one build (the HTML, EPUB and PDF carry the same trial's mark);
+- outputs: every document folder complete (each file passes ``flows.validate.outputs``, its report
+  lists exactly its files) and from one build (the HTML, EPUB and PDF carry the same trial's mark);
 - temporary files: none in the system temporary folder given to the command (its TMPDIR);
 - the next plain build: it ends, lists every text in index.html and report.json, and leaves
   no staged, moved-aside or half-written file and no process behind.
@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.checks import check  # noqa: E402
+from flows.validate.outputs import check  # noqa: E402
 
 SEEDS = Path("/work/shared/seeds")
 CORPUS = Path("/work/shared/corpus/gold")
@@ -72,7 +72,8 @@ def project(tmp: Path, texts: int, rng: random.Random) -> Path:
 
 
 def command(tmp: Path, check_epub: bool) -> list[str]:
-    """``pamphleteer build`` of this checkout (``python -m flows.cli``, see :func:`environment`)."""
+    """``pamphleteer build`` of this checkout (``python -m flows.cli.main``, see
+    :func:`environment`)."""
     args = [sys.executable, "-m", "flows.cli", "build", "--raw", str(tmp / "raw"),
             "--out", str(tmp / "build")]  # fmt: skip
     return args if check_epub else [*args, "--no-check"]

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale  # noqa: E402  (the benchmark next door: its measured runs)
 
-from flows import resident  # noqa: E402
+from flows.prefect import resident  # noqa: E402
 
 DOCUMENT = (
     "A Small Pamphlet\n\nThe first paragraph of a small document, with a note.[1]\n\n"

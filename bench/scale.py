@@ -51,11 +51,23 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows import booklet, cache, cover, pandoc_server, render, schedule, units, workers  # noqa: E402
-from flows.assemble import assemble  # noqa: E402
+from flows.assemble.edition import assemble  # noqa: E402
+from flows.build import (
+    cache,  # noqa: E402
+    schedule,  # noqa: E402
+    units,  # noqa: E402
+    workers,  # noqa: E402
+)
+from flows.build.pipeline import prepare  # noqa: E402
 from flows.model import PamphleteerError  # noqa: E402
-from flows.pipeline import prepare  # noqa: E402
-from flows.read import read  # noqa: E402
+from flows.read.decode import read  # noqa: E402
+from flows.render import (
+    booklet,  # noqa: E402
+    cover,  # noqa: E402
+    typeset,
+)
+from flows.render import formats as render  # noqa: E402
+from flows.render import pandoc as pandoc_server  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 
 CORES = os.cpu_count() or 1
@@ -242,7 +254,7 @@ def sources_for_naive(raw: Path, folder: Path) -> list[Source]:
         except PamphleteerError:
             continue
         (folder / f"{path.stem}.md").write_text(source)
-        data = render.typst_data(doc.meta, doc_settings)
+        data = typeset.typst_data(doc.meta, doc_settings)
         (folder / f"{path.stem}.json").write_text(json.dumps(data, ensure_ascii=False))
         written.append((source, dict(doc.meta), doc_settings))
     return written
@@ -325,7 +337,7 @@ def main() -> None:
         # the mean of all is the reference, and each of those cold builds also has its own.
         floors = [floor(sources)]
         temp = ours(raw, work, env, "temporary", extra=("--temporary-server",))
-        from flows import resident
+        from flows.prefect import resident
 
         os.environ["PREFECT_HOME"] = env["PREFECT_HOME"]
         with resident.running(Path(env["PREFECT_HOME"])) as server:

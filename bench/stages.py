@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flows.build.pipeline import Timer, build_document  # noqa: E402
 from flows.files import discover  # noqa: E402
-from flows.pipeline import Timer, build_document  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 
 PREFECT_START = """

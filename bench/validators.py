@@ -48,7 +48,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from scale import PY, make_corpus  # noqa: E402
 
-from flows import check, jvm  # noqa: E402
+from flows.validate import jvm  # noqa: E402
+from flows.validate import validators as check  # noqa: E402
 
 
 @dataclass

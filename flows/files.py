@@ -5,7 +5,7 @@ inside the output folder, then swapped in; :func:`recover` repairs what a killed
 Reports and records are single files, written with :func:`write_atomic`.
 
 Kept free of anything heavy: the command plans a build (and says "nothing to do") with this,
-:mod:`flows.cache` and the settings alone, before the pipeline or Prefect is imported.
+:mod:`flows.build.cache` and the settings alone, before the pipeline or Prefect is imported.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flows import lifeline
+from flows.build import lifeline
 from flows.model import PamphleteerError
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
@@ -230,7 +230,7 @@ def temp_root(out_dir: Path) -> Path:
 def _stage_parent(out_dir: Path) -> Path:
     """Where a document's outputs are staged: the build's private folder when it lies inside
     ``out_dir`` (``pamphleteer build`` makes one, removed with everything in it when the build
-    ends, however it ends: see :mod:`flows.lifeline`), else ``out_dir/.cache/tmp``."""
+    ends, however it ends: see :mod:`flows.build.lifeline`), else ``out_dir/.cache/tmp``."""
     root = temp_root(out_dir)
     private = os.environ.get(lifeline.MARKER)
     if private and Path(private).is_relative_to(root) and Path(private).is_dir():

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.clean.typography import printable
 from flows.limits import Limits
 from flows.model import PamphleteerError
-from flows.typography import printable
-from flows.yamlfile import load_yaml
+from flows.read.yamlfile import load_yaml
 
 
 #: The templates shipped with pamphleteer (the repository's ``templates/``).

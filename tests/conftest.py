@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import resident
-from flows.prefect_env import use_project_state
+from flows.prefect import resident
+from flows.prefect.env import use_project_state
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"

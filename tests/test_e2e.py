@@ -19,10 +19,10 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from flows import check
+from flows.build.pipeline import build_document, prepare
 from flows.markdown import unescape
-from flows.pipeline import build_document, prepare
 from flows.settings import Settings
+from flows.validate import validators as check
 
 from .conftest import ROOT, java_missing
 from .epubxml import one, parse, text_of
@@ -286,7 +286,7 @@ def test_prefect_records_the_build_s_parameters_for_its_ui(built: Path) -> None:
 
 def _build_parameters(root: Path) -> dict[str, object]:
     """A build's flow parameters for the repository's raw/: both anthologies' and settings."""
-    from flows.cli import project_editions, project_settings
+    from flows.read.project import project_editions, project_settings
 
     raw = str(root / "raw")
     return dict(raw_dir=root / "raw", out_dir=root / "build", force=True,
@@ -300,10 +300,10 @@ def test_the_build_flow_records_its_parameters_as_prefect_does_without_fastapi()
     but for the progress callback."""
     from prefect import Flow
 
-    from flows.build import build_editions
+    from flows.prefect.build import build_editions
 
     script = (
-        "import json, sys\nfrom pathlib import Path\nfrom flows.build import build_flow\n"
+        "import json, sys\nfrom pathlib import Path\nfrom flows.prefect.build import build_flow\n"
         "from tests.test_e2e import _build_parameters\n"
         "params = _build_parameters(Path(sys.argv[1]))\n"
         "print(json.dumps(build_flow().serialize_parameters(params)))\n"

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from flows import render
-from flows.assemble import assemble
-from flows.clean import clean
+from flows.assemble.edition import assemble
+from flows.build.pipeline import cleaned_markdown
+from flows.clean.text import clean
 from flows.files import is_source
-from flows.footnotes import link_notes
+from flows.footnotes.link import link_notes
 from flows.model import Document
-from flows.pipeline import cleaned_markdown
-from flows.read import read
+from flows.read.decode import read
+from flows.render import formats as render
 from flows.settings import Settings, build_date_from_env
 
 from .conftest import CASES

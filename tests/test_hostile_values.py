@@ -19,15 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
-from flows import epub, render
-from flows.assemble import yaml_block
-from flows.index import Entry, entries_from_results, render_index
-from flows.language import language_tag
-from flows.metadata import SIDECAR_KEYS, read_sidecar
+from flows.assemble.edition import yaml_block
+from flows.build.pipeline import build_document
+from flows.clean.typography import printable, typogrify
 from flows.model import PamphleteerError
-from flows.pipeline import build_document
+from flows.read.language import language_tag
+from flows.read.sidecar import SIDECAR_KEYS, read_sidecar
+from flows.render import epub, typeset
+from flows.report.index import Entry, entries_from_results, render_index
 from flows.settings import PRESS_KEYS, Press, Settings
-from flows.typography import printable, typogrify
 
 from .epubxml import parse
 
@@ -131,7 +131,7 @@ def test_a_hostile_sidecar_reads_as_plain_values(tmp_path: Path, data: dict[str,
     for key in block:
         assert isinstance(block[key], str)
     # typst's inputs are JSON; the language, whatever the sidecar said, is a tag or the default.
-    data_in = render.typst_data(meta, Settings())
+    data_in = typeset.typst_data(meta, Settings())
     assert json.loads(json.dumps(data_in, ensure_ascii=False)) == data_in
     assert data_in["lang"].isalpha() and data_in["lang"].isascii()
 

@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from flows import cache, pandoc_server, render, units
-from flows.check import epubcheck
-from flows.editions import load_editions
-from flows.html_clean import html_to_markdown
+from flows.build import cache, units
+from flows.build.pipeline import build_document, prepare
+from flows.clean.html.extract import html_to_markdown
 from flows.limits import Limits
-from flows.metadata import read_sidecar
 from flows.model import PamphleteerError
-from flows.pipeline import build_document, prepare
+from flows.read.editions import load_editions
+from flows.read.sidecar import read_sidecar
+from flows.render import formats as render
+from flows.render import pandoc as pandoc_server
 from flows.settings import Settings, load_limits, load_press
+from flows.validate.validators import epubcheck
 
 from .conftest import ROOT, java_missing
 

@@ -53,7 +53,7 @@ def test_an_installed_pamphleteer_builds_from_an_unrelated_folder(
     # The wheel's flows comes first on the path: this checkout is neither the working folder
     # nor importable (the dependencies still come from this environment).
     env["PYTHONPATH"] = str(site)
-    code = "import flows, sys; from flows.cli import main; print(flows.__file__, file=sys.stderr); sys.exit(main())"  # noqa: E501
+    code = "import flows, sys; from flows.cli.main import main; print(flows.__file__, file=sys.stderr); sys.exit(main())"  # noqa: E501
     proc = subprocess.run(
         [sys.executable, "-c", code, "build", "--raw", str(project / "raw"),
          "--out", str(project / "build"), "--formats", "html,pdf"],

@@ -1,0 +1,1 @@
+"""Cleaning: web chrome and comments cut, structure and metadata recovered, typography."""

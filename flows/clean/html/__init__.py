@@ -1,0 +1,1 @@
+"""Cleaning an HTML page: the article found, notes and formulas kept, Markdown out."""

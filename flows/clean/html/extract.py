@@ -1,0 +1,333 @@
+"""Cleaner for HTML pages: the article of a page saved from any CMS, as literal Pandoc Markdown.
+
+1. The page is parsed with lxml. The comment section is cut (or, with ``keep_comments``, set
+   aside), and so is furniture trafilatura tends to keep (share boxes, related posts…).
+2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
+   end of the body, in the form :mod:`flows.footnotes.link` links.
+   Formulas become their TeX as text (:mod:`flows.clean.html.math`): trafilatura would drop them.
+3. trafilatura finds the article; its XML becomes Markdown (:mod:`flows.clean.html.to_markdown`);
+   the page's metadata comes from :mod:`flows.clean.html.meta`.
+4. The text rules cut what trafilatura kept after the article: the comment thread, related
+   posts, a post's footer, furniture lines.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from flows.clean import patterns
+from flows.clean.html import depth as html_depth
+from flows.clean.html import patterns as hp
+from flows.clean.html.math import keep_math_as_text
+from flows.clean.html.meta import page_metadata
+from flows.clean.html.notes import lift_notes
+from flows.clean.html.to_markdown import (
+    SPACES,
+    Ctx,
+    blocks,
+    local_name,
+    plain_text,
+    replace_with_text,
+)
+from flows.limits import Limits
+from flows.markdown import to_plain, unescape
+from flows.model import PamphleteerError
+from flows.settings import Settings
+
+#: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
+MIN_ARTICLE_WORDS = 25
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+@dataclass(frozen=True)
+class CleanedPage:
+    body: str  # Pandoc Markdown: the article, then the notes as "[n] …" paragraphs
+    meta: dict[str, Any] = field(default_factory=dict)
+    removed: tuple[tuple[str, str], ...] = ()
+    responses: tuple[str, ...] = ()  # reader comments as Markdown blocks (``keep_comments``)
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+
+# HTML comments and processing instructions are not text (and confuse trafilatura).
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+def parse(page: str, name: str = "page", nesting: int | None = None) -> etree._Element:
+    """The page's tree; one nested deeper than ``nesting`` (``limits.nesting``) is flattened
+    there (:mod:`flows.clean.html.depth`): its deep text kept, in order."""
+    most = min(nesting or Limits().nesting, html_depth.PARSER_DEPTH)
+    page = _XML_DECLARATION.sub("", page, count=1)
+    try:
+        tree = lxml_html.document_fromstring(page, parser=_PARSER)
+        if html_depth.depth(tree) > most:
+            tree = lxml_html.document_fromstring(html_depth.flatten(page, most), parser=_PARSER)
+        return tree
+    except (etree.ParserError, ValueError) as exc:
+        raise PamphleteerError(f"{name}: not an HTML page ({exc})") from None
+
+
+def _excerpt(el: etree._Element, size: int = 100) -> str:
+    """The start of an element's text, for the report (it shortens it further)."""
+    parts: list[str] = []
+    length = 0
+    for t in el.itertext():
+        parts.append(t)
+        length += len(t)
+        if length > size:
+            break
+    return SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _remove(elements: list[etree._Element]) -> list[str]:
+    removed = []
+    for el in elements:
+        parent = el.getparent()
+        if parent is None or local_name(el.tag) in ("body", "html"):
+            continue
+        removed.append(_excerpt(el))
+        replace_with_text(el, "")
+    return removed
+
+
+def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
+    chosen = set(elements)
+    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
+
+
+def _link_density(el: etree._Element) -> float:
+    text = len(plain_text(el)) or 1
+    return sum(len(plain_text(a)) for a in el.iter("a")) / text
+
+
+def _is_furniture(el: etree._Element) -> bool:
+    """A share box, a related-posts list, a cookie notice: short, or mostly links."""
+    if local_name(el.tag) in ("body", "html", "article", "main"):
+        return False
+    length = sum(len(t.strip()) for t in el.itertext())
+    return length < 300 or (length < 3000 and _link_density(el) > 0.5)
+
+
+def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
+    """Elements whose class or id says "comments", and those that say "share", "related"…"""
+    comments, furniture = [], []
+    for el in tree.iter(*hp.MARKED_TAGS):
+        names = el.get("class"), el.get("id")
+        if names == (None, None):
+            continue
+        kind = hp.marked_kind(f"{names[0] or ''} {names[1] or ''}")
+        if kind == "comment":
+            comments.append(el)
+        elif kind == "furniture":
+            furniture.append(el)
+    return comments, furniture
+
+
+def _comment_sections(marked: list[etree._Element]) -> list[etree._Element]:
+    found = _outermost(marked)
+    # A heading alone ("Comments", "3 Responses") is left in: it tells where the thread starts,
+    # when the thread itself is not marked up as one.
+    return [
+        el
+        for el in found
+        if local_name(el.tag) not in ("body", "html", "article", "main")
+        and not _is_comment_heading(el)
+    ]
+
+
+def _is_comment_heading(el: etree._Element) -> bool:
+    text = plain_text(el)
+    return len(text) < 60 and any(r.search(text) for r in patterns.COMMENT_SECTION_START)
+
+
+def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
+    """The article's blocks, and what follows it: the comment section (cut at the block that
+    opens the thread), other articles ("Related posts", "Also on …") or the blog after a post's
+    footer ("Posted in … | Tagged …"). The last value says which."""
+    words = 0
+    for i, md in enumerate(body):
+        n = md.count(" ") + 1
+        if n > 40:  # too long to open a thread, whatever its markup
+            words += n
+            continue
+        text = to_plain(md).strip()
+        n = len(text.split())
+        if words >= 30 and n <= 25 and _opens_thread(text):
+            return body[:i], body[i:], "comment section"
+        if words >= 100 and n <= 8 and patterns.RELATED_START.search(text):
+            return body[:i], body[i:], "related posts"
+        if words >= 50 and patterns.POST_FOOTER.search(text):
+            return body[:i], body[i:], "site chrome"
+        words += n
+    return body, [], ""
+
+
+def _opens_thread(text: str) -> bool:
+    """A line that opens the comment section. "Kurt wrote:" alone may introduce a quotation in
+    the article: an author line counts only with a date or time in it, or a "says:"."""
+    if patterns.COMMENT_SIGNATURE.search(text):
+        return True
+    if patterns.COMMENT_AUTHOR.match(text):
+        return bool(re.search(r"\d|says:$|said\s?(\.\.\.|…)$", text))
+    return any(r.search(text) for r in patterns.COMMENT_SECTION_START[:-1])
+
+
+def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
+    """Short furniture lines ("Share this:", "Related", "© 2021 …") at either end of the body."""
+    removed: list[str] = []
+
+    def chrome(md: str) -> bool:
+        text = to_plain(md).strip()
+        return len(text.split()) <= 25 and any(r.search(text) for r in patterns.CHROME)
+
+    while body and chrome(body[-1]):
+        removed.append(body.pop())
+    while body and chrome(body[0]):
+        removed.append(body.pop(0))
+    return body, removed
+
+
+def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
+    doc = trafilatura.bare_extraction(
+        tree,
+        fast=fast,
+        favor_recall=not fast,
+        include_comments=False,
+        include_tables=True,
+        include_images=ctx.settings.images,
+        include_formatting=True,
+        include_links=True,
+        with_metadata=False,
+    )
+    return blocks(doc.body, ctx) if doc is not None and doc.body is not None else []
+
+
+def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
+    """The article's blocks: trafilatura's fast pass; its fallbacks (readability, jusText) only
+    when that finds next to nothing; the whole page as a last resort."""
+    body = _extract(tree, ctx, fast=True)
+    if sum(b.count(" ") + 1 for b in body) >= MIN_ARTICLE_WORDS:
+        return body
+    body = _extract(tree, ctx, fast=False) or body
+    if body:
+        return body
+    root = tree.find("body")
+    return blocks(root if root is not None else tree, ctx)
+
+
+def _key(md: str) -> str:
+    return re.sub(r"\W+", " ", unescape(md.lstrip("#")).casefold()).strip()
+
+
+def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
+    """Headings that repeat the title (it is in the metadata) or the page's description before
+    the first paragraph (kept as the subtitle)."""
+    title, description = _key(meta.get("title", "")), _key(meta.get("description", ""))
+    # A blog's header (its name, its tagline), then the post's date as a heading, then the post.
+    for k in range(min(len(body) - 2, 6)):
+        heading = unescape(body[k].lstrip("#").strip())
+        if (
+            body[k].startswith("#")
+            and (dateline := patterns.DATELINE.match(heading))
+            and body[k + 1].startswith("#")
+            and all(len(b.split()) <= 12 for b in body[:k])
+        ):
+            meta.setdefault("date", dateline["date"])
+            del body[: k + 1]
+            break
+    i = 0
+    while i < len(body) and (body[i].startswith("#") or len(body[i].split()) <= 20):
+        key = _key(body[i])
+        if key and key == title:
+            del body[i]
+        elif key and key == description:
+            meta["subtitle"] = meta["description"]
+            del body[i]
+        elif body[i].startswith("#"):
+            i += 1
+        else:
+            break
+    return body
+
+
+def _drop_trailing_headings(body: list[str], meta: dict[str, Any]) -> list[str]:
+    """Headings after the last paragraph head nothing: the title again, or the post's date."""
+    title = _key(meta.get("title", ""))
+    while body and body[-1].startswith("#"):  # headings after the text head nothing
+        heading = unescape(body[-1].lstrip("#").strip())
+        dateline = patterns.DATELINE.match(heading)
+        if _key(heading) != title and not dateline:
+            break
+        if dateline:
+            meta.setdefault("date", dateline["date"])
+        body.pop()
+    return body
+
+
+def _is_thread_furniture(md: str) -> bool:
+    """ "Reply", "Leave a Reply", "3 comments:", the reply form's labels."""
+    text = to_plain(md).strip()
+    return not text or (
+        len(text.split()) <= 25
+        and any(r.search(text) for r in (*patterns.COMMENT_FORM, *patterns.CHROME))
+    )
+
+
+def _comments_markdown(sections: list[etree._Element], ctx: Ctx) -> list[str]:
+    """Each comment as paragraphs (a thread's list is not a list in the text), without the
+    reply form and the "Reply" links."""
+    out: list[str] = []
+    flat = Ctx(ctx.settings, flat_lists=True)
+    for section in copy.deepcopy(sections):
+        for el in list(section.iter("form", "button", "input", "textarea", "label")):
+            replace_with_text(el, "")
+        for el in list(section.iter()):
+            names = f"{el.get('class', '')} {el.get('id', '')}".lower()
+            if el is not section and ("reply" in names or "respond" in names):
+                replace_with_text(el, "")
+        out.extend(blocks(section, flat))
+    return out
+
+
+def html_to_markdown(page: str, settings: Settings, name: str = "page") -> CleanedPage:
+    """One page's article as Markdown, its metadata, and what was cut."""
+    tree = parse(page, name, settings.limits.nesting)
+    ctx = Ctx(settings)
+    meta = page_metadata(tree)
+    for el in list(tree.iter("script", "style", "noscript", "template")):
+        replace_with_text(el, "")
+    keep_math_as_text(tree)
+    marked_comments, marked_furniture = _marked(tree)
+    sections = _comment_sections(marked_comments)
+    responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
+    removed = [("comment section", t) for t in _remove(sections) if t]
+    notes = lift_notes(tree, ctx)
+    furniture = [
+        el
+        for el in _outermost(marked_furniture)
+        if el.getparent() is not None and _is_furniture(el)
+    ]
+    removed += [("site chrome", t) for t in _remove(furniture) if t]
+
+    body = extract_article(tree, ctx)
+    body = _drop_title(body, meta)
+    body, tail, what = cut_tail(body)
+    if tail:
+        removed.append((what, to_plain(tail[0])))
+        if settings.keep_comments and what == "comment section":
+            responses = tail[1:] + responses
+    body, chrome = trim_chrome(body)
+    removed += [("site chrome", to_plain(md)) for md in chrome]
+    body = _drop_trailing_headings(body, meta)
+    for note in notes:
+        body.extend(note.markdown())
+    replies = tuple(md for md in responses if not _is_thread_furniture(md))
+    return CleanedPage("\n\n".join(body) + "\n", meta, tuple(removed), replies)

@@ -1,0 +1,346 @@
+"""An HTML element (a page's, or trafilatura's XML of an article) as literal Pandoc Markdown.
+
+The conversion goes through dispatch tables, tag → function: :data:`INLINES` for what stays
+inside a paragraph, :data:`BLOCKS` for what makes paragraphs. Every text node goes through
+:func:`flows.markdown.escape_inline`; the markup built here (``_em_``, ``**strong**``,
+``[text](url)``, ``> quote``, ``## heading``, lists, pipe tables) wraps escaped text, and a link
+keeps its URL only if it is http(s) or mailto. No HTML from the page reaches the Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from flows.clean.html import patterns as hp
+from flows.clean.typography import curl_quotes, dashes_and_dots
+from flows.markdown import escape_inline, protect_line_start
+from flows.settings import Settings
+
+# A note marker while the page is being cleaned: private-use characters no page contains.
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"[ \t\u00a0]*{MARK_OPEN}(\\d+){MARK_CLOSE}")
+# A line break (``<br>``) until a block is finished: two of them end a paragraph.
+_BREAK = "\ue002"
+_PARAGRAPH_BREAK = re.compile(
+    f"(?:\\s*{_BREAK}){{2,}}\\s*|\\s*{_BREAK}\\s*(?=\\\\\\[\\d+\\\\\\]|{MARK_OPEN})"
+)
+_BLOCK_MARKUP = re.compile(r"^(#+ |> ?)|\n> ?|^\|[-|]*\|$", re.M)
+_HAS_TEXT = re.compile(r"[^\s*_\ue002]")
+SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def _text(s: str | None) -> str:
+    """One text node of the page as escaped Markdown, typography normalised, spaces kept."""
+    if not s:
+        return ""
+    if not s.isascii():
+        s = _INVISIBLE.sub("", s)
+    s = SPACES.sub(" ", s)
+    if "'" in s or '"' in s:
+        s = curl_quotes(s)
+    if "-" in s or "..." in s:
+        s = dashes_and_dots(s)
+    return escape_inline(s)
+
+
+def _finish(md: str) -> str:
+    """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, line start safe."""
+    md = SPACES.sub(" ", md.replace(_BREAK, " ")).strip()
+    md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
+    return protect_line_start(md) if md else ""
+
+
+def plain_text(el: etree._Element) -> str:
+    return SPACES.sub(" ", "".join(el.itertext())).strip()
+
+
+def local_name(tag: Any) -> str:
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+# -- inline conversion ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ctx:
+    settings: Settings
+    in_link: bool = False
+    flat_lists: bool = False  # lists as paragraphs (a comment thread)
+
+
+def inline(el: etree._Element, ctx: Ctx) -> str:
+    """The Markdown of ``el``'s content (not its tail)."""
+    parts = [_text(el.text)]
+    for child in el:
+        tag = local_name(child.tag)
+        tail = _text(child.tail)
+        if tag:
+            md = INLINES.get(tag, _inline_plain)(child, ctx)
+            if md.startswith("_") and (parts[-1][-1:].isalnum() or tail[:1].isalnum()):
+                md = _INTRAWORD.sub(lambda m: "*" * len(m[1]) + m[2] + "*" * len(m[1]), md)
+            parts.append(md)
+        parts.append(tail)
+    return "".join(parts)
+
+
+def _inline_plain(el: etree._Element, ctx: Ctx) -> str:
+    return inline(el, ctx)
+
+
+def _wrap(md: str, mark: str) -> str:
+    core = md.strip()
+    if not _HAS_TEXT.search(core):  # nothing but spaces and emphasis marks inside
+        return " " if md else ""
+    if "\n" in core:
+        return md
+    lead = md[: len(md) - len(md.lstrip())]
+    trail = md[len(md.rstrip()) :]
+    return f"{lead}{mark}{core}{mark}{trail}"
+
+
+# Emphasis is written with underscores: a ``*`` at the start of a paragraph or after a word is
+# also how a page writes a note's symbol, and the footnote stage reads the text for those. Inside
+# a word ("re*write*") only stars work, so there they are used.
+_INTRAWORD = re.compile(r"^(_{1,2})(.*)\1$", re.S)
+
+
+def _emphasis(el: etree._Element, ctx: Ctx) -> str:
+    return _wrap(inline(el, ctx), "_")
+
+
+def _strong(el: etree._Element, ctx: Ctx) -> str:
+    return _wrap(inline(el, ctx), "__")
+
+
+def _hi(el: etree._Element, ctx: Ctx) -> str:
+    rend = el.get("rend", "")
+    if "#i" in rend:
+        return _emphasis(el, ctx)
+    if "#b" in rend:
+        return _strong(el, ctx)
+    return inline(el, ctx)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if a reader may follow it (http, https, mailto), made safe for Markdown."""
+    if not url:
+        return None
+    url = url.strip()
+    if not hp.SAFE_URL.match(url):
+        return None
+    return url.replace("(", "%28").replace(")", "%29").replace("*", "%2A").replace("_", "%5F")
+
+
+def _link(el: etree._Element, ctx: Ctx) -> str:
+    if ctx.in_link:
+        return inline(el, ctx)
+    text = inline(el, Ctx(ctx.settings, in_link=True))
+    url = safe_url(el.get("target") or el.get("href"))
+    if url is None or not text.strip() or MARK_OPEN in text:
+        return text
+    core = text.strip()
+    lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+    return f"{lead}[{core}]({url}){trail}"
+
+
+def _line_break(el: etree._Element, ctx: Ctx) -> str:
+    return _BREAK
+
+
+def _paragraphs(md: str) -> list[str]:
+    """One block's inline Markdown as paragraphs: split where the page left a blank line
+    (``<br><br>``, as Blogger does) or where a line starts a note (``<br>[2] …``)."""
+    if _BREAK not in md:
+        return [p] if (p := _finish(md)) else []
+    parts = _PARAGRAPH_BREAK.split(md)
+    return [p for part in parts if (p := _finish(part))]
+
+
+def _image_inline(el: etree._Element, ctx: Ctx) -> str:
+    return ""
+
+
+INLINES: dict[str, Callable[[etree._Element, Ctx], str]] = {
+    "hi": _hi,
+    "em": _emphasis,
+    "i": _emphasis,
+    "cite": _emphasis,
+    "strong": _strong,
+    "b": _strong,
+    "ref": _link,
+    "a": _link,
+    "lb": _line_break,
+    "br": _line_break,
+    "graphic": _image_inline,
+    "img": _image_inline,
+}
+
+
+# -- block conversion ----------------------------------------------------------------------------
+
+_BLOCK_NAMES = frozenset({"p", "div", "head", "list", "item", "quote", "table", "row", "cell",
+                          "code", "pre", "graphic", "img", "blockquote", "ul", "ol", "li",
+                          "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "main",
+                          "aside", "header", "footer", "tr", "td", "th", "dl", "dt", "dd",
+                          "figure", "figcaption", "body", "center", "tbody", "thead",
+                          "hr", "details", "summary", "nav"})  # fmt: skip
+
+
+def _has_blocks(el: etree._Element) -> bool:
+    return any(local_name(c.tag) in _BLOCK_NAMES for c in el.iterdescendants())
+
+
+def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
+    """The Markdown blocks of a container: runs of inline content become paragraphs."""
+    out: list[str] = []
+    run: list[str] = [_text(el.text)]
+
+    def flush() -> None:
+        out.extend(_paragraphs("".join(run)))
+        run.clear()
+
+    for child in el:
+        tag = local_name(child.tag)
+        if tag in BLOCKS or (tag in _BLOCK_NAMES and tag not in INLINES):
+            flush()
+            out.extend(BLOCKS.get(tag, blocks)(child, ctx))
+        elif tag:
+            run.append(INLINES.get(tag, _inline_plain)(child, ctx))
+        run.append(_text(child.tail))
+    flush()
+    return out
+
+
+def paragraph(el: etree._Element, ctx: Ctx) -> list[str]:
+    if _has_blocks(el):
+        return blocks(el, ctx)
+    return _paragraphs(inline(el, ctx))
+
+
+def _heading(el: etree._Element, ctx: Ctx) -> list[str]:
+    level = (el.get("rend") or local_name(el.tag))[-1:]
+    md = SPACES.sub(" ", inline(el, ctx).replace(_BREAK, " ")).strip()
+    md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
+    if not md:
+        return []
+    hashes = {"1": "##", "2": "##", "3": "###"}.get(level, "####")
+    return [f"{hashes} {md}"]
+
+
+def _items(el: etree._Element) -> Iterator[etree._Element]:
+    return (c for c in el if local_name(c.tag) in ("item", "li"))
+
+
+def _list(el: etree._Element, ctx: Ctx, depth: int = 0) -> list[str]:
+    ordered = local_name(el.tag) == "ol" or el.get("rend") == "ol"
+    lines: list[str] = []
+    for n, item in enumerate(_items(el), start=1):
+        nested = [c for c in item if local_name(c.tag) in ("list", "ul", "ol")]
+        for c in nested:
+            item.remove(c)  # rendered below, indented
+        # An item is one line: headings, quotes and tables inside it become its text.
+        text = " ".join(_BLOCK_MARKUP.sub("", b).replace("\n", " ") for b in paragraph(item, ctx))
+        bullet = f"{n}." if ordered else "-"
+        if text:
+            lines.append("    " * depth + f"{bullet} {text}")
+        for c in nested:
+            lines.extend(_list(c, ctx, depth + 1))
+    return ["\n".join(lines)] if lines and depth == 0 else lines
+
+
+def _list_block(el: etree._Element, ctx: Ctx) -> list[str]:
+    if ctx.flat_lists:
+        return blocks(el, ctx)
+    return _list(el, ctx)
+
+
+def _quote(el: etree._Element, ctx: Ctx) -> list[str]:
+    inner = blocks(el, ctx)
+    return ["\n>\n".join("> " + b.replace("\n", "\n> ") for b in inner)] if inner else []
+
+
+def _rows(el: etree._Element) -> list[etree._Element]:
+    return [r for r in el.iter() if local_name(r.tag) in ("row", "tr")]
+
+
+def _cells(row: etree._Element) -> list[etree._Element]:
+    return [c for c in row if local_name(c.tag) in ("cell", "td", "th")]
+
+
+def _table(el: etree._Element, ctx: Ctx) -> list[str]:
+    rows = _rows(el)
+    width = max((len(_cells(r)) for r in rows), default=0)
+    layout = width < 2 or len(rows) < 2 or any(_has_blocks(c) for r in rows for c in _cells(r))
+    if layout:  # a table used for layout: its content is the text
+        return [b for r in rows for c in _cells(r) for b in blocks(c, ctx)]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [_finish(inline(c, ctx)).replace("\\|", "\\|") for c in _cells(row)]
+        cells += [""] * (width - len(cells))
+        lines.append("| " + " | ".join(cells) + " |")
+        if i == 0:
+            lines.append("|" + "---|" * width)
+    return ["\n".join(lines)]
+
+
+def _code(el: etree._Element, ctx: Ctx) -> list[str]:
+    return [md for line in plain_text_lines(el) if (md := _finish(_text(line)))]
+
+
+def plain_text_lines(el: etree._Element) -> list[str]:
+    return "".join(el.itertext()).split("\n")
+
+
+def _image(el: etree._Element, ctx: Ctx) -> list[str]:
+    if not ctx.settings.images:
+        return []
+    url = safe_url(el.get("src"))
+    if url is None:
+        return []
+    alt = _finish(_text(el.get("alt") or el.get("title") or ""))
+    return [f"![{alt}]({url})"]
+
+
+def _nothing(el: etree._Element, ctx: Ctx) -> list[str]:
+    return []
+
+
+BLOCKS: dict[str, Callable[[etree._Element, Ctx], list[str]]] = {
+    "p": paragraph,
+    "head": _heading,
+    **{f"h{n}": _heading for n in range(1, 7)},
+    "list": _list_block,
+    "ul": _list_block,
+    "ol": _list_block,
+    "quote": _quote,
+    "blockquote": _quote,
+    "table": _table,
+    "code": _code,
+    "pre": _code,
+    "graphic": _image,
+    "img": _image,
+    "hr": _nothing,
+}
+
+
+def replace_with_text(el: etree._Element, text: str) -> None:
+    """Remove ``el`` from the tree, leaving ``text`` (and its tail) where it stood."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    text += el.tail or ""
+    prev = el.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(el)

@@ -1,0 +1,1 @@
+"""The `pamphleteer` command."""

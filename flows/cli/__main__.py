@@ -1,0 +1,5 @@
+"""`python -m flows.cli.main`: the command."""
+
+from flows.cli.main import run
+
+run()

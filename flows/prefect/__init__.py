@@ -1,0 +1,1 @@
+"""Prefect: the only subpackage that imports it (flows, tasks, the scheduled deployment)."""

@@ -1,0 +1,31 @@
+"""Prefect's environment, set before Prefect is first imported (it reads its settings then).
+
+Its state (the database; the resident server's record and log, see :mod:`flows.prefect.resident`)
+lives in the project: the folder that holds ``raw/``, in ``.prefect/``, unless ``PREFECT_HOME`` says
+otherwise. Never in site-packages, never in ``~/.prefect`` behind the user's back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flows.limits import Limits
+
+#: Seconds Prefect's temporary server may take to answer (``--temporary-server``). Its own default
+#: (20 s) is missed on a busy two-core machine while the build's workers load the cores.
+STARTUP_TIMEOUT = int(Limits.server_start_seconds)
+
+
+def use_project_state(project: Path) -> Path:
+    """Point Prefect at ``project/.prefect`` (unless ``PREFECT_HOME`` is set) and return it."""
+    os.environ.setdefault("PREFECT_HOME", str(project.resolve() / ".prefect"))
+    # No telemetry from machines that have no internet.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(STARTUP_TIMEOUT))
+    return home()
+
+
+def home() -> Path:
+    """Prefect's state folder (``PREFECT_HOME``, as :func:`use_project_state` set it)."""
+    return Path(os.environ["PREFECT_HOME"])

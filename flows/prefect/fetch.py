@@ -1,0 +1,82 @@
+"""The Prefect flow ``fetch-sources``: refresh the pages sidecars name (see
+:mod:`flows.fetch.pages`).
+
+One task run per page, two at a time but never two at once to the same host (a polite pause per
+host). A network failure, the deadline (``fetch_seconds``), a 429 or a 5xx is retried with
+exponential back-off, each try with a deadline of its own; after the last try, or on any other
+failure, the previous copy stays and the reason is reported. A sidecar that cannot be read, or
+a page whose fetch fails in a way nobody foresaw, fails alone: every source gets its result.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
+from prefect.tasks import exponential_backoff
+
+from flows.fetch import pages as sources
+from flows.limits import Limits
+
+
+async def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Whether another try may help. Async, as the task is: Prefect awaits it in the task's
+    event loop, where a state's result must be awaited too."""
+    try:
+        await state.aresult()
+    except sources.TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+# I/O: the one place with retries.
+@task(
+    name="fetch-page",
+    task_run_name="fetch {source.stem}",
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+async def fetch_page(
+    source: sources.Source, limits: Limits, rate: sources.RateLimit
+) -> sources.FetchResult:
+    async with sources.client(limits) as client:
+        return await sources.fetch_one(client, source, limits, rate)
+
+
+@flow(name="fetch-sources", log_prints=False)
+def fetch_sources(
+    raw_dir: Path,
+    limits: Limits | None = None,
+    retries: int = 3,
+    backoff: float = 2.0,
+    interval: float = 1.0,
+) -> list[sources.FetchResult]:
+    """Refresh every page named by a sidecar; ``backoff`` seconds doubles at each retry."""
+    limits = limits or Limits()
+    found = sources.sources(raw_dir)
+    rate = sources.RateLimit(interval)
+    fetch = fetch_page.with_options(
+        retries=retries, retry_delay_seconds=exponential_backoff(backoff_factor=backoff)
+    )
+    futures = [fetch.submit(page, limits, rate) for page in found.pages]
+    wait(futures)
+    results = list(found.failed)
+    for page, future in zip(found.pages, futures, strict=True):
+        try:
+            results.append(future.result())
+        except sources.TransientFetchError as exc:
+            tries = f" ({retries + 1} tries)" if retries else ""
+            results.append(sources.FetchResult(page.stem, page.url, "kept", f"{exc}{tries}"))
+        except Exception as exc:  # whatever it is, it is this page's failure alone
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            results.append(sources.FetchResult(page.stem, page.url, "kept", why))
+    results.sort(key=lambda r: r.stem)
+    if results:
+        create_table_artifact(
+            [r.to_dict() for r in results], key="fetch-sources", description="pamphleteer fetch"
+        )
+    return results

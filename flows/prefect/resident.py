@@ -1,0 +1,388 @@
+"""A resident Prefect server per project, started by the first build and reused by the next.
+
+Prefect's temporary server costs every build its start (~10 s of CPU: FastAPI, SQLAlchemy, the
+database's migrations check), and on a busy machine it missed Prefect's start-up limit. This
+server starts once (like Gradle's and Bazel's daemons), then a build only connects to it. Its
+state, its record (``server.json``) and its log (``server.log``) live in the project's
+``.prefect/`` (``PREFECT_HOME``); it stops by itself after ``limits.server_idle_minutes`` with no
+request and no build (its own watchdog), or on ``pamphleteer server stop``.
+
+Who may use it and when it may stop are two file locks in ``.prefect/``:
+
+- ``server.lock`` (exclusive, short): one command at a time checks and, if need be, starts it;
+- ``server.lease``: a command that uses the server holds it shared for as long as it runs; the
+  watchdog stops the server only when it can take it exclusively, and keeps it while stopping,
+  so a build never connects to a server that is going away (it waits, then starts a new one).
+
+A record that does not lead to a live server of this Prefect, this Python, answering with the
+record's token (a crashed server, a port since taken by another program, a server left by
+another Prefect version) is replaced. A process is signalled only when it proved to be one of
+ours: it answered with the record's token, or its command line carries it.
+
+The client side (everything but :func:`main`) imports neither Prefect nor its server: a build
+that finds its server running pays one local HTTP request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flows.model import PamphleteerError
+
+RECORD = "server.json"
+LOG = "server.log"
+START_LOCK = "server.lock"
+LEASE = "server.lease"
+#: The path where a resident server says who it is (never forwarded to Prefect).
+IDENTITY = "/pamphleteer-server"
+
+
+def prefect_version() -> str:
+    return metadata.version("prefect")
+
+
+@dataclass(frozen=True)
+class Record:
+    """What ``server.json`` says about the server of a project."""
+
+    pid: int
+    port: int
+    token: str
+    prefect: str
+    python: str
+    started: float
+    idle_minutes: float
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def ui(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def current(self) -> bool:
+        """Started by this Python with this Prefect (a venv rebuilt or upgraded is not)."""
+        return self.prefect == prefect_version() and self.python == sys.executable
+
+
+def read_record(home: Path) -> Record | None:
+    try:
+        data = json.loads((home / RECORD).read_text(encoding="utf-8"))
+        return Record(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_record(home: Path, record: Record) -> None:
+    temporary = home / f"{RECORD}.{os.getpid()}"
+    temporary.write_text(json.dumps(record.__dict__), encoding="utf-8")
+    temporary.replace(home / RECORD)
+
+
+def _identity(record: Record, timeout: float = 3.0) -> dict[str, Any] | None:
+    """What the server on the record's port says it is; None when nothing there answers."""
+    import httpx
+
+    try:
+        answer = httpx.get(f"{record.ui}{IDENTITY}", timeout=timeout, verify=False)
+        return answer.json() if answer.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def answers(record: Record, timeout: float = 3.0) -> bool:
+    """The record's server is up and is the one the record names (its token)."""
+    found = _identity(record, timeout)
+    return bool(found) and found.get("token") == record.token  # type: ignore[union-attr]
+
+
+def alive(pid: int) -> bool:
+    """The process runs (an ended child not yet waited for, a zombie, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def _ours(record: Record) -> bool:
+    """The record's pid is still the server it names (its command line carries the token)."""
+    try:
+        cmdline = Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return answers(record)  # no /proc: only the server itself can say
+    return record.token.encode() in cmdline
+
+
+def _end(record: Record, grace: float = 20.0) -> None:
+    """Stop the record's server (SIGTERM, then SIGKILL after ``grace`` s), if it is ours."""
+    if not alive(record.pid) or not _ours(record):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(record.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while alive(record.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(record.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(record.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _locked(path: Path, mode: int) -> Iterator[None]:
+    with path.open("a+") as handle:
+        fcntl.flock(handle, mode)
+        yield
+
+
+@contextlib.contextmanager
+def lease(home: Path, wait: float = 60.0) -> Iterator[None]:
+    """Hold the project's server for the duration (shared with other commands): its watchdog
+    does not stop it meanwhile. Waits for a server that is stopping to end."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / LEASE).open("a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PamphleteerError(
+                        f"Prefect's server of {home.parent} is stopping and did not end within "
+                        f"{wait:.0f} s: try `pamphleteer server stop`"
+                    ) from None
+                time.sleep(0.1)
+        yield
+
+
+@dataclass(frozen=True)
+class Starting:
+    """A server running, or starting (here, or by another command): :meth:`wait` returns its
+    record once it answers."""
+
+    home: Path
+    token: str
+    pid: int | None  # None: started here, and not yet recorded
+    proc: subprocess.Popen[bytes] | None = None  # when started by this command
+    record: Record | None = None  # when it answered already
+
+    @property
+    def started(self) -> bool:
+        return self.proc is not None
+
+    def wait(self, limit: float) -> Record:
+        """The record once the server answers. A server slower than ``limit`` seconds to start
+        (a very busy machine) is not a failure while it lives; only one that ends, or takes
+        ``limit`` s more, fails the command, in one line naming its log."""
+        if self.record is not None:
+            return self.record
+        log = self.home / LOG
+        deadline = time.monotonic() + limit
+        while True:
+            record = read_record(self.home)
+            if record is not None and record.token == self.token and answers(record, 2.0):
+                return record
+            code = self.proc.poll() if self.proc else None
+            if code is not None or (self.pid is not None and not alive(self.pid)):
+                how = f" (exit {code})" if code is not None else ""
+                raise PamphleteerError(
+                    f"Prefect's server stopped while starting{how}: {_last_line(log)} (see {log})"
+                )
+            if time.monotonic() > deadline:
+                if self.proc:
+                    self.proc.terminate()
+                raise PamphleteerError(
+                    f"Prefect's server did not answer within {limit:.0f} s (see {log}); the "
+                    "machine is very busy: try again later, or raise limits.server_start_seconds"
+                )
+            time.sleep(0.1)
+
+
+def _last_line(log: Path) -> str:
+    try:
+        lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1].strip()[:300] if lines else "an empty log"
+
+
+def start(home: Path, idle_minutes: float, limit: float = 180) -> Starting:
+    """The project's resident server: the running one, one another command is starting (for
+    less than ``limit`` s), or one started now. Not waited for: :meth:`Starting.wait`. Call
+    inside :func:`lease`."""
+    home.mkdir(parents=True, exist_ok=True)
+    with _locked(home / START_LOCK, fcntl.LOCK_EX):
+        record = read_record(home)
+        if record is not None and record.current():
+            if answers(record):
+                return Starting(home, record.token, record.pid, record=record)
+            if (time.time() - record.started < limit and alive(record.pid)
+                    and _ours(record)):  # fmt: skip
+                return Starting(home, record.token, record.pid)  # still starting
+        if record is not None:
+            _end(record)  # dead, hung, of another version, or its port is someone else's now
+            (home / RECORD).unlink(missing_ok=True)
+        token = secrets.token_hex(16)
+        log = home / LOG
+        if log.exists():
+            log.replace(home / f"{LOG}.previous")  # a crashed server's last words stay a while
+        with log.open("ab") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "flows.prefect.resident", token, str(idle_minutes)],
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # not ended by the build's Ctrl-C, nor its terminal
+                cwd=home,
+                # It outlives the build that starts it: never marked as one of that build's
+                # processes (flows.build.lifeline ends those with the build), nor in its TMPDIR.
+                env={**_unmarked(os.environ), "PREFECT_HOME": str(home)},
+            )
+        return Starting(home, token, None, proc)
+
+
+def _unmarked(env: Mapping[str, str]) -> dict[str, str]:
+    from flows.build.lifeline import MARKER
+
+    if MARKER not in env:
+        return dict(env)
+    return {k: v for k, v in env.items() if k not in (MARKER, "TMPDIR")}
+
+
+@contextlib.contextmanager
+def running(home: Path, idle_minutes: float = 60, limit: float = 180) -> Iterator[Record]:
+    """The project's server for the duration (a benchmark, a test): held, and stopped at the end
+    if it was started here."""
+    with lease(home):
+        starting = start(home, idle_minutes, limit)
+        record = starting.wait(limit)
+        try:
+            yield record
+        finally:
+            if starting.started:
+                stop(home)
+
+
+def stop(home: Path) -> Record | None:
+    """Stop the project's server; the record of the one stopped, None if none was running."""
+    if not (home / RECORD).exists():
+        return None
+    with _locked(home / START_LOCK, fcntl.LOCK_EX):
+        record = read_record(home)
+        if record is None:
+            return None
+        running = alive(record.pid) and _ours(record)
+        _end(record)
+        (home / RECORD).unlink(missing_ok=True)
+        return record if running else None
+
+
+# The server itself: ``python -m flows.prefect.resident TOKEN IDLE_MINUTES`` (cwd: PREFECT_HOME).
+
+
+class _Tracker:
+    """An ASGI wrapper around Prefect's app: answers :data:`IDENTITY` itself, and notes when the
+    last request ended and how many are under way (a websocket is one while it is open)."""
+
+    def __init__(self, app: Any, identity: dict[str, Any]) -> None:
+        self.app = app
+        self.identity = json.dumps(identity).encode()
+        self.last = time.monotonic()
+        self.open = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == IDENTITY:
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": self.identity})
+            return
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        self.open += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.open -= 1
+            self.last = time.monotonic()
+
+
+def _watchdog(server: Any, tracker: _Tracker, home: Path, token: str, idle: float) -> None:
+    """Stop the server after ``idle`` seconds with no request and no command holding the lease,
+    or when the record names another server (it was replaced, or `server stop` lost its pid)."""
+    period = min(30.0, max(idle / 4, 0.5))
+    with (home / LEASE).open("a+") as lease_file:
+        while not server.should_exit:
+            time.sleep(period)
+            record = read_record(home)
+            if server.started and (record is None or record.token != token):
+                print("resident: no longer the project's server: stopping", flush=True)
+                server.should_exit = True
+                return
+            if tracker.open or time.monotonic() - tracker.last < idle:
+                continue
+            try:
+                fcntl.flock(lease_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # a build or `serve` holds it
+                tracker.last = time.monotonic()
+                continue
+            print(f"resident: idle for {idle / 60:g} min: stopping", flush=True)
+            server.should_exit = True
+            # The lease stays taken until this process ends: a build waits for it, then
+            # starts a new server.
+            threading.Event().wait()
+
+
+def main(token: str, idle_minutes: float) -> None:
+    home = Path.cwd()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))  # a free port, ours from now on: no race with others
+    port = int(listener.getsockname()[1])
+    record = Record(os.getpid(), port, token, prefect_version(), sys.executable, time.time(),
+                    idle_minutes)  # fmt: skip
+    _write_record(home, record)
+
+    import uvicorn
+    from prefect.server.api.server import create_app
+
+    tracker = _Tracker(create_app(final=True), {"token": token, "pid": os.getpid()})
+    config = uvicorn.Config(tracker, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    threading.Thread(
+        target=_watchdog, args=(server, tracker, home, token, idle_minutes * 60), daemon=True
+    ).start()
+    try:
+        server.run(sockets=[listener])
+    finally:
+        current = read_record(home)
+        if current is not None and current.token == token:
+            (home / RECORD).unlink(missing_ok=True)
+        print("resident: stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], float(sys.argv[2]))

@@ -1,0 +1,1 @@
+"""Reading raw/: bytes to text, sidecars, editions.yaml."""

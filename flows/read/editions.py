@@ -1,0 +1,146 @@
+"""``editions.yaml``: the anthologies a project defines, read and checked.
+
+:mod:`flows.assemble.anthology` shows the file's shape and assembles each anthology.
+
+Light on purpose: the command reads the editions while it plans a build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.clean.typography import printable
+from flows.files import discover
+from flows.limits import Limits
+from flows.model import PamphleteerError
+from flows.read.sidecar import document_slug, meta_value, resolve_cover, slugify
+from flows.read.yamlfile import load_yaml
+from flows.settings import PRESS_KEYS, press_key
+
+_EDITION_KEYS = frozenset({"slug", "title", "subtitle", "author", "publisher", "publication",
+                           "date", "lang", "rights", "description", "front_matter", "documents",
+                           "cover"}) | PRESS_KEYS  # fmt: skip
+_ALIASES = {"editor": "author", "editors": "author", "authors": "author", "language": "lang",
+            "licence": "rights", "license": "rights", "order": "documents",
+            "articles": "documents", "frontmatter": "front_matter",
+            "preface": "front_matter"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Edition:
+    slug: str
+    meta: Mapping[str, Any]  # title, author, …, press overrides: like a sidecar
+    documents: tuple[Path, ...]  # raw files, in order
+    front_matter: str  # the publisher's own Markdown (not scraped), or ""
+    where: str  # "editions.yaml: <slug>", for messages
+    #: Why the edition cannot be built (a missing document, a bad key…), or "": it fails alone,
+    #: as a unit of the build, and the other units go on.
+    problem: str = ""
+    file: Path | None = None  # the editions.yaml it comes from
+
+    @classmethod
+    def broken(cls, slug: str, problem: str, file: Path) -> Edition:
+        return cls(slug, {}, (), "", f"{file.name}: {slug}", problem, file)
+
+
+def _slug(item: Any, index: int) -> str:
+    """The slug an edition asks for, or one from its place in the file."""
+    if isinstance(item, dict):
+        data = {_ALIASES.get(str(k).lower(), press_key(str(k))): v for k, v in item.items()}
+        given = data.get("slug") or data.get("title")
+        if isinstance(given, str | int | float) and str(given).strip():
+            return slugify(str(given))
+    return f"edition-{index}"
+
+
+def _edition(item: Any, index: int, path: Path, raw_dir: Path) -> Edition:
+    where = f"{path.name}: edition {index}"
+    if not isinstance(item, dict):
+        raise PamphleteerError(f"{where} must be a mapping (title, documents, …)")
+    data = {_ALIASES.get(str(k).lower(), press_key(str(k))): v for k, v in item.items()}
+    slug = _slug(item, index)
+    where = f"{path.name}: {slug}"
+    unknown = sorted(set(data) - _EDITION_KEYS)
+    if unknown:
+        raise PamphleteerError(f"{where}: unknown key {', '.join(map(str, unknown))}")
+    if not data.get("title"):
+        raise PamphleteerError(f"{where}: an edition needs a title")
+    data.pop("slug", None)
+    names = data.pop("documents", None)
+    if not isinstance(names, list) or len(names) < 1:
+        raise PamphleteerError(f"{where}: 'documents' must list files in {raw_dir.name}/")
+    documents = []
+    for name in names:
+        doc_path = (raw_dir / str(name)).resolve()
+        if not doc_path.is_relative_to(raw_dir.resolve()):
+            raise PamphleteerError(f"{where}: the document {name!r} is outside {raw_dir.name}/")
+        if not doc_path.is_file():
+            raise PamphleteerError(f"{where}: no document {name!r} in {raw_dir.name}/")
+        documents.append(doc_path)
+    front = data.pop("front_matter", None) or ""
+    if not isinstance(front, str):
+        raise PamphleteerError(f"{where}: 'front_matter' must be text")
+    meta: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key == "cover":
+            meta[key] = resolve_cover(value, raw_dir, where)
+        elif key in PRESS_KEYS:
+            meta[key] = value  # checked by Settings.for_edition
+        else:
+            meta[key] = meta_value(key, value, where)
+    return Edition(slug, meta, tuple(documents), printable(front).strip(), where, file=path)
+
+
+def load_editions(path: Path, raw_dir: Path, limits: Limits | None = None) -> list[Edition]:
+    """The anthologies ``editions.yaml`` defines; none if the file does not exist.
+
+    An edition that cannot be built (a document missing or outside raw/, a bad key, a slug
+    taken) comes back :meth:`~Edition.broken`: it fails alone, named, and the build goes on. So
+    does a file that cannot be read at all (not YAML, an alias bomb), as one broken edition.
+    """
+    if not path.is_file():
+        return []
+    try:
+        data = load_yaml(path, limits)
+        items = (data or {}).get("editions") if isinstance(data, dict | None) else None
+        if items is not None and not isinstance(items, list):
+            raise PamphleteerError(f"{path.name}: 'editions' must be a list of editions")
+    except PamphleteerError as exc:
+        return [Edition.broken(slugify(path.stem), str(exc), path)]
+    editions: list[Edition] = []
+    taken = _document_slugs(raw_dir, limits) if items else {}
+    for index, item in enumerate(items or [], start=1):
+        try:
+            edition = _edition(item, index, path, raw_dir)
+            if any(e.slug == edition.slug for e in editions):
+                raise PamphleteerError(
+                    f"{edition.where}: another edition has the same slug: give this one "
+                    f"another 'slug:'"
+                )
+            if edition.slug in taken:
+                raise PamphleteerError(
+                    f"{edition.where}: the slug is already {taken[edition.slug]}'s: "
+                    f"give the edition another 'slug:'"
+                )
+        except PamphleteerError as exc:
+            slug = _slug(item, index)
+            if any(e.slug == slug for e in editions):
+                slug = f"{slug}-{index}"
+            edition = Edition.broken(slug, str(exc), path)
+        editions.append(edition)
+    return editions
+
+
+def _document_slugs(raw_dir: Path, limits: Limits | None) -> dict[str, str]:
+    """The output folder each document of ``raw_dir`` builds into, as read.read() names it."""
+    slugs = {}
+    for source in discover(raw_dir):
+        slug = document_slug(source, limits)
+        if slug:  # else that document fails on its own, with its sidecar's reason
+            slugs[slug] = source.name
+    return slugs

@@ -1,0 +1,1 @@
+"""Rendering: Pandoc (sandboxed) and typst to HTML, EPUB, PDF, booklet and cover."""

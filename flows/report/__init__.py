@@ -1,0 +1,1 @@
+"""Reporting: report.json, report.html and index.html from a build's outcomes."""

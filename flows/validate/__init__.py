@@ -1,0 +1,1 @@
+"""Validating: quick checks of every output, and EPUBCheck / the Nu HTML Checker."""

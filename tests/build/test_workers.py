@@ -1,0 +1,229 @@
+"""The build's worker processes: work runs in them, and a worker that dies fails only its own
+call."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.build import workers
+from flows.model import PamphleteerError
+
+from ..conftest import ROOT
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _die() -> None:
+    os._exit(3)  # a crash in native code looks like this from outside
+
+
+def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_batch() -> None:
+    with workers.local(2) as pool:
+        assert workers.active() is pool
+        assert pool.run(_pid) != os.getpid()
+        with pytest.raises(PamphleteerError, match="a worker process died"):
+            pool.run(_die)
+        assert pool.run(_pid) != os.getpid()  # a new pool took over
+        with workers.local() as inner:
+            assert inner is pool  # a nested block shares the outer pool
+    assert workers.active() is None
+
+
+def _slow(path: str) -> int:
+    """A call that is under way (it has written its file) when another one crashes."""
+    Path(path).write_text("started")
+    time.sleep(1.5)
+    return os.getpid()
+
+
+def test_a_call_caught_in_another_calls_crash_runs_again_and_the_crash_fails_alone(
+    tmp_path: Path,
+) -> None:
+    started = tmp_path / "started"
+    with workers.local(2) as pool:
+        slow = pool.submit(_slow, str(started))
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        dying = pool.submit(_die)  # kills its worker while the other one runs _slow
+        with pytest.raises(PamphleteerError, match="a worker process died twice"):
+            dying.result(timeout=60)
+        assert slow.result(timeout=60) != os.getpid()  # tried again on the new pool
+        assert pool.run(_pid) != os.getpid()
+
+
+def test_a_call_made_after_a_crash_runs_on_a_new_pool_instead_of_failing() -> None:
+    with workers.local(2) as pool:
+        os.kill(pool.run(_pid), signal.SIGKILL)  # a worker dies between two calls
+        deadline = time.monotonic() + 30
+        while not pool._executor._broken and time.monotonic() < deadline:  # noticed
+            time.sleep(0.05)
+        assert pool._executor._broken
+        assert pool.run(_pid) != os.getpid()  # it never ran on the broken pool: no failure
+
+
+def _append(path: str, text: str) -> int:
+    with open(path, "a") as f:
+        f.write(text)
+    return os.getpid()
+
+
+def test_a_call_started_early_is_taken_over_not_made_again(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    with workers.local(2) as pool:
+        pool.start(_append, str(calls), "a")
+        assert pool.run(_append, str(calls), "a") != os.getpid()  # the started call's result
+        pool.run(_append, str(calls), "b")  # other arguments: a call of its own
+        pool.run(_append, str(calls), "a")  # taken over once only
+    assert calls.read_text() == "aba"
+
+
+_OWNER = """
+import os, sys, time
+from flows.render import pandoc as pandoc_server
+from flows.build import workers
+
+def pids():
+    return [os.getpid(), *(p.proc.pid for p in pandoc_server._all)]
+
+if __name__ == "__main__":
+    with workers.local(2) as pool:
+        found = {pid for _ in range(8) for pid in pool.run(pids)}
+        print(" ".join(map(str, sorted(found))), flush=True)
+        time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_workers_and_their_pandoc_end_when_the_owner_is_killed(tmp_path: Path) -> None:
+    """A cancelled flow run is killed, not closed: its workers must not live on (they would
+    hold the output pipes of `pamphleteer serve` open, and leak)."""
+    script = tmp_path / "owner.py"
+    script.write_text(_OWNER)
+    owner = subprocess.Popen(
+        [sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert owner.stdout is not None
+    pids = [int(p) for p in owner.stdout.readline().split()]
+    assert len(pids) >= 2 and all(map(_alive, pids))  # a worker and its Pandoc at least
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pids if _alive(pid)]
+
+
+def _in_heap(size: int) -> bool:
+    """Whether a new buffer of ``size`` bytes lies in this process's heap (below the program
+    break) rather than in a mapping of its own."""
+    libc = ctypes.CDLL(None)
+    libc.sbrk.restype, libc.sbrk.argtypes = ctypes.c_void_p, [ctypes.c_ssize_t]
+    buffer = bytearray(size)
+    address = ctypes.addressof((ctypes.c_char * size).from_buffer(buffer))
+    return bool(address < libc.sbrk(0))
+
+
+# Not by calling tune_allocator(): a worker imports this module to run its functions.
+GLIBC = pytest.mark.skipif(
+    not hasattr(ctypes.CDLL(None), "mallopt"), reason="needs glibc's mallopt (Linux)"
+)
+
+#: Ten buffers of 17 to 26 MiB, each written and freed before the next, twice; the page faults
+#: of each round are printed.
+_ROUNDS = """
+import resource, sys
+from flows.build import workers
+if sys.argv[1] == "tuned":
+    workers.tune_allocator()
+for _ in range(2):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for mib in range(17, 27):
+        buffer = bytearray(mib * 2**20)
+        buffer[::4096] = b"\\1" * len(range(0, len(buffer), 4096))  # every page written
+        del buffer
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def _huge_pages_always() -> bool:
+    try:
+        return "[always]" in Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return False
+
+
+@GLIBC
+@pytest.mark.skipif(
+    _huge_pages_always(), reason="transparent huge pages (always) fault 2 MiB at a time"
+)
+def test_a_tuned_allocator_reuses_large_buffers_instead_of_faulting_them_in_again() -> None:
+    def faults(mode: str) -> list[int]:
+        run = subprocess.run([sys.executable, "-c", _ROUNDS, mode], cwd=ROOT, check=True,
+                             capture_output=True, text=True)  # fmt: skip
+        return [int(n) for n in run.stdout.split()]
+
+    # glibc's defaults map each larger buffer afresh (215 MiB: ~55,000 faults, ~0.1 s of the
+    # kernel's time); tuned, the heap grows to the largest (26 MiB) and keeps it.
+    default, tuned = faults("default"), faults("tuned")
+    assert default[0] > 40_000, default
+    assert tuned[0] < 10_000 and tuned[1] < 1_000, tuned
+
+
+@GLIBC
+def test_workers_keep_large_buffers_in_their_heap() -> None:
+    # A cover's 12 MiB pixmap and the PDFs, freed after each document, are reused by the next
+    # one instead of being mapped and faulted in afresh (~6,000 faults a document).
+    with workers.local(1) as pool:
+        assert pool.run(_in_heap, 31 * 2**20)
+
+
+_TEXT_ONLY_POOL = """
+import sys
+from flows.build import workers
+from tests.build.test_workers import _clean_in_worker
+if __name__ == "__main__":
+    with workers.local(1, html=False) as pool:
+        print(pool.run(_clean_in_worker, sys.argv[1]))
+"""
+
+
+def _clean_in_worker(path: str) -> str:
+    """Whether trafilatura was loaded before and after cleaning ``path``, and the start of its
+    text."""
+    from flows.build.pipeline import prepare
+
+    before = "trafilatura" in sys.modules
+    body = prepare(Path(path)).body
+    return f"{before} {'trafilatura' in sys.modules} {' '.join(body.split()[:6])}"
+
+
+def test_a_pool_for_text_files_skips_the_html_cleaner_yet_cleans_a_page_it_is_given() -> None:
+    # A build of text files does not make its workers import trafilatura (~85 ms of CPU); an
+    # HTML page that reaches such a worker (a pool shared with a later build) still gets
+    # cleaned. A fresh process: this one's fork server may have the cleaner already.
+    page = ROOT / "tests" / "cases" / "html-substack" / "in" / "general-strike.html"
+    run = subprocess.run([sys.executable, "-c", _TEXT_ONLY_POOL, str(page)], cwd=ROOT,
+                         check=True, capture_output=True, text=True, timeout=120)  # fmt: skip
+    before, after, text = run.stdout.strip().split(" ", 2)
+    assert (before, after) == ("False", "True")
+    assert text, run.stdout
