@@ -39,10 +39,6 @@ class Limits:
     #: typst and EPUBCheck would otherwise have to share the machine with. Smaller sources keep
     #: their process, whose start-up would cost more than the memory it holds.
     pandoc_keep_mb: float = 0.5
-    #: Seconds one document's build may take before it fails alone.
-    document_seconds: float = 300.0
-    #: Memory of one worker process (MB), Pandoc and typst included; past it the document fails.
-    worker_memory_mb: float = 2048.0
     #: Heap of each validator's resident JVM (MB; EPUBCheck's is shared by a build's workers):
     #: its memory stays bounded however many EPUBs it checks; one that runs out is restarted
     #: and only the check it was making fails.
