@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from flows.build import cache, schedule
 from flows.files import Skipped, output_path
 from flows.model import PamphleteerError
-from flows.render import typeset
 from flows.settings import Settings
 from flows.validate.jvm import CheckerStopped
 
@@ -121,6 +120,7 @@ def warm_up(settings: Settings | None = None) -> None:
     """Start what the first document would otherwise wait for: a Pandoc process, typst's
     compiler with the fonts loaded."""
     from flows.render import formats as render
+    from flows.render import typeset
 
     settings = settings or Settings()
     render.html("Warming up.\n", settings)

@@ -76,8 +76,9 @@ def test_a_jvm_that_dies_fails_one_check_and_is_replaced(service: jvm.Service) -
 def test_no_jvm_outlives_its_owner_killed(tmp_path: Path) -> None:
     """The owner is killed outright (no clean-up runs): its JVM ends with it."""
     owner = subprocess.Popen(
-        [sys.executable, "-c", "from flows import check; s = check.epubcheck_service(); "
-         "s.wait_ready(120); print(s.pid, flush=True); import time; time.sleep(600)"],
+        [sys.executable, "-c", "from flows.validate import validators as check; "
+         "s = check.epubcheck_service(); s.wait_ready(120); print(s.pid, flush=True); "
+         "import time; time.sleep(600)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert owner.stdout is not None
