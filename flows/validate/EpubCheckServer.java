@@ -14,6 +14,7 @@
 import com.adobe.epubcheck.api.EpubCheck;
 import com.adobe.epubcheck.tool.EpubChecker;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -30,11 +31,11 @@ import java.util.List;
 
 public class EpubCheckServer {
     private static final Object ONE_AT_A_TIME = new Object();
-    private static Path scratch;
+    private static Path folder;
 
     public static void main(String[] args) throws Exception {
         Path socket = Path.of(args[0]);
-        scratch = socket.getParent();
+        folder = socket.getParent();
         PrintStream protocol = System.out;
         System.setOut(System.err);
         Thread owner = new Thread(EpubCheckServer::exitWithOwner, "exit-with-owner");
@@ -66,6 +67,12 @@ public class EpubCheckServer {
         } catch (IOException e) {
             // the pipe broke: the owner is gone all the same
         }
+        // An owner that was killed could not remove the folder: the last one alive does.
+        File[] left = folder.toFile().listFiles();
+        for (File file : left == null ? new File[0] : left) {
+            file.delete();
+        }
+        folder.toFile().delete();
         Runtime.getRuntime().halt(0);
     }
 
@@ -92,7 +99,7 @@ public class EpubCheckServer {
     private static byte[] check(List<String> argv) {
         Path json = null;
         try {
-            json = Files.createTempFile(scratch, "report", ".json");
+            json = Files.createTempFile(folder, "report", ".json");
             List<String> args = new ArrayList<>(argv);
             args.add("--json");
             args.add(json.toString());

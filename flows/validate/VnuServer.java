@@ -41,9 +41,11 @@ public class VnuServer {
     private static final long STACK = 64L << 20;
     private static final String SCHEMA = "http://s.validator.nu/html5-all.rnc";
     private static String version = "";
+    private static Path folder;
 
     public static void main(String[] args) throws Exception {
         Path socket = Path.of(args[0]);
+        folder = socket.getParent();
         PrintStream protocol = System.out;
         System.setOut(System.err);
         System.setProperty("nu.validator.datatype.warn", "true"); // as the command line sets it
@@ -75,6 +77,12 @@ public class VnuServer {
         } catch (IOException e) {
             // the pipe broke: the owner is gone all the same
         }
+        // An owner that was killed could not remove the folder: the last one alive does.
+        File[] left = folder.toFile().listFiles();
+        for (File file : left == null ? new File[0] : left) {
+            file.delete();
+        }
+        folder.toFile().delete();
         Runtime.getRuntime().halt(0);
     }
 

@@ -74,16 +74,18 @@ def test_a_jvm_that_dies_fails_one_check_and_is_replaced(service: jvm.Service) -
 
 
 def test_no_jvm_outlives_its_owner_killed(tmp_path: Path) -> None:
-    """The owner is killed outright (no clean-up runs): its JVM ends with it."""
+    """The owner is killed outright (no clean-up runs): its JVM ends with it, and removes its
+    folder."""
     owner = subprocess.Popen(
         [sys.executable, "-c", "from flows.validate import validators as check; "
-         "s = check.epubcheck_service(); s.wait_ready(120); print(s.pid, flush=True); "
+         "s = check.epubcheck_service(); s.wait_ready(120); print(s.pid, s.folder, flush=True); "
          "import time; time.sleep(600)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert owner.stdout is not None
-    pid = int(owner.stdout.readline())
-    assert _alive(pid)
+    pid_text, folder = owner.stdout.readline().split()
+    pid = int(pid_text)
+    assert _alive(pid) and Path(folder).is_dir()
     owner.kill()
     owner.wait()
     for _ in range(600):  # the JVM sees its standard input close
@@ -91,6 +93,7 @@ def test_no_jvm_outlives_its_owner_killed(tmp_path: Path) -> None:
             break
         time.sleep(0.1)
     assert not _alive(pid)
+    assert not Path(folder).exists()  # its socket's folder went with it
 
 
 def _alive(pid: int) -> bool:
