@@ -28,7 +28,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_carries_templates_and_the_lua_script(wheel: Path) -> None:
+def test_the_wheel_carries_templates_lua_and_java(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     ours = {
         f"flows/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
@@ -36,7 +36,13 @@ def test_the_wheel_carries_templates_and_the_lua_script(wheel: Path) -> None:
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert ours and ours <= names, sorted(ours - names)
-    assert "flows/pandoc_server.lua" in names
+    data = {  # what the package runs that is not Python: the Lua script, the Java checkers
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "flows").rglob("*")
+        if p.suffix in (".lua", ".java")
+    }
+    assert {"flows/render/pandoc.lua", "flows/validate/EpubCheckServer.java"} <= data
+    assert data <= names, sorted(data - names)
 
 
 def test_an_installed_pamphleteer_builds_from_an_unrelated_folder(
