@@ -4,7 +4,8 @@ Each address is fetched with the pages' fetcher (:func:`flows.fetch.pages.get_by
 checked hop by hop, the body counted as it streams against ``image_mb``, one deadline of
 ``fetch_seconds``), a few at a time and politely per host. What a download brought is kept in
 the cache only once its bytes passed the figures' checks (:func:`store`), so a later build reads
-it from there and asks no server again; a failed download is tried again at the next build.
+it from there and asks no server again; a failed download is tried again when the text is
+built again (``--force``, or a change to it).
 Nothing is fetched when a reader opens an edition: the images are inside it.
 """
 
@@ -49,8 +50,8 @@ def store(out_dir: Path, url: str, data: bytes) -> None:
     write_atomic(cache_path(out_dir, url), data)
 
 
-def download(urls: Iterable[str], limits: Limits) -> dict[str, bytes | str]:
-    """Each address's body, or the reason (one line) it could not be had."""
+def download(urls: Iterable[str], limits: Limits) -> dict[str, bytes | pages.FetchFailed]:
+    """Each address's body, or why it could not be had."""
     wanted = list(dict.fromkeys(urls))
     if not wanted:
         return {}
@@ -62,18 +63,18 @@ def download(urls: Iterable[str], limits: Limits) -> dict[str, bytes | str]:
         return pool.submit(asyncio.run, _download(wanted, limits)).result()
 
 
-async def _download(urls: list[str], limits: Limits) -> dict[str, bytes | str]:
+async def _download(urls: list[str], limits: Limits) -> dict[str, bytes | pages.FetchFailed]:
     bound = pages.Bound(limits.image_mb, "limits: image_mb", "the image")
     rate = pages.RateLimit(_PER_HOST)
     gate = asyncio.Semaphore(_AT_ONCE)
 
-    async def one(client: httpx.AsyncClient, url: str) -> bytes | str:
+    async def one(client: httpx.AsyncClient, url: str) -> bytes | pages.FetchFailed:
         async with gate:
             await asyncio.sleep(rate.reserve(url))
             try:
                 return await pages.get_bytes(client, url, limits, bound, ACCEPT)
             except pages.FetchFailed as exc:
-                return str(exc)
+                return exc
 
     async with pages.client(limits) as client:
         got = await asyncio.gather(*(one(client, url) for url in urls))

@@ -310,7 +310,16 @@ class Bound:
 
 
 class FetchFailed(Exception):
-    """One GET of :func:`get_bytes` that gave nothing: the reason, in one line."""
+    """One GET of :func:`get_bytes` that gave nothing: the reason, in one line; ``too_big``
+    when the body went past its bound."""
+
+    def __init__(self, reason: str, too_big: bool = False) -> None:
+        super().__init__(reason)
+        self.too_big = too_big
+
+
+class _TooBig(_Refused):
+    """A body past its bound."""
 
 
 async def get_bytes(
@@ -322,7 +331,7 @@ async def get_bytes(
         async with asyncio.timeout(limits.fetch_seconds):
             answer = await _get(client, url, {"Accept": accept}, limits, bound)
     except _Refused as exc:
-        raise FetchFailed(str(exc)) from None
+        raise FetchFailed(str(exc), too_big=isinstance(exc, _TooBig)) from None
     except TimeoutError:
         why = f"no complete answer within {limits.fetch_seconds:g} s (fetch_seconds)"
         raise FetchFailed(why) from None
@@ -386,7 +395,7 @@ async def _read(response: httpx.Response, bound: Bound) -> _Answer:
     limit = int(bound.most_mb * 1024 * 1024)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _Refused(too_big)
+        raise _TooBig(too_big)
     inflater = _Inflater(encodings[0]) if encodings else None
     chunks: list[bytes] = []
     size = 0
@@ -395,12 +404,12 @@ async def _read(response: httpx.Response, bound: Bound) -> _Answer:
         chunk = inflater.inflate(data, limit - size + 1) if inflater else data
         size += len(chunk)
         if size > limit:
-            raise _Refused(too_big)
+            raise _TooBig(too_big)
         chunks.append(chunk)
     if inflater:
         chunks.append(inflater.flush())
         if size + len(chunks[-1]) > limit:
-            raise _Refused(too_big)
+            raise _TooBig(too_big)
     return _Answer(200, response.headers, b"".join(chunks))
 
 

@@ -36,7 +36,7 @@ from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
 from flows.fetch import images as remote
-from flows.fetch.pages import sniffs_as_html
+from flows.fetch.pages import FetchFailed, sniffs_as_html
 from flows.files import open_inside
 from flows.limits import Limits
 from flows.model import Document, Message
@@ -240,9 +240,10 @@ def collect(
     limits = settings.limits
     raw_dir = doc.source.parent
     base = str(doc.meta.get("source_url") or "")
-    srcs = list(dict.fromkeys(m["url"] for m in IMAGE.finditer(doc.body)))
-    kept, over = srcs[: limits.images], srcs[limits.images :]
-    wheres = {src: _where(src, raw_dir, base) for src in kept}
+    # The first ``images`` figures are kept (one image shown twice is two: each is embedded).
+    found = [m["url"] for m in IMAGE.finditer(doc.body)]
+    over = len(found) - limits.images
+    wheres = {src: _where(src, raw_dir, base) for src in found[: limits.images]}
     urls = [w.url for w in wheres.values() if w.url]
     downloaded = remote.download(
         [url for url in urls if remote.cached(out_dir, url, limits) is None], limits
@@ -260,8 +261,11 @@ def collect(
             else:
                 got = downloaded.get(where.url)
                 data = remote.cached(out_dir, where.url, limits) if got is None else got
-                if isinstance(data, str) or data is None:
-                    raise Refused("img-001", f"could not be downloaded: {data or 'not cached'}")
+                if isinstance(data, FetchFailed):
+                    code = "img-002" if data.too_big else "img-001"
+                    raise Refused(code, f"could not be downloaded: {data}")
+                if data is None:
+                    raise Refused("img-001", "could not be downloaded: gone from the cache")
             figure = checked(data, settings)
             if where.url and where.url in downloaded:
                 remote.store(out_dir, where.url, data)  # kept only once it passed
@@ -270,12 +274,13 @@ def collect(
             continue
         names[src] = figure.name
         figures[figure.name] = figure
-    if over:
-        messages.append(Message("img-003", f"{len(over)} image(s) past the first {limits.images} "
+    if over > 0:
+        messages.append(Message("img-003", f"{over} image(s) past the first {limits.images} "
                                 "(limits: images): left out"))  # fmt: skip
+    seen = iter(range(len(found)))
 
     def named(m: re.Match[str]) -> str:
-        name = names.get(m["url"])
+        name = names.get(m["url"]) if next(seen) < limits.images else None
         return "" if name is None else f"![{m['caption']}]({name}){m['attr'] or ''}"
 
     body = IMAGE.sub(named, doc.body)
