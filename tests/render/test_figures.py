@@ -17,9 +17,10 @@ import pypdf
 import pytest
 from PIL import Image
 
-from flows.build.pipeline import DocumentResult, build_document
+from flows.build.pipeline import DocumentResult, build_anthology, build_document
 from flows.limits import Limits
 from flows.model import PamphleteerError
+from flows.read.editions import Edition
 from flows.read.project import project_settings
 from flows.render.figures import checked
 from flows.settings import Settings
@@ -238,3 +239,20 @@ def test_a_failing_build_leaves_the_last_good_outputs(raw: Path, tmp_path: Path)
     assert after == before
     temp = out / ".cache" / "tmp"
     assert not (list(temp.rglob("*")) if temp.exists() else [])  # nothing staged is left
+
+
+def test_an_anthology_carries_the_figures_of_its_texts(raw: Path, tmp_path: Path) -> None:
+    (raw / "kronstadt.html").write_text(page("", THREE[1]))
+    (raw / "other.html").write_text(
+        page("", THREE[1], THREE[2].replace("BASE/gone.png", "nowhere.png"))
+    )
+    edition = Edition("book", {"title": "A Book"}, (raw / "kronstadt.html", raw / "other.html"),
+                      "", "editions.yaml: book")  # fmt: skip
+    settings = Settings(images=True, check=False, formats=("html", "epub"))
+    result = build_anthology(edition, tmp_path / "build", settings)
+    html = result.outputs["html"].read_text()
+    assert html.count('src="data:image/png;base64,') == 2  # one image, shown in each text
+    [missing] = [m for m in result.report.messages if m.code == "img-001"]
+    assert missing.text.startswith("other.html: image nowhere.png: no such file beside the page")
+    media = [n for n in _epub(result.outputs["epub"]) if n.startswith("EPUB/media/file")]
+    assert len(media) == 1
