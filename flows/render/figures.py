@@ -120,8 +120,9 @@ def _what(data: bytes) -> str:
 
 def _svg_refusal(root: etree._Element, tree: etree._ElementTree) -> str | None:
     """Why an SVG is not drawn: anything that runs or reaches outside the file."""
-    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
-        return "an SVG with a DTD (entities)"
+    dtd = tree.docinfo.internalDTD  # a DOCTYPE naming SVG's own DTD is common, and harmless
+    if dtd is not None and (any(dtd.iterentities()) or any(dtd.iterelements())):
+        return "an SVG with a DTD of its own (entities)"
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue

@@ -110,8 +110,11 @@ local function convert(req, source, images)
   doc = only_given_images(doc, images, req.to, own)
   -- The EPUB writer takes an image from the media bag before it would look anywhere else.
   pandoc.mediabag.empty()
-  if req.to == 'epub3' then
-    for name, image in pairs(images) do pandoc.mediabag.insert(name, image.mime, image.data) end
+  if req.to == 'epub3' then  -- in the request's order: the same EPUB every time
+    for _, entry in ipairs(req.images or {}) do
+      local image = images[entry[1]]
+      pandoc.mediabag.insert(entry[1], image.mime, image.data)
+    end
   end
   -- Like `-M key=value` on the command line: set, and a repeated key makes a list.
   local given = {}

@@ -156,7 +156,7 @@ PAGE = b"<!DOCTYPE html><html><head><title>Not found</title></head><body>No.</bo
         (SVG_SCRIPT, {}, "an SVG with a script element"),
         (SVG_HANDLER, {}, "an SVG with an event handler (onload"),
         (SVG_EXTERNAL, {}, "an SVG that refers to other files or addresses"),
-        (SVG_ENTITY, {}, "an SVG with a DTD"),
+        (SVG_ENTITY, {}, "an SVG with a DTD of its own"),
         (PAGE, {}, "not an image: an HTML page"),
         (REMOTE, {"image_mb": 0.001}, "bigger than 0.001 MB (limits: image_mb)"),
         (REMOTE, {"image_megapixels": 0.1}, "800 × 450 pixels, more than 0.1 million"),
@@ -191,8 +191,10 @@ def test_a_hostile_image_is_refused_with_its_code(
 
 def test_a_clean_svg_is_drawn_and_no_edition_carries_svg() -> None:
     svg = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
         b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 10">'
-        b'<rect width="20" height="10" fill="#7a2e26"/></svg>'
+        b'<rect width="20" height="10" fill="#7a2e26"/><use href="#r"/></svg>'
     )
     figure = checked(svg, Settings(images=True))
     assert figure.mime == "image/png" and figure.name.endswith(".png")
@@ -256,3 +258,13 @@ def test_an_anthology_carries_the_figures_of_its_texts(raw: Path, tmp_path: Path
     assert missing.text.startswith("other.html: image nowhere.png: no such file beside the page")
     media = [n for n in _epub(result.outputs["epub"]) if n.startswith("EPUB/media/file")]
     assert len(media) == 1
+
+
+def test_the_same_page_builds_the_same_bytes(raw: Path, tmp_path: Path) -> None:
+    (raw / "other.png").write_bytes(png(120, 80, "blue"))
+    second = THREE[1].replace("kronstadt_files/map.png", "other.png")
+    (raw / "kronstadt.html").write_text(page("", THREE[1], second))
+    first = _build(raw, tmp_path / "one")
+    again = _build(raw, tmp_path / "two")
+    for fmt in ("html", "epub", "pdf"):
+        assert first.outputs[fmt].read_bytes() == again.outputs[fmt].read_bytes(), fmt
