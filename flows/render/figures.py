@@ -39,7 +39,7 @@ from flows.fetch import images as remote
 from flows.fetch.pages import FetchFailed, sniffs_as_html
 from flows.files import open_inside
 from flows.limits import Limits
-from flows.model import Document, Message
+from flows.model import Document, Message, PamphleteerError
 from flows.settings import Settings
 
 #: An image as the clean stage writes it: a caption (escaped Markdown, maybe with links), the
@@ -218,8 +218,6 @@ def _where(src: str, raw_dir: Path, base: str) -> _Where:
 
 
 def _read_local(path: Path, limits: Limits) -> bytes:
-    from flows.model import PamphleteerError
-
     try:
         with open_inside(path) as f:
             data = f.read(limits.image_bytes + 1)
