@@ -26,6 +26,13 @@ class Limits:
     fetch_seconds: float = 60.0
     #: Redirects followed for one fetch.
     fetch_redirects: int = 5
+    #: Images of one text kept with ``images`` (``--images``); those past it are reported and
+    #: left out, the text still built.
+    images: int = 50
+    #: Bytes of one image, downloaded or saved beside the page: past it, reported and left out.
+    image_mb: float = 8.0
+    #: Pixels of one image, in millions: a file of a few kilobytes can decode to gigabytes.
+    image_megapixels: float = 40.0
     #: Pages of one reading PDF.
     pdf_pages: int = 1500
     #: Notes of one text.
@@ -75,6 +82,10 @@ class Limits:
     @property
     def pandoc_keep_bytes(self) -> int:
         return int(self.pandoc_keep_mb * 1024 * 1024)
+
+    @property
+    def image_bytes(self) -> int:
+        return int(self.image_mb * 1024 * 1024)
 
     @property
     def fetch_body_bytes(self) -> int:

@@ -198,14 +198,24 @@ def load_limits(path: Path) -> Limits:
     return Limits().override(limits, path.name)
 
 
+#: Keys of ``pamphleteer.yaml`` that are not press settings.
+BUILD_KEYS = frozenset({"limits", "images"})
+
+
+def load_images(path: Path) -> bool:
+    """``images: true`` in ``pamphleteer.yaml``: keep a page's figures, as ``--images`` does."""
+    value = _settings_file(path).get("images")
+    return False if value is None else _flag("images", value, path.name)
+
+
 def load_press(path: Path) -> Press:
     """The press settings of ``pamphleteer.yaml``; defaults where it says nothing."""
-    data = {press_key(str(k)): v for k, v in _settings_file(path).items() if k != "limits"}
+    data = {press_key(str(k)): v for k, v in _settings_file(path).items() if k not in BUILD_KEYS}
     unknown = sorted(set(data) - PRESS_KEYS)
     if unknown:
         raise PamphleteerError(
             f"{path.name}: unknown setting {', '.join(unknown)}: "
-            f"known are {', '.join(sorted(PRESS_KEYS))}"
+            f"known are {', '.join(sorted(PRESS_KEYS | BUILD_KEYS))}"
         )
     return Press().override(data, path.name)
 

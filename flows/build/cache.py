@@ -185,6 +185,29 @@ def settings_digest(settings: Settings) -> str:
     return h.hexdigest()
 
 
+#: Files of raw/ a text's figures may be (``images``): they count for its fingerprint.
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"})
+
+
+def images_digest(raw_dir: Path) -> str:
+    """The images saved in ``raw_dir`` and below, by name, size and date: with ``images`` on, a
+    text is rebuilt when one beside it changes (which ones a page uses is known only once it is
+    cleaned). Links are not followed: a figure is read only from inside raw/."""
+    h = hashlib.sha256()
+    for folder, dirs, names in os.walk(raw_dir):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder, name)
+            if path.suffix.lower() in _IMAGE_SUFFIXES and not path.is_symlink():
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                rel = str(path.relative_to(raw_dir))
+                h.update(f"{rel}\0{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
 def fingerprint(unit: Unit, settings_hash: str) -> str:
     h = hashlib.sha256(settings_hash.encode())
     h.update(unit.kind.encode() + b"\0" + unit.extra.encode() + b"\0" + unit.conflict.encode())
@@ -267,9 +290,16 @@ def plan(units: Iterable[Unit], out_dir: Path, settings: Settings, force: bool =
     units = list(units)
     result = Plan(slugs=frozenset(u.slug for u in units if u.slug))
     seen: set[str] = set()
+    by_folder: dict[Path, str] = {}  # with ``images``: each raw folder's images, hashed once
     for unit in units:
         seen.add(unit.key)
-        fp = fingerprint(unit, settings_hash)
+        unit_hash = settings_hash
+        if settings.images and unit.inputs:
+            folder = unit.source.parent
+            if folder not in by_folder:
+                by_folder[folder] = images_digest(folder)
+            unit_hash += by_folder[folder]
+        fp = fingerprint(unit, unit_hash)
         result.fingerprints[unit.key] = fp
         entry = entries.get(unit.key)
         if (

@@ -26,6 +26,8 @@ from flows.read.editions import Edition
 from flows.read.language import checked_language
 from flows.render import booklet, cover, typeset
 from flows.render import formats as render
+from flows.render.figures import Figure
+from flows.render.figures import collect as collect_figures
 from flows.settings import Settings
 from flows.validate.jvm import CheckerStopped
 from flows.validate.validators import CheckResult, epubcheck
@@ -109,6 +111,7 @@ class Edited:
     settings: Settings  # with the edition's own press settings
     contents: bool = False  # a table of contents (anthologies)
     label: str = ""  # how messages name it: the raw file, or ``editions.yaml: <slug>``
+    figures: tuple[Figure, ...] = ()  # the images the source names, checked (``images``)
 
 
 @dataclass(frozen=True)
@@ -137,15 +140,18 @@ def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
         cover_png = timer.run("cover", cover.cover_png, edited.meta, settings)
         files["cover"] = ("png", cover_png, "cover")
     for fmt in settings.formats:
+        figures = edited.figures
         if fmt == "html":
-            rendered = timer.run("html", render.html, edited.source, settings, edited.contents)
+            rendered = timer.run(
+                "html", render.html, edited.source, settings, edited.contents, figures
+            )
         elif fmt == "epub":
             rendered = timer.run(
-                "epub", render.epub, edited.source, settings, edited.meta, cover_png
+                "epub", render.epub, edited.source, settings, edited.meta, cover_png, figures
             )
         else:
             rendered = timer.run(
-                "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents
+                "pdf", render.pdf, edited.source, settings, edited.meta, edited.contents, figures
             )
         if fmt == "pdf":  # before it is staged, and before the booklet doubles it
             pages = booklet.page_count(rendered.data)
@@ -246,8 +252,9 @@ def stage_document(path: Path, out_dir: Path, settings: Settings) -> Staged:
     timer = Timer()
     doc = prepare(path, timer, settings)
     settings = settings.for_edition(doc.meta, path.name)
+    doc, figures = timer.run("figures", collect_figures, doc, out_dir, settings)
     source = timer.run("assemble", assemble, doc, settings)
-    edited = Edited(doc.slug, source, doc.meta, settings, label=path.name)
+    edited = Edited(doc.slug, source, doc.meta, settings, label=path.name, figures=figures)
 
     def make(stage: Stage) -> DocumentResult:
         done = render_edition(edited, stage, timer)
@@ -272,10 +279,13 @@ def stage_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Stag
     edition = dataclasses.replace(edition, meta=meta)
     docs = [prepare(path, timer, settings) for path in edition.documents]
     settings = settings.for_edition(edition.meta, edition.where)
+    figures: dict[str, Figure] = {}
+    for i, doc in enumerate(docs):
+        docs[i], found = timer.run("figures", collect_figures, doc, out_dir, settings)
+        figures.update((f.name, f) for f in found)
     source = timer.run("assemble", assemble_anthology, edition, docs, settings)
-    edited = Edited(
-        edition.slug, source, edition.meta, settings, contents=True, label=edition.where
-    )
+    edited = Edited(edition.slug, source, edition.meta, settings, contents=True,
+                    label=edition.where, figures=tuple(figures.values()))  # fmt: skip
 
     def make(stage: Stage) -> DocumentResult:
         done = render_edition(edited, stage, timer)

@@ -300,19 +300,62 @@ async def _fetch(client: httpx.AsyncClient, source: Source, limits: Limits) -> F
     return FetchResult(source.stem, source.url, "updated", bytes=len(answer.body))
 
 
+@dataclass(frozen=True)
+class Bound:
+    """How big a body may be, and how a refusal names it."""
+
+    most_mb: float
+    setting: str = "fetch_body_mb"
+    what: str = "the page"
+
+
+class FetchFailed(Exception):
+    """One GET of :func:`get_bytes` that gave nothing: the reason, in one line; ``too_big``
+    when the body went past its bound."""
+
+    def __init__(self, reason: str, too_big: bool = False) -> None:
+        super().__init__(reason)
+        self.too_big = too_big
+
+
+class _TooBig(_Refused):
+    """A body past its bound."""
+
+
+async def get_bytes(
+    client: httpx.AsyncClient, url: str, limits: Limits, bound: Bound, accept: str
+) -> bytes:
+    """The body of a 200 answer to one GET of ``url`` (redirects checked and counted), within
+    ``bound`` and the deadline (``fetch_seconds``); :class:`FetchFailed` with the reason."""
+    try:
+        async with asyncio.timeout(limits.fetch_seconds):
+            answer = await _get(client, url, {"Accept": accept}, limits, bound)
+    except _Refused as exc:
+        raise FetchFailed(str(exc), too_big=isinstance(exc, _TooBig)) from None
+    except TimeoutError:
+        why = f"no complete answer within {limits.fetch_seconds:g} s (fetch_seconds)"
+        raise FetchFailed(why) from None
+    except httpx.TransportError as exc:
+        raise FetchFailed(f"{type(exc).__name__}: {_line(exc)}") from None
+    if answer.status != 200:
+        raise FetchFailed(f"the server answered {answer.status}")
+    return answer.body
+
+
 async def _get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], limits: Limits
-) -> _Answer:
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], limits: Limits,
+    bound: Bound | None = None,
+) -> _Answer:  # fmt: skip
     """GET ``url`` and follow at most ``fetch_redirects`` redirects, each checked first."""
     if problem := address_problem(url):
-        raise _Refused(f"source_url {problem}")
+        raise _Refused(f"source_url {problem}" if bound is None else f"the address {problem}")
     request = client.build_request("GET", url, headers=headers)
     hops = [str(request.url)]
     for _ in range(limits.fetch_redirects + 1):
         response = await _send(client, request)
         try:
             if response.next_request is None:
-                return await _read(response, limits)
+                return await _read(response, bound or Bound(limits.fetch_body_mb))
             location = _line(response.headers.get("location", ""), _SHOWN)
             if why := redirect_refusal(request.url, response.next_request.url):
                 raise _Refused(f"refused a redirect to {location}: {why}")
@@ -340,19 +383,19 @@ async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Resp
         raise
 
 
-async def _read(response: httpx.Response, limits: Limits) -> _Answer:
-    """The answer; for a 200, its body as inflated, within ``fetch_body_mb``."""
+async def _read(response: httpx.Response, bound: Bound) -> _Answer:
+    """The answer; for a 200, its body as inflated, within ``bound`` (``fetch_body_mb``)."""
     if response.status_code != 200:
         return _Answer(response.status_code, response.headers)
     encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", True)]
     encodings = [e for e in encodings if e not in ("", "identity")]
     if len(encodings) > 1 or (encodings and encodings[0] not in _ENCODINGS):
         raise _Refused(f"an encoding that was not asked for: {_line(', '.join(encodings), 80)}")
-    too_big = f"the page is bigger than {limits.fetch_body_mb:g} MB (fetch_body_mb)"
-    limit = limits.fetch_body_bytes
+    too_big = f"{bound.what} is bigger than {bound.most_mb:g} MB ({bound.setting})"
+    limit = int(bound.most_mb * 1024 * 1024)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _Refused(too_big)
+        raise _TooBig(too_big)
     inflater = _Inflater(encodings[0]) if encodings else None
     chunks: list[bytes] = []
     size = 0
@@ -361,12 +404,12 @@ async def _read(response: httpx.Response, limits: Limits) -> _Answer:
         chunk = inflater.inflate(data, limit - size + 1) if inflater else data
         size += len(chunk)
         if size > limit:
-            raise _Refused(too_big)
+            raise _TooBig(too_big)
         chunks.append(chunk)
     if inflater:
         chunks.append(inflater.flush())
         if size + len(chunks[-1]) > limit:
-            raise _Refused(too_big)
+            raise _TooBig(too_big)
     return _Answer(200, response.headers, b"".join(chunks))
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.read.editions import Edition, load_editions
-from flows.settings import Press, Settings, load_limits, load_press, parse_formats
+from flows.settings import (
+    Press,
+    Settings,
+    load_images,
+    load_limits,
+    load_press,
+    parse_formats,
+)
 
 
 def project_file(given: str | None, raw_dir: Path, default: str) -> Path | None:
@@ -34,6 +41,7 @@ def project_settings(
     settings_file = project_file(settings, Path(raw), "pamphleteer.yaml")
     press = load_press(settings_file) if settings_file else Press()
     limits = load_limits(settings_file) if settings_file else Limits()
+    images = images or (load_images(settings_file) if settings_file else False)
     result = Settings(formats=parse_formats(formats), press=press, check=check,
                       keep_comments=keep_comments, images=images, limits=limits)  # fmt: skip
     return result.with_overrides(Path(templates) if templates else None)

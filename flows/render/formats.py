@@ -13,11 +13,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flows.model import Message
 from flows.render import epub as epub_finish
 from flows.render import pandoc as pandoc_server
+from flows.render.figures import Figure
 from flows.render.typeset import cover_files, plain, typst_compile, typst_data
 from flows.settings import Settings
 
@@ -28,9 +30,16 @@ class Rendered:
     warnings: tuple[Message, ...] = ()
 
 
-def pandoc(source: str, request: pandoc_server.Request) -> Rendered:
-    """Convert the edition source with Pandoc; its warnings come back as report messages."""
-    done = pandoc_server.convert(request, source)
+Figures = tuple[Figure, ...]
+
+
+def pandoc(source: str, request: pandoc_server.Request, figures: Figures = ()) -> Rendered:
+    """Convert the edition source with Pandoc; its warnings come back as report messages. The
+    ``figures`` are the images it keeps (for typst by name: typst reads their files)."""
+    bytes_too = request.to != "typst"
+    media = tuple(pandoc_server.Media(f.name, f.mime, f.data if bytes_too else b"")
+                  for f in figures)  # fmt: skip
+    done = pandoc_server.convert(request, source, media)
     warnings = tuple(Message("pdc-001", f"pandoc ({request.to}): {w}") for w in done.warnings)
     return Rendered(done.data, warnings)
 
@@ -39,15 +48,15 @@ def _request(
     to: str, settings: Settings, template: str | None = None, **options: Any
 ) -> pandoc_server.Request:
     path = str(settings.template(template)) if template else None
-    return pandoc_server.Request(
-        to, settings.source_date_epoch, path, remote_images=settings.images, **options
-    )
+    return pandoc_server.Request(to, settings.source_date_epoch, path, **options)
 
 
 _NOTES_SECTION = re.compile(r'(<section id="footnotes"[^>]*>)\s*<hr />')
 
 
-def html(source: str, settings: Settings, contents: bool = False) -> Rendered:
+def html(
+    source: str, settings: Settings, contents: bool = False, figures: Figures = ()
+) -> Rendered:
     """The HTML edition; the notes section gets a heading (Pandoc gives it only a rule).
 
     An anthology (``contents``) gets a table of contents and each article's notes after it.
@@ -58,7 +67,9 @@ def html(source: str, settings: Settings, contents: bool = False) -> Rendered:
     css = settings.template("pandoc/edition.css").read_text(encoding="utf-8")
     variables = (("stylesheet", css),)
     rendered = pandoc(
-        source, _request("html5", settings, "pandoc/edition.html", variables=variables, **toc)
+        source,
+        _request("html5", settings, "pandoc/edition.html", variables=variables, **toc),
+        figures,
     )
     page = _NOTES_SECTION.sub(r'\1\n<h2 id="notes">Notes</h2>', rendered.data.decode(), count=1)
     return Rendered(page.encode(), rendered.warnings)
@@ -86,10 +97,13 @@ ACCESSIBILITY: tuple[tuple[str, str], ...] = (
 )
 
 
-def epub(source: str, settings: Settings, meta: Mapping[str, Any], cover: bytes) -> Rendered:
-    """Pandoc writes the EPUB; :func:`flows.render.epub.finish` adds what the sandbox kept out,
-    the ``cover`` PNG among them."""
-    rendered = pandoc(source, _request("epub3", settings, split_level=1, meta=ACCESSIBILITY))
+def epub(
+    source: str, settings: Settings, meta: Mapping[str, Any], cover: bytes, figures: Figures = ()
+) -> Rendered:
+    """Pandoc writes the EPUB (the ``figures`` from its media bag); :func:`flows.render.epub.
+    finish` adds what the sandbox kept out, the ``cover`` PNG among them."""
+    request = _request("epub3", settings, split_level=1, meta=ACCESSIBILITY)
+    rendered = pandoc(source, request, figures)
     title, author = plain(meta.get("title")), plain(meta.get("author"))
     alt = f"Cover: {title}" + (f", by {author}" if author else "")
     extras = epub_finish.Finish(
@@ -106,18 +120,25 @@ def pandoc_done(settings: Settings) -> None:
     pandoc_server.release(settings.limits.pandoc_keep_bytes)
 
 
-def typst_source(source: str, settings: Settings) -> Rendered:
+def typst_source(source: str, settings: Settings, figures: Figures = ()) -> Rendered:
     filters = (str(settings.template("pandoc/classes.lua")),)
-    return pandoc(source, _request("typst", settings, "pandoc/edition.typ", filters=filters))
+    request = _request("typst", settings, "pandoc/edition.typ", filters=filters)
+    return pandoc(source, request, figures)
 
 
 def pdf(
-    source: str, settings: Settings, meta: Mapping[str, Any], contents: bool = False
+    source: str,
+    settings: Settings,
+    meta: Mapping[str, Any],
+    contents: bool = False,
+    figures: Figures = (),
 ) -> Rendered:
-    """Pandoc writes Typst; the typst binding compiles it with templates/typst/ to PDF."""
-    typ = typst_source(source, settings)
+    """Pandoc writes Typst; the typst binding compiles it with templates/typst/ to PDF, the
+    ``figures`` beside it in typst's root."""
+    typ = typst_source(source, settings, figures)
     pandoc_done(settings)  # before typst compiles
     data = typst_data(meta, settings, contents)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
-    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, cover_files(meta))
+    files: dict[str, Path | bytes] = {**cover_files(meta), **{f.name: f.data for f in figures}}
+    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, files)
     return Rendered(pdf_bytes, typ.warnings + warnings)

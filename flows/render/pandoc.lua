@@ -7,11 +7,14 @@
 -- `length` of the source) followed by that many bytes of Pandoc Markdown; the answer is one line
 -- of JSON (`ok`, `length`, `warnings`, or `error`) followed by that many bytes of output.
 --
--- Nothing in a source may make Pandoc read a file, as `pandoc --sandbox` guarantees on the
--- command line: the reader runs in pandoc.read's sandbox (an empty file system); before any
--- writer runs, every image is replaced by its description unless the request allows remote
--- images (http/https, which the writers link and never fetch), and the metadata fields that
--- make the EPUB writer read files are dropped.
+-- The request's `images` ([name, mime type, length], their bytes after the source's) are the
+-- figures the build checked: the HTML embeds them as data: addresses, the EPUB writer takes them
+-- from the media bag, the typst writer names them (typst reads them from its own root).
+--
+-- Nothing in a source may make Pandoc read a file or fetch an address, as `pandoc --sandbox`
+-- guarantees on the command line: the reader runs in pandoc.read's sandbox (an empty file
+-- system); before any writer runs, every image the request did not hand over is replaced by its
+-- description, and the metadata fields that make the EPUB writer read files are dropped.
 
 local READER = arg[1] or 'markdown'
 
@@ -39,17 +42,28 @@ local function parse(source)
   return last_doc:clone(), last_warnings
 end
 
-local function remote(src)
-  return src:match('^https?://') ~= nil
+-- A Typst string literal's content.
+local function typst_string(text)
+  return (text:gsub('[\\"]', '\\%0'):gsub('%s+', ' '))
 end
 
--- Images become their description; with `images` allowed, remote ones stay (as links to them).
-local function no_local_images(doc, allow_remote, warnings)
+-- The images the request handed over stay (HTML: embedded; typst: with their description as
+-- alt text); any other becomes its description.
+local function only_given_images(doc, images, to, warnings)
   return doc:walk {
     Image = function(img)
-      if allow_remote and remote(img.src) then return nil end
-      table.insert(warnings, 'image not embedded, its description kept: ' .. img.src)
-      return pandoc.Span(img.caption)
+      local given = images[img.src]
+      if not given then
+        table.insert(warnings, 'image not embedded, its description kept: ' .. img.src)
+        return pandoc.Span(img.caption)
+      end
+      if to == 'html5' then
+        img.src = pandoc.mediabag.make_data_uri(given.mime, given.data)
+      elseif to == 'typst' then
+        local alt = typst_string(pandoc.utils.stringify(img.caption))
+        return pandoc.RawInline('typst', '#image("' .. img.src .. '", alt: "' .. alt .. '")')
+      end
+      return img
     end,
   }
 end
@@ -88,13 +102,20 @@ local function template(path, format)
   return entry.template
 end
 
-local function convert(req, source)
+local function convert(req, source, images)
   local doc, warnings = parse(source)
   local own = {}
   for _, w in ipairs(warnings) do table.insert(own, w) end
   for _, field in ipairs(FILE_FIELDS) do doc.meta[field] = nil end
-  -- The EPUB writer fetches every image it can; the others only link them.
-  doc = no_local_images(doc, req.remote_images and req.to ~= 'epub3', own)
+  doc = only_given_images(doc, images, req.to, own)
+  -- The EPUB writer takes an image from the media bag before it would look anywhere else.
+  pandoc.mediabag.empty()
+  if req.to == 'epub3' then  -- in the request's order: the same EPUB every time
+    for _, entry in ipairs(req.images or {}) do
+      local image = images[entry[1]]
+      pandoc.mediabag.insert(entry[1], image.mime, image.data)
+    end
+  end
   -- Like `-M key=value` on the command line: set, and a repeated key makes a list.
   local given = {}
   for _, pair in ipairs(req.meta) do
@@ -128,6 +149,7 @@ local function convert(req, source)
       return pandoc.write(doc, req.to, options)
     end)
   end)
+  pandoc.mediabag.empty()
   for _, w in ipairs(texts(messages)) do table.insert(own, w) end
   return out, own
 end
@@ -155,7 +177,12 @@ while true do
     answer({ ok = false, error = 'bad request: ' .. tostring(line):sub(1, 200) })
   else
     local source = req.length > 0 and stdin:read(req.length) or ''
-    local done, out, warnings = pcall(convert, req, source)
+    local images = {}
+    for _, entry in ipairs(req.images or {}) do  -- read whatever happens, to stay in step
+      local name, mime, length = entry[1], entry[2], math.tointeger(entry[3]) or 0
+      images[name] = { mime = mime, data = length > 0 and stdin:read(length) or '' }
+    end
+    local done, out, warnings = pcall(convert, req, source, images)
     if done then
       answer({ ok = true, warnings = warnings }, out)
     else

@@ -49,7 +49,17 @@ class Request:
     meta: tuple[tuple[str, str], ...] = ()  # like -M key=value; a repeated key is a list
     filters: tuple[str, ...] = ()  # Lua filter files
     variables: tuple[tuple[str, str], ...] = ()  # template variables, set as given (like -V)
-    remote_images: bool = False  # keep http(s) images as links (HTML); never fetched
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image the source names, handed to Pandoc with the request (never read from disk):
+    the HTML embeds it, the EPUB carries it; for typst only its name counts (typst reads the
+    file from its own root)."""
+
+    name: str
+    mime: str
+    data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -71,13 +81,16 @@ class _Process:
             stderr=self.stderr,
         )
 
-    def convert(self, request: Request, source: bytes) -> Converted:
+    def convert(self, request: Request, source: bytes, media: tuple[Media, ...] = ()) -> Converted:
         stdin, stdout = self._pipes()
         options = {k: v for k, v in asdict(request).items() if v is not None}  # Lua has no null
-        header = {**options, "length": len(source)}
+        images = [[m.name, m.mime, len(m.data)] for m in media]
+        header = {**options, "length": len(source), "images": images}
         self.held = len(source)
         try:
             stdin.write(json.dumps(header).encode() + b"\n" + source)
+            for m in media:  # after the source, in the order the header lists them
+                stdin.write(m.data)
             stdin.flush()
             answer = json.loads(stdout.readline() or b"null")
         except (OSError, ValueError) as exc:
@@ -123,8 +136,9 @@ _all: list[_Process] = []
 _lock = threading.Lock()
 
 
-def convert(request: Request, source: str) -> Converted:
-    """Convert an edition source with a pooled Pandoc process."""
+def convert(request: Request, source: str, media: tuple[Media, ...] = ()) -> Converted:
+    """Convert an edition source with a pooled Pandoc process; ``media`` are the only images
+    it keeps (any other becomes its description)."""
     try:
         process = _idle.get_nowait()
     except queue.Empty:
@@ -132,7 +146,7 @@ def convert(request: Request, source: str) -> Converted:
         with _lock:
             _all.append(process)
     try:
-        result = process.convert(request, source.encode())
+        result = process.convert(request, source.encode(), media)
     except _Broken:
         _drop(process)
         raise

@@ -307,3 +307,21 @@ def test_a_second_build_of_the_same_folder_is_refused_and_says_who_builds_it(
     with cache.exclusive(out):  # the refused build held nothing
         pass
     assert (out / cache.CACHE_DIR / "lock").read_text() == ""  # nobody named once it ends
+
+
+def test_with_images_a_changed_image_beside_the_texts_rebuilds_them(
+    tree: tuple[Path, Path],
+) -> None:
+    """Which images a page shows is known once it is cleaned: with ``images`` on, any image
+    saved in raw/ counts for its texts; without, none does."""
+    raw, out = tree
+    (raw / "pictures").mkdir()
+    (raw / "pictures" / "map.png").write_bytes(b"\x89PNG one")
+    on, off = (Settings(formats=("html",), check=False, images=flag) for flag in (True, False))
+    _build(raw, out, on)
+    assert cache.plan(cache.document_units(raw), out, on).nothing_to_do
+    (raw / "pictures" / "map.png").write_bytes(b"\x89PNG two, longer")
+    assert _stale(cache.plan(cache.document_units(raw), out, on)) == ["letter.txt", "notice.txt"]
+    _build(raw, out, off)
+    (raw / "pictures" / "map.png").write_bytes(b"\x89PNG three, longer still")
+    assert cache.plan(cache.document_units(raw), out, off).nothing_to_do

@@ -84,6 +84,32 @@ def test_images_only_when_asked_and_only_from_http() -> None:
     assert "javascript" not in with_images
 
 
+def test_a_figure_keeps_its_caption_as_the_page_set_it() -> None:
+    """trafilatura alone drops a caption's first words and the spaces around its emphasis
+    ("*Petropavlovsk*frozen"), and loses a caption of plain text."""
+    prose = [f"<p>{PROSE} Part {n}.</p>" for n in range(4)]
+    html = page(
+        f"{prose[0]}<figure><img src='https://example.org/ice.jpg' alt='A \"ship\" & ice'>"
+        "<figcaption>The <em>Petropavlovsk</em> frozen in, <b>March</b> 1921.</figcaption>"
+        f"</figure>{prose[1]}<figure><img src='photos/map%20one.png' alt='A map'>"
+        "<figcaption>Kotlin island.</figcaption></figure>"
+        f"{prose[2]}<div class='wp-caption'><img src='https://example.org/x.png'>"
+        "<p class='wp-caption-text'>A <i>wp</i> caption</p></div>"
+        f"{prose[3]}<img src='data:image/png;base64,AAAA' alt='inline'>"
+        "<img src='file:///etc/passwd' alt='a file'>"
+    )
+    md = body_of(html, images=True)
+    assert (
+        "![The _Petropavlovsk_ frozen in, __March__ 1921.](https://example.org/ice.jpg)"
+        '{alt="A \u201cship\u201d \\& ice"}'
+    ) in md
+    assert '![Kotlin island.](photos/map%20one.png){alt="A map"}' in md
+    assert "![A _wp_ caption](https://example.org/x.png)" in md
+    assert "data:" not in md and "passwd" not in md
+    assert md.count("![") == 3
+    assert md.count("Kotlin island") == 1  # as the caption, not as text too
+
+
 def test_headings_lists_quotes_and_tables() -> None:
     md = body_of(
         page(

@@ -7,14 +7,17 @@ render stage must still not read a local file into any output.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from flows.model import PamphleteerError
 from flows.render import formats as render
 from flows.render import pandoc as pandoc_server
+from flows.render.figures import Figure
 from flows.render.pandoc import Request
 from flows.settings import Settings
 
@@ -54,14 +57,27 @@ def test_metadata_naming_files_is_not_followed(secret: Path, tmp_path: Path) -> 
     assert b"#123456" not in everything
 
 
-def test_html_keeps_remote_images_only_when_asked(secret: Path) -> None:
-    source = f"Text ![far](https://example.org/a.png) and ![near]({secret}).\n"
-    html = render.html(source, Settings(images=True)).data.decode()
-    assert '<img src="https://example.org/a.png"' in html
-    assert str(secret) not in html
-    plain = render.html(source, Settings()).data.decode()
-    assert "<img" not in plain
-    assert "far" in plain and "near" in plain
+def test_only_the_images_handed_over_are_kept_and_nothing_is_fetched(secret: Path) -> None:
+    """Pandoc gets a figure's bytes with the request (the media bag), never a path or an
+    address to follow: the HTML embeds it, any other image is its description."""
+    png = Image.new("RGB", (4, 3), "red")
+    data = io.BytesIO()
+    png.save(data, "PNG")
+    figure = Figure("figure-0123456789abcdef.png", "image/png", data.getvalue())
+    source = (
+        f"Text ![far](https://example.org/a.png) and ![near]({secret}).\n\n"
+        f'![Caption]({figure.name}){{alt="A red box"}}\n'
+    )
+    html = render.html(source, Settings(images=True), figures=(figure,)).data.decode()
+    assert "example.org" not in html and str(secret) not in html
+    assert re.search(r'<img\s+src="data:image/png;base64,[^"]+"\s+alt="A red box"', html)
+    assert "far" in html and "near" in html
+    epub = _epub_files(render.epub(source, Settings(), {"title": "T"}, b"", (figure,)).data)
+    assert figure.data in epub.values()
+    assert not any(SECRET in content for content in epub.values())
+    typ = render.typst_source(source, Settings(), (figure,)).data.decode()
+    assert f'image("{figure.name}", alt: "A red box")' in typ
+    assert str(secret) not in typ and "example.org/a.png" not in typ
 
 
 def test_a_refused_source_fails_that_call_and_the_process_goes_on(tmp_path: Path) -> None:

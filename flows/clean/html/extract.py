@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 from flows.clean import patterns
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
+from flows.clean.html.figures import mark_captions
 from flows.clean.html.math import keep_math_as_text
 from flows.clean.html.meta import page_metadata
 from flows.clean.html.notes import lift_notes
@@ -317,6 +318,8 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
     ]
     removed += [("site chrome", t) for t in _remove(furniture) if t]
 
+    if settings.images:
+        ctx = mark_captions(tree, ctx)
     body = extract_article(tree, ctx)
     body = _drop_title(body, meta)
     body, tail, what = cut_tail(body)

@@ -10,9 +10,11 @@ keeps its URL only if it is http(s) or mailto. No HTML from the page reaches the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
@@ -24,6 +26,8 @@ from flows.settings import Settings
 # A note marker while the page is being cleaned: private-use characters no page contains.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"[ \t\u00a0]*{MARK_OPEN}(\\d+){MARK_CLOSE}")
+# Marks the key of a figure's caption (see Ctx.captions).
+CAPTION_KEY = "\ue003"
 # A line break (``<br>``) until a block is finished: two of them end a paragraph.
 _BREAK = "\ue002"
 _PARAGRAPH_BREAK = re.compile(
@@ -75,6 +79,9 @@ class Ctx:
     settings: Settings
     in_link: bool = False
     flat_lists: bool = False  # lists as paragraphs (a comment thread)
+    #: Figure captions as Markdown, by the key :mod:`flows.clean.html.figures` put in their
+    #: image's ``title`` (trafilatura keeps an image's title, and garbles a figcaption).
+    captions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def inline(el: etree._Element, ctx: Ctx) -> str:
@@ -143,7 +150,7 @@ def safe_url(url: str | None) -> str | None:
 def _link(el: etree._Element, ctx: Ctx) -> str:
     if ctx.in_link:
         return inline(el, ctx)
-    text = inline(el, Ctx(ctx.settings, in_link=True))
+    text = inline(el, Ctx(ctx.settings, in_link=True, captions=ctx.captions))
     url = safe_url(el.get("target") or el.get("href"))
     if url is None or not text.strip() or MARK_OPEN in text:
         return text
@@ -300,14 +307,52 @@ def plain_text_lines(el: etree._Element) -> list[str]:
     return "".join(el.itertext()).split("\n")
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def image_url(src: str | None) -> str | None:
+    """Where an image is, as an edition source may name it: an http(s) address (one that starts
+    ``//`` taken as https), or a path relative to the page (a file saved beside it, read at build
+    time from inside raw/ only; or, from ``/``, the site's, found through the page's
+    ``source_url``). Nothing else: ``data:``, ``file:``, ``javascript:``, a fragment.
+    """
+    src = (src or "").strip()
+    if src.startswith("//"):
+        src = "https:" + src
+    if _SCHEME.match(src):
+        return safe_url(src) if src.lower().startswith(("http:", "https:")) else None
+    path = src.split("#", 1)[0].split("?", 1)[0]
+    if not path or any(c in path for c in "\\\0"):
+        return None
+    # Percent-encoded once (a name with spaces, brackets or stars stays a name), then safe in a
+    # Markdown link target.
+    url = safe_url("http://x/" + quote(unquote(path), safe="/"))
+    return url[len("http://x/") :] if url else None
+
+
+def attribute(text: str) -> str:
+    """Plain text as the value of a Pandoc attribute (``{alt="…"}``): backslash, quote and
+    ampersand (an entity would be decoded) escaped, nothing else read."""
+    return re.sub(r'([\\"&])', r"\\\1", text)
+
+
 def _image(el: etree._Element, ctx: Ctx) -> list[str]:
     if not ctx.settings.images:
         return []
-    url = safe_url(el.get("src"))
+    url = image_url(el.get("src"))
     if url is None:
         return []
-    alt = _finish(_text(el.get("alt") or el.get("title") or ""))
-    return [f"![{alt}]({url})"]
+    title = (el.get("title") or "").strip()
+    alt = el.get("alt") or ""
+    if caption := ctx.captions.get(title):
+        # A figure: its caption as Markdown (emphasis and spaces as the page set them), and
+        # its image's description as plain text.
+        described = SPACES.sub(" ", _INVISIBLE.sub("", alt)).strip()
+        alt_attr = f'{{alt="{attribute(curl_quotes(described))}"}}' if described else ""
+        return [f"![{caption}]({url}){alt_attr}"]
+    if title.startswith(CAPTION_KEY):  # a figure whose caption came to nothing
+        title = ""
+    return [f"![{_finish(_text(alt or title))}]({url})"]
 
 
 def _nothing(el: etree._Element, ctx: Ctx) -> list[str]:
