@@ -12,7 +12,7 @@ from pathlib import Path
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.read.editions import Edition, load_editions
-from flows.settings import Press, Settings, load_limits, load_press, parse_formats
+from flows.settings import Press, Settings, load_base_url, load_limits, load_press, parse_formats
 
 
 def project_file(given: str | None, raw_dir: Path, default: str) -> Path | None:
@@ -34,8 +34,10 @@ def project_settings(
     settings_file = project_file(settings, Path(raw), "pamphleteer.yaml")
     press = load_press(settings_file) if settings_file else Press()
     limits = load_limits(settings_file) if settings_file else Limits()
+    base_url = load_base_url(settings_file) if settings_file else ""
     result = Settings(formats=parse_formats(formats), press=press, check=check,
-                      keep_comments=keep_comments, images=images, limits=limits)  # fmt: skip
+                      keep_comments=keep_comments, images=images, limits=limits,
+                      base_url=base_url)  # fmt: skip
     return result.with_overrides(Path(templates) if templates else None)
 
 
