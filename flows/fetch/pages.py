@@ -248,6 +248,49 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes = b""
+    url: str = ""  # where the answer came from, after the redirects
+
+
+#: Why an answer is refused for good (another attempt would repeat it): the public name.
+Refused = _Refused
+
+
+async def download(
+    client: httpx.AsyncClient,
+    url: str,
+    limits: Limits,
+    accept: str,
+    rate: RateLimit | None = None,
+    validators: dict[str, str] | None = None,
+    most: tuple[float, str] | None = None,
+) -> _Answer:
+    """One GET of anything (a feed, a sitemap, an API's JSON) held to the same limits as a
+    page: the deadline, the redirects checked hop by hop, the body counted as it is inflated.
+    ``validators``: ``{"etag": …, "last_modified": …}`` of the last answer, for a conditional
+    GET (a 304 comes back as it is); ``most``: the body's limit (megabytes, its name), if not
+    ``fetch_body_mb``. Raises :class:`Refused` (a 4xx, a body too big, a refused
+    redirect) or :class:`TransientFetchError` (no connection, the deadline, a 429 or a 5xx)."""
+    if rate:
+        await asyncio.sleep(rate.reserve(url))
+    headers = {"User-Agent": USER_AGENT, "Accept": accept}
+    if validators and validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators and validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    try:
+        async with asyncio.timeout(limits.fetch_seconds):
+            answer = await _get(client, url, headers, limits, most)
+    except TimeoutError:
+        raise TransientFetchError(
+            f"no complete answer within {limits.fetch_seconds:g} s (fetch_seconds)"
+        ) from None
+    except httpx.TransportError as exc:
+        raise TransientFetchError(f"{type(exc).__name__}: {_line(exc)}") from exc
+    if answer.status == 429 or answer.status >= 500:
+        raise TransientFetchError(f"the server answered {answer.status}")
+    if answer.status not in (200, 304):
+        raise _Refused(f"the server answered {answer.status}")
+    return answer
 
 
 async def fetch_one(
@@ -301,7 +344,11 @@ async def _fetch(client: httpx.AsyncClient, source: Source, limits: Limits) -> F
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], limits: Limits
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    limits: Limits,
+    most: tuple[float, str] | None = None,
 ) -> _Answer:
     """GET ``url`` and follow at most ``fetch_redirects`` redirects, each checked first."""
     if problem := address_problem(url):
@@ -312,7 +359,7 @@ async def _get(
         response = await _send(client, request)
         try:
             if response.next_request is None:
-                return await _read(response, limits)
+                return await _read(response, limits, most)
             location = _line(response.headers.get("location", ""), _SHOWN)
             if why := redirect_refusal(request.url, response.next_request.url):
                 raise _Refused(f"refused a redirect to {location}: {why}")
@@ -340,16 +387,21 @@ async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Resp
         raise
 
 
-async def _read(response: httpx.Response, limits: Limits) -> _Answer:
-    """The answer; for a 200, its body as inflated, within ``fetch_body_mb``."""
+async def _read(
+    response: httpx.Response, limits: Limits, most: tuple[float, str] | None = None
+) -> _Answer:
+    """The answer; for a 200, its body as inflated, within ``fetch_body_mb`` (or ``most``:
+    megabytes, and the limit's name)."""
     if response.status_code != 200:
-        return _Answer(response.status_code, response.headers)
+        return _Answer(response.status_code, response.headers, url=str(response.url))
     encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", True)]
     encodings = [e for e in encodings if e not in ("", "identity")]
     if len(encodings) > 1 or (encodings and encodings[0] not in _ENCODINGS):
         raise _Refused(f"an encoding that was not asked for: {_line(', '.join(encodings), 80)}")
-    too_big = f"the page is bigger than {limits.fetch_body_mb:g} MB (fetch_body_mb)"
-    limit = limits.fetch_body_bytes
+    mb, name = most or (limits.fetch_body_mb, "fetch_body_mb")
+    what = "the page" if most is None else "the answer"
+    too_big = f"{what} is bigger than {mb:g} MB ({name})"
+    limit = int(mb * 1024 * 1024)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _Refused(too_big)
@@ -367,7 +419,7 @@ async def _read(response: httpx.Response, limits: Limits) -> _Answer:
         chunks.append(inflater.flush())
         if size + len(chunks[-1]) > limit:
             raise _Refused(too_big)
-    return _Answer(200, response.headers, b"".join(chunks))
+    return _Answer(200, response.headers, b"".join(chunks), str(response.url))
 
 
 class _Inflater:

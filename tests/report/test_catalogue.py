@@ -17,8 +17,11 @@ from flows.report.index import entries_from_results, render_index
 from flows.settings import Settings
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
-NS = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/terms/",
-      "opds": "http://opds-spec.org/2010/catalog"}  # fmt: skip
+NS = {
+    "a": "http://www.w3.org/2005/Atom",
+    "dc": "http://purl.org/dc/terms/",
+    "opds": "http://opds-spec.org/2010/catalog",
+}
 ACQ = "http://opds-spec.org/acquisition"
 
 
@@ -37,10 +40,12 @@ def fake_edition(out: Path, slug: str, description: str, formats: tuple[str, ...
     folder.mkdir(parents=True)
     if "epub" in formats:
         with zipfile.ZipFile(folder / f"{slug}.epub", "w") as z:
-            z.writestr("META-INF/container.xml",
-                       '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
-                       '<rootfiles><rootfile full-path="EPUB/content.opf"/></rootfiles>'
-                       "</container>")  # fmt: skip
+            z.writestr(
+                "META-INF/container.xml",
+                '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                '<rootfiles><rootfile full-path="EPUB/content.opf"/></rootfiles>'
+                "</container>",
+            )
             opf = (
                 '<package xmlns="http://www.idpf.org/2007/opf" '
                 'xmlns:dc="http://purl.org/dc/elements/1.1/"><metadata>'
@@ -57,12 +62,20 @@ def fake_edition(out: Path, slug: str, description: str, formats: tuple[str, ...
 
 
 DOCS = [
-    {"slug": "kronstadt", "title": "Kronstadt, 1921", "authors": ["Jane Doe"],
-     "date": "2021-03-18"},
-    {"slug": "tricky", "title": "<b>Bold</b> & \x01 “quoted”", "authors": ["Jane Doe", "R. Roe"],
-     "date": "2024"},
+    {
+        "slug": "kronstadt",
+        "title": "Kronstadt, 1921",
+        "authors": ["Jane Doe"],
+        "date": "2021-03-18",
+    },
+    {
+        "slug": "tricky",
+        "title": "<b>Bold</b> & \x01 “quoted”",
+        "authors": ["Jane Doe", "R. Roe"],
+        "date": "2024",
+    },
     {"slug": "undated", "title": "Undated", "authors": [], "date": ""},
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -167,8 +180,13 @@ def test_same_input_and_epoch_give_the_same_bytes(
 
 def test_index_links_the_catalogue_and_the_feed(fake_build: Path) -> None:
     listed = [Listed.of(d) for d in DOCS]
-    page = render_index(entries_from_results(listed, fake_build), Settings(), report="report.html",  # type: ignore[arg-type]
-                        catalogue="opds.xml", feed="feed.atom")  # fmt: skip
+    page = render_index(
+        entries_from_results(listed, fake_build),
+        Settings(),
+        report="report.html",  # type: ignore[arg-type]
+        catalogue="opds.xml",
+        feed="feed.atom",
+    )
     assert 'href="opds.xml"' in page and "profile=opds-catalog" in page
     assert '<link rel="alternate" type="application/atom+xml" href="feed.atom"' in page
 
