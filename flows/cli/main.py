@@ -377,13 +377,16 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise PamphleteerError(f"{args.raw}: no such folder of raw texts")
     settings_file = project_file(args.settings, raw_dir, "pamphleteer.yaml")
     limits = load_limits(settings_file) if settings_file else Limits()
+    from flows.fetch import feeds
     from flows.fetch import pages as sources
 
     found = sources.sources(raw_dir)
-    if not found.pages and not found.failed:
-        print(f"No sidecar in {raw_dir} names a page to fetch (source_url)", file=sys.stderr)
+    listed = feeds.sources_file(raw_dir).is_file()
+    if not found.pages and not found.failed and not listed:
+        print(f"No sidecar in {raw_dir} names a page to fetch (source_url), and there is no "
+              f"{feeds.SOURCES_FILE} beside it", file=sys.stderr)  # fmt: skip
         return 0
-    if found.pages:
+    if found.pages or listed:
         if not args.verbose:
             _quiet_prefect()
         with ExitStack() as stack:
