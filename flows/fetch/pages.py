@@ -463,6 +463,12 @@ def _not_the_page(answer: _Answer) -> str | None:
     return looks_like_error_page(answer.body)
 
 
+def page_refusal(answer: _Answer) -> str | None:
+    """Why a 200 answer (of :func:`download`) is not an article page: not HTML, empty, an error
+    page; None when it is one."""
+    return _not_the_page(answer)
+
+
 def client(limits: Limits) -> httpx.AsyncClient:
     """The client :func:`fetch_one` expects. It follows no redirect (:func:`fetch_one` checks
     each); its own timeouts only back up the deadline."""
