@@ -63,7 +63,9 @@ def current(out_dir: Path, entries: Sequence[Entry]) -> bool:
     after every record, listing the same units. A build killed after it recorded a unit but
     before its reports were written leaves them behind (the next plan finds nothing to do)."""
     report = out_dir / "report.json"
-    if not all((out_dir / name).is_file() for name in ("report.html", "index.html")):
+    # The catalogue too: a build/ from before it existed gets one at the next build.
+    written_too = ("report.html", "index.html", "opds.xml", "feed.atom")
+    if not all((out_dir / name).is_file() for name in written_too):
         return False
     try:
         with report.open("rb") as f:
