@@ -64,7 +64,7 @@ async def read_source(
 
 def _as_result(r: feeds.SourceResult) -> sources.FetchResult:
     """A source's outcome as a line of the fetch's results."""
-    reason = r.line().split(": ", 1)[1]
+    reason = r.reason if r.status == "kept" else r.line().split(": ", 1)[1]
     return sources.FetchResult(f"{feeds.SOURCES_FILE}: {r.name}", r.url, r.status, reason)
 
 
