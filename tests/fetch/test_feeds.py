@@ -301,3 +301,19 @@ def test_an_anthology_takes_every_article_of_a_source_in_a_year(tmp_path: Path) 
         empty.problem
         == "editions.yaml: none-2022: no article of the source 'wp' dated 2022 in raw/"
     )
+
+
+def test_a_feed_entity_reads_no_file(raw: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    evil = (
+        f"<?xml version='1.0'?><!DOCTYPE rss [<!ENTITY x SYSTEM 'file://{secret}'>"
+        "<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
+        "<rss version='2.0'><channel><title>t</title><item><title>&x;&b;</title>"
+        "<link>http://127.0.0.1/one/</link><guid>one</guid></item></channel></rss>"
+    ).encode()
+    script = Script({"/feed/": [Reply(body=evil, headers={"Content-Type": "text/xml"})]})
+    with serving(script) as base:
+        run(raw, feeds.SourceSpec("blog", "feed", f"{base}/feed/"))
+    text = "".join(p.read_text() for p in raw.glob("*.yaml"))
+    assert "TOP-SECRET" not in text
