@@ -213,3 +213,20 @@ def test_editions_without_files_to_download_are_left_out(tmp_path: Path) -> None
     write_catalogue(out, [{"slug": "only-html", "title": "Only HTML"}], Settings())
     assert etree.parse(str(out / "opds.xml")).findall("a:entry", NS) == []
     assert_valid(out / "opds.xml", "opds")
+
+
+def test_base_url_is_read_from_pamphleteer_yaml(tmp_path: Path) -> None:
+    from flows.model import PamphleteerError
+    from flows.read.project import project_settings
+
+    (tmp_path / "raw").mkdir()
+    settings = tmp_path / "pamphleteer.yaml"
+    settings.write_text("paper: a5\nbase_url: https://example.org/editions\n")
+    raw = str(tmp_path / "raw")
+    assert project_settings(raw, "epub", None, None, False).base_url == (
+        "https://example.org/editions/"
+    )
+    for bad in ("ftp://example.org/", "https://example.org/a b/", "[1, 2]", "/editions/"):
+        settings.write_text(f"base_url: {bad}\n")
+        with pytest.raises(PamphleteerError, match="base_url must be the http"):
+            project_settings(raw, "epub", None, None, False)
