@@ -24,6 +24,9 @@ class Limits:
     fetch_body_mb: float = 16.0
     #: Seconds one fetch may take in all: connecting, redirects, every byte of the body.
     fetch_seconds: float = 60.0
+    #: Bytes of one list of articles a source sends (a feed, a sitemap, a page of WordPress's
+    #: API), decompressed: a real one is well under a megabyte.
+    source_list_mb: float = 4.0
     #: Redirects followed for one fetch.
     fetch_redirects: int = 5
     #: Images of one text kept with ``images`` (``--images``); those past it are reported and

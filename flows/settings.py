@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flows.clean.typography import printable
 from flows.limits import Limits
@@ -199,7 +200,7 @@ def load_limits(path: Path) -> Limits:
 
 
 #: Keys of ``pamphleteer.yaml`` that are not press settings.
-BUILD_KEYS = frozenset({"limits", "images"})
+BUILD_KEYS = frozenset({"limits", "images", "base_url"})
 
 
 def load_images(path: Path) -> bool:
@@ -220,6 +221,24 @@ def load_press(path: Path) -> Press:
     return Press().override(data, path.name)
 
 
+def load_base_url(path: Path) -> str:
+    """``base_url:`` of ``pamphleteer.yaml``: where build/ is published (``https://…/``, ending
+    in a slash), for the catalogue's absolute links; "" when not given."""
+    value = _settings_file(path).get("base_url")
+    if value is None or value == "":
+        return ""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    odd = any(c.isspace() or c in '<>"{}|\\^`' for c in text)  # not in an IRI unescaped
+    if (not isinstance(value, str) or parts.scheme not in ("http", "https") or not parts.netloc
+            or parts.query or parts.fragment or odd):  # fmt: skip
+        raise PamphleteerError(
+            f"{path.name}: base_url must be the http(s) address build/ is published at, e.g. "
+            "https://example.org/editions/"
+        )
+    return text if text.endswith("/") else f"{text}/"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a build needs besides the documents. Immutable, passed down explicitly."""
@@ -237,6 +256,8 @@ class Settings:
     check: bool = True
     #: Sizes, times and counts every input and document is held to (``limits:``).
     limits: Limits = field(default_factory=Limits)
+    #: Where build/ is published (``base_url:``): the catalogue's links are absolute under it.
+    base_url: str = ""
 
     def with_overrides(self, folder: Path | None) -> Settings:
         if folder is None:

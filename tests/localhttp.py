@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +40,8 @@ class Script:
     # socket buffers).
     sent: dict[str, int] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Asked first with each request's path (query included): a reply, or None for the routes.
+    dynamic: Callable[[str], Reply | None] | None = None
 
     def hits(self, path: str) -> list[dict[str, str]]:
         return [h for p, h in self.requests if p == path]
@@ -51,7 +53,8 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             script.requests.append((self.path, headers))
             queue = script.routes.get(self.path) or [Reply(404, b"<title>404 Not Found</title>")]
-            reply = queue.pop(0) if len(queue) > 1 else queue[0]
+            made = script.dynamic(self.path) if script.dynamic else None
+            reply = made or (queue.pop(0) if len(queue) > 1 else queue[0])
             if reply.silent:
                 script.stopping.wait()
                 return

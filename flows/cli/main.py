@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -377,13 +378,16 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise PamphleteerError(f"{args.raw}: no such folder of raw texts")
     settings_file = project_file(args.settings, raw_dir, "pamphleteer.yaml")
     limits = load_limits(settings_file) if settings_file else Limits()
+    from flows.fetch import feeds
     from flows.fetch import pages as sources
 
     found = sources.sources(raw_dir)
-    if not found.pages and not found.failed:
-        print(f"No sidecar in {raw_dir} names a page to fetch (source_url)", file=sys.stderr)
+    listed = feeds.sources_file(raw_dir).is_file()
+    if not found.pages and not found.failed and not listed:
+        print(f"No sidecar in {raw_dir} names a page to fetch (source_url), and there is no "
+              f"{feeds.SOURCES_FILE} beside it", file=sys.stderr)  # fmt: skip
         return 0
-    if found.pages:
+    if found.pages or listed:
         if not args.verbose:
             _quiet_prefect()
         with ExitStack() as stack:
@@ -414,9 +418,53 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 1 if kept else 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from flows.fetch.add import add
+
+    raw_dir = Path(args.raw)
+    if not raw_dir.is_dir():
+        raise PamphleteerError(f"{args.raw}: no such folder of raw texts")
+    settings_file = project_file(args.settings, raw_dir, "pamphleteer.yaml")
+    limits = load_limits(settings_file) if settings_file else Limits()
+    results = asyncio.run(add(raw_dir, args.urls, limits, args.interval))
+    for r in results:
+        print(r.line(), file=sys.stderr)
+    added = sum(r.status == "added" for r in results)
+    print(f"{added} of {len(results)} page(s) added to {raw_dir}", file=sys.stderr)
+    return 0 if added == len(results) else 1
+
+
+def _serve_http(args: argparse.Namespace) -> Any:
+    """The HTTP server of ``serve --http``, started (None without the option)."""
+    if not args.http:
+        return None
+    from flows.report import publish
+
+    host, port = publish.parse_address(args.http)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # a first scheduled run fills it
+    server = publish.start(out, host, port)
+    url = publish.url_of(server)
+    print(f"Serving {out} at {url} (OPDS catalogue: {url}opds.xml)", file=sys.stderr, flush=True)
+    return server
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    if not args.cron and not args.interval and args.http:
+        server = _serve_http(args)  # only the files: no schedule, no Prefect
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+        return 0
     if not args.cron and not args.interval:
-        raise PamphleteerError("serve needs --cron EXPRESSION or --interval SECONDS")
+        raise PamphleteerError(
+            "serve needs --cron EXPRESSION or --interval SECONDS (or --http HOST:PORT)"
+        )
     if args.interval is not None and args.interval <= 0:
         raise PamphleteerError(f"--interval {args.interval:g}: expected a number of seconds > 0")
     if not Path(args.raw).is_dir():
@@ -448,6 +496,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows.build.lifeline import guarded_service
 
     with ExitStack() as stack:
+        if http := _serve_http(args):
+            stack.callback(http.shutdown)
         server = _PrefectServer(stack, False, settings.limits)
         server.start()  # serve holds the project's server (its lease) until it stops
         server.wait()
@@ -539,9 +589,19 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--interval", type=float, help="or: run every SECONDS")
     _project_options(s)
     s.add_argument("--no-fetch", action="store_true", help="rebuild only; do not refresh sources")
+    s.add_argument("--http", metavar="HOST:PORT",
+                   help="also serve the output folder over HTTP, e.g. 127.0.0.1:8000 (alone: "
+                        "only that)")  # fmt: skip
     s.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own logs")
     _cleaning_options(s)
     s.set_defaults(func=cmd_serve, parser=s)
+
+    a = sub.add_parser("add", help="save web pages into raw/, each with a sidecar to review")
+    a.add_argument("urls", nargs="+", metavar="URL")
+    a.add_argument("--raw", default="raw", help="folder of scraped texts (default: raw)")
+    a.add_argument("--interval", type=float, default=1.0, help="seconds between requests to a host")
+    a.add_argument("--settings", help="limits (default: pamphleteer.yaml beside raw/)")
+    a.set_defaults(func=cmd_add, parser=a)
 
     c = sub.add_parser("clean", help="print the cleaned Markdown of files (no Prefect)")
     c.add_argument("files", nargs="+", metavar="FILE")

@@ -248,6 +248,49 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes = b""
+    url: str = ""  # where the answer came from, after the redirects
+
+
+#: Why an answer is refused for good (another attempt would repeat it): the public name.
+Refused = _Refused
+
+
+async def download(
+    client: httpx.AsyncClient,
+    url: str,
+    limits: Limits,
+    accept: str,
+    rate: RateLimit | None = None,
+    validators: dict[str, str] | None = None,
+    bound: Bound | None = None,
+) -> _Answer:
+    """One GET of anything (a feed, a sitemap, an API's JSON) held to the same limits as a
+    page: the deadline, the redirects checked hop by hop, the body counted as it is inflated.
+    ``validators``: ``{"etag": …, "last_modified": …}`` of the last answer, for a conditional
+    GET (a 304 comes back as it is); ``bound``: the body's limit, if not ``fetch_body_mb``.
+    Raises :class:`Refused` (a 4xx, a body too big, a refused redirect) or
+    :class:`TransientFetchError` (no connection, the deadline, a 429 or a 5xx)."""
+    if rate:
+        await asyncio.sleep(rate.reserve(url))
+    headers = {"User-Agent": USER_AGENT, "Accept": accept}
+    if validators and validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators and validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    try:
+        async with asyncio.timeout(limits.fetch_seconds):
+            answer = await _get(client, url, headers, limits, bound)
+    except TimeoutError:
+        raise TransientFetchError(
+            f"no complete answer within {limits.fetch_seconds:g} s (fetch_seconds)"
+        ) from None
+    except httpx.TransportError as exc:
+        raise TransientFetchError(f"{type(exc).__name__}: {_line(exc)}") from exc
+    if answer.status == 429 or answer.status >= 500:
+        raise TransientFetchError(f"the server answered {answer.status}")
+    if answer.status not in (200, 304):
+        raise _Refused(f"the server answered {answer.status}")
+    return answer
 
 
 async def fetch_one(
@@ -386,7 +429,7 @@ async def _send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Resp
 async def _read(response: httpx.Response, bound: Bound) -> _Answer:
     """The answer; for a 200, its body as inflated, within ``bound`` (``fetch_body_mb``)."""
     if response.status_code != 200:
-        return _Answer(response.status_code, response.headers)
+        return _Answer(response.status_code, response.headers, url=str(response.url))
     encodings = [e.strip().lower() for e in response.headers.get_list("content-encoding", True)]
     encodings = [e for e in encodings if e not in ("", "identity")]
     if len(encodings) > 1 or (encodings and encodings[0] not in _ENCODINGS):
@@ -410,7 +453,7 @@ async def _read(response: httpx.Response, bound: Bound) -> _Answer:
         chunks.append(inflater.flush())
         if size + len(chunks[-1]) > limit:
             raise _TooBig(too_big)
-    return _Answer(200, response.headers, b"".join(chunks))
+    return _Answer(200, response.headers, b"".join(chunks), str(response.url))
 
 
 class _Inflater:
@@ -452,6 +495,12 @@ def _not_the_page(answer: _Answer) -> str | None:
     elif kind not in _HTML_TYPES:
         return f"not an HTML page ({_line(kind, 80)})"
     return looks_like_error_page(answer.body)
+
+
+def page_refusal(answer: _Answer) -> str | None:
+    """Why a 200 answer (of :func:`download`) is not an article page: not HTML, empty, an error
+    page; None when it is one."""
+    return _not_the_page(answer)
 
 
 def client(limits: Limits) -> httpx.AsyncClient:

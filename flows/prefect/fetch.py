@@ -1,4 +1,5 @@
-"""The Prefect flow ``fetch-sources``: refresh the pages sidecars name (see
+"""The Prefect flow ``fetch-sources``: first the sources of ``sources.yaml`` add their new
+articles to raw/ (see :mod:`flows.fetch.feeds`), then the pages sidecars name are refreshed (see
 :mod:`flows.fetch.pages`).
 
 One task run per page, two at a time but never two at once to the same host (a polite pause per
@@ -17,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.tasks import exponential_backoff
 
+from flows.fetch import feeds
 from flows.fetch import pages as sources
 from flows.limits import Limits
 
@@ -47,6 +49,48 @@ async def fetch_page(
         return await sources.fetch_one(client, source, limits, rate)
 
 
+@task(
+    name="read-source",
+    task_run_name="source {spec.name}",
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+async def read_source(
+    raw_dir: Path, spec: feeds.SourceSpec, limits: Limits, rate: sources.RateLimit
+) -> feeds.SourceResult:
+    async with sources.client(limits) as client:
+        return await feeds.refresh_source(client, raw_dir, spec, limits, rate)
+
+
+def _as_result(r: feeds.SourceResult) -> sources.FetchResult:
+    """A source's outcome as a line of the fetch's results."""
+    reason = r.reason if r.status == "kept" else r.line().split(": ", 1)[1]
+    return sources.FetchResult(f"{feeds.SOURCES_FILE}: {r.name}", r.url, r.status, reason)
+
+
+def refresh_sources(
+    raw_dir: Path, limits: Limits, rate: sources.RateLimit, retries: int, backoff: float
+) -> list[sources.FetchResult]:
+    """The sources of sources.yaml (beside raw/), each alone: new articles into raw/."""
+    specs, problems = feeds.load_sources(feeds.sources_file(raw_dir), limits)
+    results = [sources.FetchResult(feeds.SOURCES_FILE, "", "failed", p) for p in problems]
+    read = read_source.with_options(
+        retries=retries, retry_delay_seconds=exponential_backoff(backoff_factor=backoff)
+    )
+    # One source at a time: two may name the same article, and each reads what the last wrote.
+    for spec in specs:
+        try:
+            results.append(_as_result(read.submit(raw_dir, spec, limits, rate).result()))
+        except sources.TransientFetchError as exc:
+            tries = f" ({retries + 1} tries)" if retries else ""
+            results.append(_as_result(feeds.SourceResult(spec.name, spec.url, "kept",
+                                                         f"{exc}{tries}")))  # fmt: skip
+        except Exception as exc:  # whatever it is, it is this source's failure alone
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            results.append(_as_result(feeds.SourceResult(spec.name, spec.url, "kept", why)))
+    return results
+
+
 @flow(name="fetch-sources", log_prints=False)
 def fetch_sources(
     raw_dir: Path,
@@ -55,10 +99,12 @@ def fetch_sources(
     backoff: float = 2.0,
     interval: float = 1.0,
 ) -> list[sources.FetchResult]:
-    """Refresh every page named by a sidecar; ``backoff`` seconds doubles at each retry."""
+    """Add the sources' new articles, then refresh every page named by a sidecar; ``backoff``
+    seconds doubles at each retry."""
     limits = limits or Limits()
-    found = sources.sources(raw_dir)
     rate = sources.RateLimit(interval)
+    listed = refresh_sources(raw_dir, limits, rate, retries, backoff)
+    found = sources.sources(raw_dir)
     fetch = fetch_page.with_options(
         retries=retries, retry_delay_seconds=exponential_backoff(backoff_factor=backoff)
     )
@@ -75,6 +121,7 @@ def fetch_sources(
             why = " ".join(f"{type(exc).__name__}: {exc}".split())
             results.append(sources.FetchResult(page.stem, page.url, "kept", why))
     results.sort(key=lambda r: r.stem)
+    results = listed + results
     if results:
         create_table_artifact(
             [r.to_dict() for r in results], key="fetch-sources", description="pamphleteer fetch"

@@ -38,14 +38,21 @@ def scheduled_rebuild(
     images: bool = False,
     fetch: bool = True,
     fetch_backoff: float = 2.0,
+    fetch_interval: float = 1.0,
 ) -> dict[str, Any]:
-    """Refresh the sources, then rebuild what changed. A failed run changes no good output: each
-    output is replaced atomically, and only by a successful build of its document."""
+    """Refresh the sources (sources.yaml's new articles, then the pages sidecars name; at most one
+    request per ``fetch_interval`` seconds to a host), then rebuild what changed. A failed run
+    changes no good output: each output is replaced atomically, and only by a successful build
+    of its document."""
     raw_dir, out_dir = Path(raw), Path(out)
     build_settings = project_settings(raw, formats, templates, settings, check, keep_comments,
                                       images)  # fmt: skip
     fetched = (
-        fetch_sources(raw_dir, limits=build_settings.limits, backoff=fetch_backoff) if fetch else []
+        fetch_sources(
+            raw_dir, limits=build_settings.limits, backoff=fetch_backoff, interval=fetch_interval
+        )
+        if fetch
+        else []
     )
     anthologies = project_editions(raw, editions, build_settings.limits)
     with cache.exclusive(out_dir), workers.local(settings=build_settings), lean_prefect():

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from flows.clean.typography import printable
-from flows.files import discover
+from flows.files import discover, sidecar_path
 from flows.limits import Limits
 from flows.model import PamphleteerError
-from flows.read.sidecar import document_slug, meta_value, resolve_cover, slugify
+from flows.read.sidecar import document_slug, meta_value, read_sidecar, resolve_cover, slugify
 from flows.read.yamlfile import load_yaml
 from flows.settings import PRESS_KEYS, press_key
 
@@ -70,8 +70,13 @@ def _edition(item: Any, index: int, path: Path, raw_dir: Path) -> Edition:
         raise PamphleteerError(f"{where}: an edition needs a title")
     data.pop("slug", None)
     names = data.pop("documents", None)
+    if isinstance(names, dict):
+        names = _of_source(names, raw_dir, where)
     if not isinstance(names, list) or len(names) < 1:
-        raise PamphleteerError(f"{where}: 'documents' must list files in {raw_dir.name}/")
+        raise PamphleteerError(
+            f"{where}: 'documents' must list files in {raw_dir.name}/, or name a source "
+            "(documents: {source: NAME, year: 2024})"
+        )
     documents = []
     for name in names:
         doc_path = (raw_dir / str(name)).resolve()
@@ -94,6 +99,49 @@ def _edition(item: Any, index: int, path: Path, raw_dir: Path) -> Edition:
         else:
             meta[key] = meta_value(key, value, where)
     return Edition(slug, meta, tuple(documents), printable(front).strip(), where, file=path)
+
+
+_SELECT_KEYS = frozenset({"source", "year", "since", "until"})
+
+
+def _of_source(select: dict[Any, Any], raw_dir: Path, where: str) -> list[str]:
+    """The files of ``raw_dir`` a source of sources.yaml added (their sidecars' ``from_source``)
+    and dated within ``year`` (or ``since`` … ``until``, inclusive), oldest first."""
+    select = {str(k).lower(): v for k, v in select.items()}
+    unknown = sorted(set(select) - _SELECT_KEYS)
+    if unknown or not isinstance(select.get("source"), str):
+        raise PamphleteerError(
+            f"{where}: documents: {{source: NAME, year: 2024}} (or since:/until: dates)"
+            + (f"; unknown key {', '.join(unknown)}" if unknown else "")
+        )
+    source = slugify(select["source"])
+    low, high = str(select.get("since") or ""), str(select.get("until") or "")
+    if select.get("year") is not None:
+        year = str(select["year"])
+        if not year.isdigit():
+            raise PamphleteerError(f"{where}: documents: 'year' must be a year, e.g. 2024")
+        low, high = max(low, year), min(high or f"{year}-99", f"{year}-99")
+    found: list[tuple[str, str]] = []
+    for path in discover(raw_dir):
+        side = sidecar_path(path)
+        try:
+            meta = read_sidecar(side) if side else {}
+        except PamphleteerError:
+            continue  # that text fails on its own, with its sidecar's reason
+        if slugify(str(meta.get("from_source") or "")) != source:
+            continue
+        date = str(meta.get("date") or "")
+        if (low or high) and not date:
+            continue
+        if (low and date[: len(low)] < low) or (high and date[: len(high)] > high):
+            continue
+        found.append((date, path.name))
+    if not found:
+        span = f" dated {select.get('year') or f'{low}…{high}'}" if low or high else ""
+        raise PamphleteerError(
+            f"{where}: no article of the source {source!r}{span} in {raw_dir.name}/"
+        )
+    return [name for _, name in sorted(found)]
 
 
 def load_editions(path: Path, raw_dir: Path, limits: Limits | None = None) -> list[Edition]:

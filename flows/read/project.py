@@ -15,6 +15,7 @@ from flows.read.editions import Edition, load_editions
 from flows.settings import (
     Press,
     Settings,
+    load_base_url,
     load_images,
     load_limits,
     load_press,
@@ -42,8 +43,10 @@ def project_settings(
     press = load_press(settings_file) if settings_file else Press()
     limits = load_limits(settings_file) if settings_file else Limits()
     images = images or (load_images(settings_file) if settings_file else False)
+    base_url = load_base_url(settings_file) if settings_file else ""
     result = Settings(formats=parse_formats(formats), press=press, check=check,
-                      keep_comments=keep_comments, images=images, limits=limits)  # fmt: skip
+                      keep_comments=keep_comments, images=images, limits=limits,
+                      base_url=base_url)  # fmt: skip
     return result.with_overrides(Path(templates) if templates else None)
 
 

@@ -34,7 +34,8 @@ KEY_ALIASES = {
 # Values that are shown to readers get the same typography as the text.
 _PROSE_KEYS = {"title", "subtitle", "author", "publisher", "publication", "description", "rights"}
 _TEXT_KEYS = {"title", "subtitle", "publisher", "publication", "lang", "source_url", "slug",
-              "description", "rights", "date"}  # fmt: skip
+              "description", "rights", "date",
+              "from_source"}  # the source of sources.yaml that added it  # fmt: skip
 #: Every key a sidecar gives a meaning to (after :data:`KEY_ALIASES`); any other key is kept but
 #: reaches no edition unless a user's template prints it.
 SIDECAR_KEYS = frozenset(_TEXT_KEYS | {"author", "cover"}) | PRESS_KEYS

@@ -1,4 +1,5 @@
-"""What a build leaves beside the outputs: report.json, report.html and index.html."""
+"""What a build leaves beside the outputs: report.json, report.html, index.html, and the
+catalogue (opds.xml, opds/, feed.atom)."""
 
 from __future__ import annotations
 
@@ -42,11 +43,16 @@ def write_reports(out_dir: Path, report: BuildReport, settings: Settings) -> Non
     data = report.to_json()
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(out_dir / "report.html", report_html.render(data).encode())
+    from flows.report.catalogue import CATALOGUE, FEED, write_catalogue
+
     listed = [Listed.of(d) for d in data["documents"]]
+    write_catalogue(out_dir, data["documents"], settings)
     index = render_index(
-        entries_from_results(listed, out_dir),
+        entries_from_results(listed, out_dir),  # type: ignore[arg-type]
         settings,
-        report="report.html",  # type: ignore[arg-type]
+        report="report.html",
+        catalogue=CATALOGUE,
+        feed=FEED,
     )
     write_atomic(out_dir / "index.html", index.encode())
     write_atomic(out_dir / "report.json", json.dumps(data, indent=2).encode() + b"\n")
@@ -57,7 +63,9 @@ def current(out_dir: Path, entries: Sequence[Entry]) -> bool:
     after every record, listing the same units. A build killed after it recorded a unit but
     before its reports were written leaves them behind (the next plan finds nothing to do)."""
     report = out_dir / "report.json"
-    if not all((out_dir / name).is_file() for name in ("report.html", "index.html")):
+    # The catalogue too: a build/ from before it existed gets one at the next build.
+    written_too = ("report.html", "index.html", "opds.xml", "feed.atom")
+    if not all((out_dir / name).is_file() for name in written_too):
         return False
     try:
         with report.open("rb") as f:

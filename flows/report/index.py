@@ -53,9 +53,15 @@ def entries_from_results(results: Iterable[DocumentResult], out_dir: Path) -> li
 
 
 def render_index(
-    entries: list[Entry], settings: Settings, title: str = "Editions", report: str | None = None
+    entries: list[Entry],
+    settings: Settings,
+    title: str = "Editions",
+    report: str | None = None,
+    catalogue: str | None = None,
+    feed: str | None = None,
 ) -> str:
-    """The index page; ``report`` is the link to the build report beside it, if there is one."""
+    """The index page; ``report``, ``catalogue`` and ``feed``: the links to the build report,
+    the OPDS catalogue and the Atom feed beside it, if there are ones."""
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in settings.template_dirs])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)  # fmt: skip
@@ -66,6 +72,8 @@ def render_index(
             title=title,
             css=css,
             report=report,
+            catalogue=catalogue,
+            feed=feed,
             build_date=f"{settings.build_date:%-d %B %Y}",
         )
     except jinja2.TemplateError as exc:
