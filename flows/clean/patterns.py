@@ -142,6 +142,15 @@ CHROME = tuple(
     )
 )
 
+#: The end of a sentence or clause in the scripts of the texts we meet (Latin, Greek, Cyrillic,
+#: CJK, Arabic and Persian, Urdu, Devanagari, Armenian, Ethiopic, Hebrew), maybe inside closing
+#: quotes or brackets: a line ending so is text, not a heading.
+CLAUSE_END = re.compile(r"[.!?;:,。．！？；：，、؟،؛۔।॥։።፧׃…][\"'”’»›」』）)\]]*$")
+#: A question or exclamation at the end of a line.
+QUESTION_END = re.compile(r"[?!？！؟][\"'”’»›」』）)\]]*$")
+#: What may open a heading before its first letter: quotes and brackets.
+OPENING_PUNCTUATION = "\"'“‘„«‹「『（([¿¡"
+
 #: A month, in the languages of the corpus so far (English first).
 MONTH = (
     r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|"
