@@ -51,6 +51,7 @@ class Block:
     blanks_before: int = 1  # blank lines before it in the scrape
     kind: str = "para"  # para, heading, dateline, signature, quote
     quote: int = 0  # how many ">" quote it (e-mail and Usenet)
+    lines: tuple[str, ...] = ()  # a stanza's lines, kept as lines
 
     @property
     def words(self) -> int:
@@ -92,7 +93,30 @@ def _hard_wrapped(lines: Sequence[str]) -> bool:
     if any(_stands_alone(ln) for ln in lines):
         return False
     width = max(len(ln) for ln in lines)
-    return all(len(ln) >= 0.6 * width for ln in lines[:-1])
+    return all(len(ln) >= 0.6 * width for ln in lines[:-1]) and not is_verse(lines)
+
+
+#: The longest line of verse taken as such.
+VERSE_LINE = 60
+_LINE_END_PUNCTUATION = re.compile(r"[,;:.!?—–-][\"'”’»)]*$")
+
+
+def is_verse(lines: Sequence[str]) -> bool:
+    """Short lines broken on purpose: a stanza. Most lines would have had room for the next
+    line's first word, or every line after the first starts with a capital; half or more end
+    with punctuation (a menu's or a byline's lines end with none)."""
+    lines = [ln.strip() for ln in lines]
+    if len(lines) < 3 or any(len(ln) > VERSE_LINE or _stands_alone(ln) for ln in lines):
+        return False
+    if any(patterns.NOTE_LABEL.match(ln) or notes.label(ln) for ln in lines):
+        return False
+    if sum(1 for ln in lines if _LINE_END_PUNCTUATION.search(ln)) * 2 < len(lines):
+        return False
+    width = max(len(ln) for ln in lines)
+    pairs = list(zip(lines, lines[1:], strict=False))
+    room = sum(1 for a, b in pairs if len(a) + 1 + len(b.split()[0]) <= unwrap.FULL * width)
+    capitals = all(b[:1].isupper() for b in lines[1:])
+    return capitals or room * 2 > len(pairs)
 
 
 def _stands_alone(line: str) -> bool:
@@ -134,6 +158,8 @@ def split_text(text: str, language: str | None = None) -> list[Block]:
     raw = [ln.expandtabs(8).rstrip() for ln in text.split("\n")]
     quoting = sum(1 for ln in raw if unwrap.quote_depth(ln)[0]) >= 2
     width = unwrap.wrap_width(raw)
+    if width is not None:
+        raw, _ = unwrap.drop_page_breaks(raw, width)
     lexicon = unwrap.Lexicon(text, language)
     blocks: list[Block] = []
     lines: list[str] = []
@@ -142,6 +168,11 @@ def split_text(text: str, language: str | None = None) -> list[Block]:
     def flush() -> None:
         nonlocal lines, blanks
         if not lines:
+            return
+        if width is None and is_verse(lines):
+            verse = tuple(normalise_spaces(ln) for ln in lines)
+            blocks.append(Block(" ".join(verse), _indent(lines[0]), blanks, "verse", depth, verse))
+            lines, blanks = [], 0
             return
         for n, group in enumerate(_groups(lines, width)):
             joined = normalise_spaces(unwrap.join_lines(group, lexicon))
@@ -193,7 +224,12 @@ def _opens_heading(text: str) -> bool:
 
 
 def is_dateline(block: Block) -> bool:
-    return not block.quote and block.words <= 8 and patterns.DATELINE.match(block.text) is not None
+    return (
+        not block.quote
+        and not block.lines
+        and block.words <= 8
+        and patterns.DATELINE.match(block.text) is not None
+    )
 
 
 def is_name(block: Block) -> bool:
@@ -214,7 +250,7 @@ def is_heading(block: Block, *, first: bool = False) -> bool:
     A question is a heading when the page set it apart with more space than its paragraphs
     (two blank lines in a browser copy), or when it is the first line (a title).
     """
-    if block.quote or not _opens_heading(block.text):
+    if block.quote or block.lines or not _opens_heading(block.text):
         return False
     if _is_label(block):
         return True
@@ -409,7 +445,8 @@ def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[B
 def classify(blocks: list[Block]) -> None:
     """Set each article block's kind: dateline, signature, heading or paragraph."""
     for block in blocks:
-        block.kind = "quote" if block.quote else "dateline" if is_dateline(block) else "para"
+        if block.kind != "verse":
+            block.kind = "quote" if block.quote else "dateline" if is_dateline(block) else "para"
     for i, block in enumerate(blocks):
         if block.kind != "para":
             continue
@@ -430,8 +467,11 @@ def classify(blocks: list[Block]) -> None:
 
 def to_markdown(block: Block) -> str:
     text = typogrify(block.text)
+    prefix = "> " * block.quote
+    if block.lines:  # a Pandoc line block: the stanza keeps its lines
+        return "\n".join(f"{prefix}| {escape(typogrify(ln))}" for ln in block.lines)
     if block.quote:
-        return "> " * block.quote + escape(text)
+        return prefix + escape(text)
     if block.kind == "heading":
         return "## " + escape_inline(text)
     if block.kind in ("dateline", "signature"):

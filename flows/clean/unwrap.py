@@ -91,6 +91,43 @@ def wrap_width(lines: Sequence[str]) -> int | None:
     return width
 
 
+#: A line holding only a page number, as PDF-to-text leaves between pages: "12", "- 12 -", "[12]".
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}|\[\d{1,4}\]|page \d{1,4})\s*$", re.I
+)
+
+
+def drop_page_breaks(lines: Sequence[str], width: int) -> tuple[list[str], list[str]]:
+    """``lines`` without the page numbers and form feeds of a PDF-to-text copy, and the page
+    numbers dropped. A paragraph that a page break cut in two (a full line without a sentence's
+    end before it, a lower-case word after it) is whole again."""
+    out: list[str] = []
+    dropped: list[str] = []
+    page_break = False  # since the last line of text
+    for raw in lines:
+        feed = "\f" in raw
+        line = raw.replace("\f", "")
+        if _PAGE_NUMBER.match(line) and (not out or not out[-1].strip() or feed):
+            dropped.append(line.strip())
+            page_break = True
+            continue
+        page_break = page_break or feed
+        if line.strip() and page_break:
+            k = len(out)
+            while k and not out[k - 1].strip():
+                k -= 1
+            prev = out[k - 1].rstrip() if k else ""
+            if (
+                len(prev) > FULL * width
+                and not _SENTENCE_END.search(prev)
+                and line.strip()[:1].islower()
+            ):
+                del out[k:]
+            page_break = False
+        out.append(line)
+    return out, dropped
+
+
 def note_starts(lines: Sequence[str]) -> set[int]:
     """Lines that open a note of a notes list: labels of one style numbered n, n+1, … (at least
     two), each followed by text that does not continue a sentence in lower case."""
