@@ -79,7 +79,7 @@ _STYLES: tuple[_Style, ...] = (
     (
         "paren",
         LIKELY,
-        re.compile(r"(?<=[^\W_]|[.,;:!?”’\"'»])(?P<space>\s?)\((?P<n>\d+)\)(?P<next>\s+[a-z])?"),
+        re.compile(r"(?<=[^\W_]|[.,;:!?”’\"'»])(?P<space>\s?)\((?P<n>\d+)\)"),
     ),
     (
         "symbol",
@@ -165,7 +165,8 @@ def _enumeration_or_reference(plain: str, m: re.Match[str]) -> bool:
     """A "(2)" that counts items ("demands: (1) bread, (2) land and (3) peace") or is part of a
     reference ("section 4(2)", "Article 12 (3)"), not a note marker."""
     before = plain[: m.start()].rstrip()
-    if m["next"] and (before.endswith((":", ";", ",")) or _word_before(plain, m.start()) in (
+    lower_next = re.match(r"\s+[a-z]", plain[m.end() :]) is not None
+    if lower_next and (before.endswith((":", ";", ",")) or _word_before(plain, m.start()) in (
         "and", "or", "namely")):  # fmt: skip
         return True
     if before[-1:].isdigit():
