@@ -129,13 +129,13 @@ def drop_page_breaks(lines: Sequence[str], width: int) -> tuple[list[str], list[
 
 
 def note_starts(lines: Sequence[str]) -> set[int]:
-    """Lines that open a note of a notes list: labels of one style numbered n, n+1, … (at least
-    two), each followed by text that does not continue a sentence in lower case."""
+    """Lines that open a note of a notes list (or an item of a numbered list): labels of one
+    style numbered n, n+1, … at the start of at least two lines ("(2) ibid., p. 4" too)."""
     labelled: list[tuple[int, notes.Label]] = []
     for i, line in enumerate(lines):
         text = line.strip()
         lab = notes.label(text)
-        if lab is not None and lab.style != "bare" and not text[lab.end : lab.end + 1].islower():
+        if lab is not None and lab.style != "bare":
             labelled.append((i, lab))
     starts: set[int] = set()
     run: list[int] = []

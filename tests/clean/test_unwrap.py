@@ -146,3 +146,19 @@ def test_short_lines_of_verse_stay_lines() -> None:
         "| The looms are still, the lamps burn low,\n| The gate is shut at ten;\n"
         "| We walk the road we always go,\n| And tomorrow walk again."
     )
+
+
+def test_each_note_of_a_wrapped_notes_list_is_one_note() -> None:
+    text = (
+        "A Short Note\n\n"
+        + WRAPPED.replace("theorists.", "theorists (1).").replace("longer.", "longer (2).")
+        + "\nNotes\n\n(1) Smith, The Great Dock Strike, London 1889, p. 12, where the\n"
+        "plus is explained at length.\n(2) ibid., p. 31.\n"
+    )
+    doc = link_notes(cleaned(text))
+    assert doc.report.notes_linked == 2
+    assert split_blocks(doc.body)[-2:] == [
+        "[^1]: Smith, The Great Dock Strike, London 1889, p. 12, where the plus is explained "
+        "at length.",
+        "[^2]: ibid., p. 31.",
+    ]
