@@ -102,13 +102,15 @@ _LINE_END_PUNCTUATION = re.compile(r"[,;:.!?—–-][\"'”’»)]*$")
 
 
 def is_verse(lines: Sequence[str]) -> bool:
-    """Short lines broken on purpose: a stanza. Most lines would have had room for the next
-    line's first word, or every line after the first starts with a capital; half or more end
-    with punctuation (a menu's or a byline's lines end with none)."""
+    """Short lines broken on purpose: a stanza, not a list. Most lines would have had room for
+    the next line's first word, or every line after the first starts with a capital; half or
+    more end with punctuation (a menu's or a byline's lines end with none)."""
     lines = [ln.strip() for ln in lines]
     if len(lines) < 3 or any(len(ln) > VERSE_LINE or _stands_alone(ln) for ln in lines):
         return False
-    if any(patterns.NOTE_LABEL.match(ln) or notes.label(ln) for ln in lines):
+    if any(
+        patterns.NOTE_LABEL.match(ln) or notes.label(ln) or unwrap.ITEM.match(ln) for ln in lines
+    ):
         return False
     if sum(1 for ln in lines if _LINE_END_PUNCTUATION.search(ln)) * 2 < len(lines):
         return False
@@ -169,7 +171,7 @@ def split_text(text: str, language: str | None = None) -> list[Block]:
         nonlocal lines, blanks
         if not lines:
             return
-        if width is None and is_verse(lines):
+        if is_verse(lines):
             verse = tuple(normalise_spaces(ln) for ln in lines)
             blocks.append(Block(" ".join(verse), _indent(lines[0]), blanks, "verse", depth, verse))
             lines, blanks = [], 0
@@ -186,7 +188,8 @@ def split_text(text: str, language: str | None = None) -> list[Block]:
         level, content = unwrap.quote_depth(line) if quoting else (0, line)
         if not normalise_spaces(content):
             flush()
-            blanks += 1
+            # a ">" line alone parts two paragraphs of one quote: no blank line between them
+            blanks += 0 if level and level == depth else 1
             continue
         if level != depth:
             flush()
@@ -479,6 +482,20 @@ def to_markdown(block: Block) -> str:
     return escape(text)
 
 
+def _markdown(blocks: Sequence[Block]) -> list[str]:
+    """Each block as Markdown; the paragraphs of one ``>`` quote as one quote (a quote it
+    quotes nested in it)."""
+    out: list[str] = []
+    for i, block in enumerate(blocks):
+        md = to_markdown(block)
+        prev = blocks[i - 1] if i else None
+        if prev and block.quote and prev.quote and not block.blanks_before:
+            out[-1] += "\n" + ("> " * min(prev.quote, block.quote)).rstrip() + "\n" + md
+        else:
+            out.append(md)
+    return out
+
+
 # -- the stage ---------------------------------------------------------------------------------
 
 
@@ -571,7 +588,7 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body_blocks = [to_markdown(b) for b in ordered]
+    body_blocks = _markdown(ordered)
     if settings.keep_comments:
         body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
     body = join_blocks(body_blocks)

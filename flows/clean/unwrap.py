@@ -34,7 +34,7 @@ VERSE_CAPITALS = 0.75
 
 _QUOTE = re.compile(r"^[ \t]*((?:>[ \t]?)+)")
 #: A list item: a bullet, or a small number or letter with "." or ")".
-_ITEM = re.compile(r"^(?:[-*•–+]|\d{1,2}[.)]|[a-z]\))\s+\S")
+ITEM = re.compile(r"^(?:[-*•–+]|\d{1,2}[.)]|[a-z]\))\s+\S")
 #: A line ending a sentence (maybe inside quotes or brackets), or a colon.
 _SENTENCE_END = re.compile(r"[.!?:。！？؟।…][\"'”’»)\]]*$")
 #: A letter, then a line-end hyphen (not a dash: "--", " -").
@@ -163,13 +163,13 @@ def breaks(
     base = min(indent(ln) for ln in lines)
     groups: list[list[str]] = [[lines[0]]]
     # a list item or a note, whose further lines may hang indented under its first
-    hanging = bool(_ITEM.match(lines[0].strip())) or 0 in starts_note
+    hanging = bool(ITEM.match(lines[0].strip())) or 0 in starts_note
     for i in range(1, len(lines)):
         prev, line = lines[i - 1], lines[i]
         text, before = line.strip(), prev.strip()
         starts_group = len(groups[-1]) == 1
         room = len(prev.rstrip()) + 1 + len(_first_word(line)) <= FULL * width
-        item = _ITEM.match(text) is not None and (room or hanging or before.endswith(":"))
+        item = ITEM.match(text) is not None and (room or hanging or before.endswith(":"))
         new = (
             i in starts_note
             or item
