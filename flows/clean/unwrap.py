@@ -97,6 +97,26 @@ _PAGE_NUMBER = re.compile(
 )
 
 
+def _running_headers(lines: Sequence[str]) -> set[int]:
+    """Running heads of a PDF-to-text copy: short lines that repeat but for a page number that
+    changes, set apart from it ("12      THE COOPERATIVE QUESTION", "THE QUESTION      14")."""
+    numbered: dict[str, list[tuple[int, str]]] = {}
+    for k, line in enumerate(lines):
+        text = " ".join(line.replace("\f", "").split())
+        numbers = re.findall(r"\b\d{1,4}\b", text)
+        # set apart from its number by a wide gap, as a layout keeps it ("Chapter 2" is not)
+        gap = re.search(r"\d\s{3,}\S|\S\s{3,}\d", line.strip())
+        if len(numbers) == 1 and gap and 2 <= len(text.split()) <= 10:
+            key = " ".join(re.sub(r"\b\d{1,4}\b", " ", text).split()).casefold()
+            numbered.setdefault(key, []).append((k, numbers[0]))
+    return {
+        k
+        for found in numbered.values()
+        if len(found) >= 2 and len({n for _, n in found}) == len(found)
+        for k, _ in found
+    }
+
+
 def drop_page_breaks(lines: Sequence[str], width: int) -> tuple[list[str], list[str]]:
     """``lines`` without the page numbers and form feeds of a PDF-to-text copy, and the page
     numbers dropped. A paragraph that a page break cut in two (a full line without a sentence's
@@ -104,9 +124,14 @@ def drop_page_breaks(lines: Sequence[str], width: int) -> tuple[list[str], list[
     out: list[str] = []
     dropped: list[str] = []
     page_break = False  # since the last line of text
-    for raw in lines:
+    headers = _running_headers(lines)
+    for k, raw in enumerate(lines):
         feed = "\f" in raw
         line = raw.replace("\f", "")
+        if k in headers:
+            dropped.append(line.strip())
+            page_break = True
+            continue
         if _PAGE_NUMBER.match(line) and (not out or not out[-1].strip() or feed):
             dropped.append(line.strip())
             page_break = True

@@ -162,3 +162,19 @@ def test_each_note_of_a_wrapped_notes_list_is_one_note() -> None:
         "at length.",
         "[^2]: ibid., p. 31.",
     ]
+
+
+def test_running_heads_and_page_numbers_go_and_chapter_headings_stay() -> None:
+    page_end = WRAPPED.replace("the union broken in the\n", "the union broken in the\n\n{}\n\n")
+    text = (
+        "Chapter 1\n\n"
+        + page_end.format("12                         THE QUESTION")
+        + "\nChapter 2\n\n"
+        + page_end.format("THE QUESTION                         13")
+        + "\n"
+        + page_end.format("14")
+    )
+    blocks = [b.text for b in split_text(text)]
+    assert blocks[0] == "Chapter 1" and blocks[2] == "Chapter 2"
+    assert not any("QUESTION" in b or b == "14" for b in blocks)
+    assert "in the first strike" in blocks[1]
