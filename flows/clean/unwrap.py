@@ -44,7 +44,9 @@ _WORD_START = re.compile(r"^[^\W\d_]+")
 _TOKENS = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
 #: A word at least this common (Zipf scale: 3 is once per million words) is a word; halves
 #: both at least this common, whose join is rarer, make a compound.
-COMMON = 2.5
+COMMON = 3.0
+#: A word at least this common (once in ten million words) is a word at all.
+RARE = 1.0
 
 
 def indent(line: str) -> int:
@@ -78,7 +80,13 @@ def wrap_width(lines: Sequence[str]) -> int | None:
     width = lengths[int(0.9 * (len(lengths) - 1))]
     if not MIN_WIDTH <= width < MAX_WIDTH:
         return None
-    pairs = [(a, b) for a, b in zip(texts, texts[1:], strict=False) if a.strip() and b.strip()]
+    # pairs within a paragraph: a line indented more than the text's margin opens one
+    margin = min(indent(t) for t in texts if t.strip())
+    pairs = [
+        (a, b)
+        for a, b in zip(texts, texts[1:], strict=False)
+        if a.strip() and b.strip() and indent(b) == margin
+    ]
     if len(pairs) < 3:
         return None
     full = [b for a, b in pairs if len(a) + 1 + len(_first_word(b)) > FULL * width]
@@ -186,6 +194,11 @@ def breaks(
     alone = stands_alone or (lambda _line: False)
     starts_note = note_starts(lines)
     base = min(indent(ln) for ln in lines)
+    # paragraphs by first-line indents: an indented line always opens one, even after another
+    indents = [indent(ln) for ln in lines]
+    first_lines = sum(
+        1 for a, b in zip(indents, indents[1:], strict=False) if a > base and b == base
+    )
     groups: list[list[str]] = [[lines[0]]]
     # a list item or a note, whose further lines may hang indented under its first
     hanging = bool(ITEM.match(lines[0].strip())) or 0 in starts_note
@@ -203,12 +216,14 @@ def breaks(
             or (room and _SENTENCE_END.search(before) is not None)
             or (len(prev.rstrip()) < width / 2 and not text[:1].islower())
         )
-        if not new and indent(line) > indent(prev):
+        if not new and first_lines >= 2 and indent(line) > base and not hanging:
+            new = True
+        elif not new and indent(line) > indent(prev):
             # a first-line indent opens a paragraph; an item's further lines hang under it
             new = not (hanging and starts_group)
         elif not new and indent(line) < indent(prev):
             # back from a first-line indent continues its paragraph; from a block, ends it
-            new = not (starts_group and indent(prev) > base and not hanging)
+            new = not (starts_group and indent(prev) > base)
         if new:
             groups.append([line])
             hanging = item or i in starts_note
@@ -248,11 +263,16 @@ class Lexicon:
         with_hyphen, without = self.count(hyphenated), self.count(joined)
         if with_hyphen != without:
             return with_hyphen > without
-        if right[:1].isupper():
-            return True  # "anti-Soviet", "Marx-Engels"
-        if self.zipf(joined) >= COMMON:
+        if right[:1].isupper() and not (left.isupper() and right.isupper()):
+            return True  # "anti-Soviet", "Marx-Engels"; not "PERMA-NENT"
+        known = self.zipf(joined)
+        if known >= COMMON:
             return False
-        return self.zipf(left) >= COMMON and self.zipf(right) >= COMMON
+        if known > 0:  # a rare word, or the rare spelling of a compound with common halves
+            return self.zipf(left) >= COMMON and self.zipf(right) >= COMMON
+        # no such word: a compound if what follows the hyphen is a word ("noncomplement-
+        # binding"), else a rare word or a name split by the typesetter ("Zimmerwald-ists")
+        return self.zipf(right) >= RARE
 
 
 def join_lines(lines: Sequence[str], lexicon: Lexicon | None) -> str:
