@@ -253,7 +253,9 @@ class Lexicon:
         from wordfreq import available_languages, zipf_frequency  # ~0.5 s: only when needed
 
         lang = (self.language or "en").split("-")[0].casefold()
-        if lang not in available_languages():
+        # Chinese, Japanese and Korean need a tokenizer wordfreq does not bring (jieba, MeCab);
+        # their words are not split by hyphens anyway
+        if lang in ("zh", "ja", "ko") or lang not in available_languages():
             return 0.0
         return float(zipf_frequency(word, lang))
 

@@ -178,3 +178,9 @@ def test_running_heads_and_page_numbers_go_and_chapter_headings_stay() -> None:
     assert blocks[0] == "Chapter 1" and blocks[2] == "Chapter 2"
     assert not any("QUESTION" in b or b == "14" for b in blocks)
     assert "in the first strike" in blocks[1]
+
+
+def test_a_line_end_hyphen_in_a_language_wordfreq_cannot_read_alone() -> None:
+    # Korean, Japanese and Chinese need tokenizers that are not installed; Zulu has no list
+    for language in ("ko", "ja", "zh", "zu"):
+        assert joined("정자지구-", "용도변경", language=language) == "정자지구용도변경"
