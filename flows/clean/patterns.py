@@ -142,6 +142,15 @@ CHROME = tuple(
     )
 )
 
+#: The end of a sentence or clause in the scripts of the texts we meet (Latin, Greek, Cyrillic,
+#: CJK, Arabic and Persian, Urdu, Devanagari, Armenian, Ethiopic, Hebrew), maybe inside closing
+#: quotes or brackets: a line ending so is text, not a heading.
+CLAUSE_END = re.compile(r"[.!?;:,。．！？；：，、؟،؛۔।॥։።፧׃…][\"'”’»›」』）)\]]*$")
+#: A question or exclamation at the end of a line.
+QUESTION_END = re.compile(r"[?!？！؟][\"'”’»›」』）)\]]*$")
+#: What may open a heading before its first letter: quotes and brackets.
+OPENING_PUNCTUATION = "\"'“‘„«‹「『（([¿¡"
+
 #: A month, in the languages of the corpus so far (English first).
 MONTH = (
     r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|"
@@ -149,10 +158,13 @@ MONTH = (
 )
 
 #: A dateline: "January 2017", "12 March 1921", "March 12, 1921", "Moscow, April 1918", an ISO date.
+#: The place may be in any script (its case says nothing in Arabic or Chinese), before a comma
+#: of its script; the date is also numeric ("12.03.1921") or Chinese and Japanese ("1921年3月12日").
 DATELINE = re.compile(
-    rf"^(?:(?P<place>[A-Z][\w.'’ -]{{0,30}}),\s*)?"
+    rf"^(?:(?P<place>[^\W\d_][\w.'’ -]{{0,30}})[,،，、]\s*)?"
     rf"(?P<date>(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}})\.?$",
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}"
+    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)[.。]?$",
     _I,
 )
 

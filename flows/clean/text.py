@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from flows.clean import patterns
+from flows.clean import mail, patterns, unwrap
 from flows.clean.typography import normalise_spaces, typogrify
 from flows.files import is_html, stem
 from flows.footnotes import lists as notes
@@ -49,11 +49,30 @@ class Block:
     text: str  # spaces normalised, lines joined
     indent: int = 0  # leading spaces of its first line
     blanks_before: int = 1  # blank lines before it in the scrape
-    kind: str = "para"  # para, heading, dateline, signature
+    kind: str = "para"  # para, heading, dateline, signature, quote
+    quote: int = 0  # how many ">" quote it (e-mail and Usenet)
+    lines: tuple[str, ...] = ()  # a stanza's lines, kept as lines
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
+
+
+#: Scripts written without spaces between words: Han and kana (about two characters a word),
+#: and Thai, Lao, Khmer and Myanmar (about four).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SOUTHEAST_ASIAN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``, estimated for scripts that put no spaces between them."""
+    if text.isascii():
+        return len(text.split())
+    cjk, southeast = len(_CJK.findall(text)), len(_SOUTHEAST_ASIAN.findall(text))
+    if not cjk and not southeast:
+        return len(text.split())
+    rest = _SOUTHEAST_ASIAN.sub(" ", _CJK.sub(" ", text))
+    return len(rest.split()) + -(-cjk // 2) + -(-southeast // 4)
 
 
 # -- splitting ---------------------------------------------------------------------------------
@@ -74,7 +93,32 @@ def _hard_wrapped(lines: Sequence[str]) -> bool:
     if any(_stands_alone(ln) for ln in lines):
         return False
     width = max(len(ln) for ln in lines)
-    return all(len(ln) >= 0.6 * width for ln in lines[:-1])
+    return all(len(ln) >= 0.6 * width for ln in lines[:-1]) and not is_verse(lines)
+
+
+#: The longest line of verse taken as such.
+VERSE_LINE = 60
+_LINE_END_PUNCTUATION = re.compile(r"[,;:.!?—–-][\"'”’»)]*$")
+
+
+def is_verse(lines: Sequence[str]) -> bool:
+    """Short lines broken on purpose: a stanza, not a list. Most lines would have had room for
+    the next line's first word, or every line after the first starts with a capital; half or
+    more end with punctuation (a menu's or a byline's lines end with none)."""
+    lines = [ln.strip() for ln in lines]
+    if len(lines) < 3 or any(len(ln) > VERSE_LINE or _stands_alone(ln) for ln in lines):
+        return False
+    if any(
+        patterns.NOTE_LABEL.match(ln) or notes.label(ln) or unwrap.ITEM.match(ln) for ln in lines
+    ):
+        return False
+    if sum(1 for ln in lines if _LINE_END_PUNCTUATION.search(ln)) * 2 < len(lines):
+        return False
+    width = max(len(ln) for ln in lines)
+    pairs = list(zip(lines, lines[1:], strict=False))
+    room = sum(1 for a, b in pairs if len(a) + 1 + len(b.split()[0]) <= unwrap.FULL * width)
+    capitals = all(b[:1].isupper() for b in lines[1:])
+    return capitals or room * 2 > len(pairs)
 
 
 def _stands_alone(line: str) -> bool:
@@ -88,38 +132,69 @@ def _stands_alone(line: str) -> bool:
     )
 
 
-def split_text(text: str) -> list[Block]:
-    """Blocks separated by blank lines; a block of long lines is one paragraph per line."""
+def _groups(lines: Sequence[str], width: int | None) -> list[list[str]]:
+    """The lines of one run of non-blank lines, grouped into paragraphs."""
+    if width is not None:
+        return unwrap.breaks(lines, width, _stands_alone)
+    one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines) or not (
+        _hard_wrapped([ln.strip() for ln in lines])
+    )
+    starts = unwrap.note_starts(lines)
+    groups: list[list[str]] = []
+    for i, ln in enumerate(lines):
+        starts_note = i in starts or patterns.NOTE_LABEL.match(ln.strip()) is not None
+        if not groups or one_per_line or starts_note:
+            groups.append([ln])
+        else:
+            groups[-1].append(ln)
+    return groups
+
+
+def split_text(text: str, language: str | None = None) -> list[Block]:
+    """Blocks separated by blank lines; a block of long lines is one paragraph per line.
+
+    A text hard-wrapped at a fixed width is unwrapped (:mod:`flows.clean.unwrap`): its
+    paragraphs are found by blank lines, indentation and short last lines, ``>`` quotes are kept
+    as quotes, and a word split by a line-end hyphen is joined (``language`` judges words).
+    """
+    raw = [ln.expandtabs(8).rstrip() for ln in text.split("\n")]
+    quoting = sum(1 for ln in raw if unwrap.quote_depth(ln)[0]) >= 2
+    width = unwrap.wrap_width(raw)
+    if width is not None:
+        raw, _ = unwrap.drop_page_breaks(raw, width)
+    lexicon = unwrap.Lexicon(text, language)
     blocks: list[Block] = []
     lines: list[str] = []
-    blanks = 0
+    blanks = depth = 0
 
     def flush() -> None:
         nonlocal lines, blanks
         if not lines:
             return
-        one_per_line = any(len(ln.strip()) >= PARAGRAPH_LINE for ln in lines) or not (
-            _hard_wrapped([ln.strip() for ln in lines])
-        )
-        groups: list[list[str]] = []
-        for ln in lines:
-            starts_note = patterns.NOTE_LABEL.match(ln.strip()) is not None
-            if not groups or one_per_line or starts_note:
-                groups.append([ln])
-            else:
-                groups[-1].append(ln)
-        for n, group in enumerate(groups):
-            joined = normalise_spaces(" ".join(g.strip() for g in group))
+        if is_verse(lines):
+            verse = tuple(normalise_spaces(ln) for ln in lines)
+            blocks.append(Block(" ".join(verse), _indent(lines[0]), blanks, "verse", depth, verse))
+            lines, blanks = [], 0
+            return
+        for n, group in enumerate(_groups(lines, width)):
+            joined = normalise_spaces(unwrap.join_lines(group, lexicon))
             if joined:
-                blocks.append(Block(joined, _indent(group[0]), blanks if n == 0 else 0))
+                blocks.append(
+                    Block(joined, _indent(group[0]), blanks if n == 0 else 0, quote=depth)
+                )
         lines, blanks = [], 0
 
-    for line in text.split("\n"):
-        if normalise_spaces(line):
-            lines.append(line)
-        else:
+    for line in raw:
+        level, content = unwrap.quote_depth(line) if quoting else (0, line)
+        if not normalise_spaces(content):
             flush()
-            blanks += 1
+            # a ">" line alone parts two paragraphs of one quote: no blank line between them
+            blanks += 0 if level and level == depth else 1
+            continue
+        if level != depth:
+            flush()
+            depth = level
+        lines.append(content)
     flush()
     return blocks
 
@@ -139,13 +214,25 @@ def _is_label(block: Block, max_words: int = 12) -> bool:
     """A short line that is not a sentence: a name, a menu item, a heading."""
     return (
         0 < block.words <= max_words
-        and not re.search(r"[.!?;:,]$", block.text)
+        and not patterns.CLAUSE_END.search(block.text)
         and not patterns.NOTE_LABEL.match(block.text)
     )
 
 
+def _opens_heading(text: str) -> bool:
+    """A heading starts with a capital or a digit, past any opening quote or bracket; in a
+    script without case (Arabic, Hebrew, Chinese, Japanese…) with any letter."""
+    first = text.lstrip(patterns.OPENING_PUNCTUATION)[:1]
+    return first.isdigit() or (first.isalpha() and not first.islower())
+
+
 def is_dateline(block: Block) -> bool:
-    return block.words <= 8 and patterns.DATELINE.match(block.text) is not None
+    return (
+        not block.quote
+        and not block.lines
+        and block.words <= 8
+        and patterns.DATELINE.match(block.text) is not None
+    )
 
 
 def is_name(block: Block) -> bool:
@@ -166,11 +253,13 @@ def is_heading(block: Block, *, first: bool = False) -> bool:
     A question is a heading when the page set it apart with more space than its paragraphs
     (two blank lines in a browser copy), or when it is the first line (a title).
     """
-    if not block.text[:1].isupper() and not block.text[:1].isdigit():
+    if block.quote or block.lines or not _opens_heading(block.text):
         return False
     if _is_label(block):
         return True
-    question = block.text.endswith(("?", "!")) and not patterns.NOTE_LABEL.match(block.text)
+    question = bool(patterns.QUESTION_END.search(block.text)) and not patterns.NOTE_LABEL.match(
+        block.text
+    )
     if first:
         return question and block.words <= 20
     return question and block.words <= 25 and block.blanks_before >= 2
@@ -210,13 +299,16 @@ def notes_regions(blocks: Sequence[Block]) -> list[range]:
 
 
 def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], list[Block], Report]:
-    """Cut from the block that opens the comment section to the end: (article, cut, report)."""
+    """Cut from the block that opens the comment section to the end: (article, cut, report).
+
+    "Jane wrote:" before a ``>`` quote is a post quoting another, not a comment's header."""
     seen_prose = False
     for i, block in enumerate(blocks):
         seen_prose = seen_prose or block.words >= PROSE_WORDS
         if not seen_prose or block.words > PROSE_WORDS:
             continue
-        if _matches(block.text, patterns.COMMENT_SECTION_START):
+        quoted = i + 1 < len(blocks) and blocks[i + 1].quote > block.quote
+        if _matches(block.text, patterns.COMMENT_SECTION_START) and not quoted:
             start = i
             # The comment list a browser copies just before the reply form is indented.
             while start > 0 and blocks[start - 1].indent > 0:
@@ -356,7 +448,8 @@ def take_title(blocks: list[Block]) -> tuple[dict[str, str], list[Block], list[B
 def classify(blocks: list[Block]) -> None:
     """Set each article block's kind: dateline, signature, heading or paragraph."""
     for block in blocks:
-        block.kind = "dateline" if is_dateline(block) else "para"
+        if block.kind != "verse":
+            block.kind = "quote" if block.quote else "dateline" if is_dateline(block) else "para"
     for i, block in enumerate(blocks):
         if block.kind != "para":
             continue
@@ -377,11 +470,30 @@ def classify(blocks: list[Block]) -> None:
 
 def to_markdown(block: Block) -> str:
     text = typogrify(block.text)
+    prefix = "> " * block.quote
+    if block.lines:  # a Pandoc line block: the stanza keeps its lines
+        return "\n".join(f"{prefix}| {escape(typogrify(ln))}" for ln in block.lines)
+    if block.quote:
+        return prefix + escape(text)
     if block.kind == "heading":
         return "## " + escape_inline(text)
     if block.kind in ("dateline", "signature"):
         return fenced_div(block.kind, escape(text))
     return escape(text)
+
+
+def _markdown(blocks: Sequence[Block]) -> list[str]:
+    """Each block as Markdown; the paragraphs of one ``>`` quote as one quote (a quote it
+    quotes nested in it)."""
+    out: list[str] = []
+    for i, block in enumerate(blocks):
+        md = to_markdown(block)
+        prev = blocks[i - 1] if i else None
+        if prev and block.quote and prev.quote and not block.blanks_before:
+            out[-1] += "\n" + ("> " * min(prev.quote, block.quote)).rstrip() + "\n" + md
+        else:
+            out.append(md)
+    return out
 
 
 # -- the stage ---------------------------------------------------------------------------------
@@ -422,10 +534,16 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
     settings = settings or Settings()
     if is_html(doc.source):
         return clean_html(doc, settings)
-    blocks = split_text(doc.text)
+    language = doc.meta.get("language")
+    post = mail.read_post(doc.text)
+    blocks = split_text(post.text, language if isinstance(language, str) else None)
     if not blocks:
         raise PamphleteerError(f"{doc.source.name}: no text in the file")
     report = doc.report
+    if post.headers:
+        report = report.remove("mail headers", post.headers)
+    if post.signature:
+        report = report.remove("signature", post.signature)
     blocks, thread, report = cut_comments(blocks, report)
     blocks, report = cut_chrome(blocks, _chrome_names(dict(doc.sidecar)), report)
 
@@ -451,6 +569,8 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
             )  # fmt: skip
         )
         subtitle, title = title, None
+    if not title and not given and post.title:
+        title = post.title  # a post's subject, when its text has no title line
     if not any(texts):
         raise PamphleteerError(f"{doc.source.name}: nothing is left of the text after cleaning")
     for part in texts:
@@ -468,15 +588,15 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body_blocks = [to_markdown(b) for b in ordered]
+    body_blocks = _markdown(ordered)
     if settings.keep_comments:
         body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
     body = join_blocks(body_blocks)
     doc = doc.with_detected(
         title=typogrify(title) if title else None,
         subtitle=typogrify(subtitle) if subtitle else None,
-        author=found.get("author"),
-        date=found.get("date") or (dates[0] if dates else None),
+        author=found.get("author") or post.author,
+        date=found.get("date") or post.date or (dates[0] if dates else None),
     )
     if "title" not in doc.meta:
         doc = doc.with_detected(title=stem(doc.source))

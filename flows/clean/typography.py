@@ -10,9 +10,10 @@ import re
 import unicodedata
 
 # Spaces a browser copy leaves behind: no-break, en/em/thin and other fixed-width spaces,
-# the ideographic space. Zero-width characters and the soft hyphen are dropped.
+# the ideographic space. Zero-width spaces and the soft hyphen are dropped; the zero-width
+# (non-)joiners stay: Persian spells with them ("می‌گوید"), Indic scripts and emoji join by them.
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]")
-_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _RUNS = re.compile(r" {2,}")
 # What no XML part (an EPUB's, the HTML) may hold, or holds only as junk: control characters
 # but tab and line breaks, lone surrogates (UTF-8 cannot even encode them), U+FFFE and U+FFFF.

@@ -75,11 +75,11 @@ _STYLES: tuple[_Style, ...] = (
     ("superscript", SURE, re.compile(r"(?P<n>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")),
     ("caret", SURE, re.compile(r"\^(?P<n>\d+)(?!\d)")),
     ("brace", LIKELY, re.compile(r"\s?\{(?P<n>\d+)\}")),
-    # "(3)" after a word, not an enumeration "demands: (1) bread, (2) land"
+    # "(3)" after a word or a number ("in 1893 (9)"); enumerations are weeded out below
     (
         "paren",
         LIKELY,
-        re.compile(r"(?<=[^\W\d_]|[.,;:!?”’\"'»])\s?\((?P<n>\d+)\)(?!\s+[a-z])"),
+        re.compile(r"(?<=[^\W_]|[.,;:!?”’\"'»])(?P<space>\s?)\((?P<n>\d+)\)"),
     ),
     (
         "symbol",
@@ -161,6 +161,21 @@ def _token_before(plain: str, pos: int) -> str:
     return plain[start:pos]
 
 
+def _enumeration_or_reference(plain: str, m: re.Match[str]) -> bool:
+    """A "(2)" that counts items ("demands: (1) bread, (2) land and (3) peace") or is part of a
+    reference ("section 4(2)", "Article 12 (3)"), not a note marker."""
+    before = plain[: m.start()].rstrip()
+    lower_next = re.match(r"\s+[a-z]", plain[m.end() :]) is not None
+    if lower_next and (before.endswith((":", ";", ",")) or _word_before(plain, m.start()) in (
+        "and", "or", "namely")):  # fmt: skip
+        return True
+    if before[-1:].isdigit():
+        tokens = before.split()
+        if not m["space"] or (len(tokens) > 1 and tokens[-2].lower().strip(".") in _NUMBER_CONTEXT):
+            return True
+    return False
+
+
 def find_candidates(
     md: str, block: int, numbers: set[int], styles: Sequence[_Style] = _STYLES
 ) -> list[Candidate]:
@@ -177,6 +192,8 @@ def find_candidates(
                 plain[m.start("n") - 1] == "."
                 and _word_before(plain, m.start("n")) in _ABBREVIATIONS
             ):
+                continue
+            if style == "paren" and _enumeration_or_reference(plain, m):
                 continue
             if style == "glued" and re.search(r"[@#/_\d]", _token_before(plain, m.start("n"))):
                 continue  # a handle, a tag, an address ("@ward1", "/page2"), not a word
