@@ -233,7 +233,7 @@ def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], list
     return blocks, [], report
 
 
-def responses(texts: Sequence[str]) -> list[str]:
+def responses(texts: Sequence[str], lang: str | None = None) -> list[str]:
     """The reader comments of a cut comment section as Markdown under a "Responses" heading,
     without the reply form and the thread's furniture ("Reply", "Leave a Reply", "3 comments")."""
     kept: list[str] = []
@@ -245,7 +245,7 @@ def responses(texts: Sequence[str]) -> list[str]:
             and not _matches(t, patterns.COMMENT_FORM)
             and not (len(t.split()) <= PROSE_WORDS and _matches(t, patterns.CHROME))
         ):
-            kept.append(escape(typogrify(t)))
+            kept.append(escape(typogrify(t, lang)))
     return ["## Responses", *kept] if kept else []
 
 
@@ -375,8 +375,8 @@ def classify(blocks: list[Block]) -> None:
             block.kind = "heading"
 
 
-def to_markdown(block: Block) -> str:
-    text = typogrify(block.text)
+def to_markdown(block: Block, lang: str | None = None) -> str:
+    text = typogrify(block.text, lang)
     if block.kind == "heading":
         return "## " + escape_inline(text)
     if block.kind in ("dateline", "signature"):
@@ -397,7 +397,7 @@ def clean_html(doc: Document, settings: Settings) -> Document:
     # of text files need not pay (the workers' fork server imports it when a build has HTML).
     from flows.clean.html.extract import html_to_markdown
 
-    page = html_to_markdown(doc.text, settings, doc.source.name)
+    page = html_to_markdown(doc.text, settings, doc.source.name, doc.meta.get("lang"))
     report = doc.report
     for what, text in page.removed:
         report = report.remove(what, text)
@@ -468,13 +468,14 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body_blocks = [to_markdown(b) for b in ordered]
+    lang = doc.meta.get("lang")
+    body_blocks = [to_markdown(b, lang) for b in ordered]
     if settings.keep_comments:
-        body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
+        body_blocks = with_responses(body_blocks, responses([b.text for b in thread], lang))
     body = join_blocks(body_blocks)
     doc = doc.with_detected(
-        title=typogrify(title) if title else None,
-        subtitle=typogrify(subtitle) if subtitle else None,
+        title=typogrify(title, lang) if title else None,
+        subtitle=typogrify(subtitle, lang) if subtitle else None,
         author=found.get("author"),
         date=found.get("date") or (dates[0] if dates else None),
     )
