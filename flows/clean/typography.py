@@ -87,7 +87,9 @@ def curl_quotes(text: str, lang: str | None = None) -> str:
             out.append((rules.secondary if level else rules.primary)[1])
         elif ch == "'":
             out.append("\u2019")  # the workers' union
-        elif opening:  # « " Bonjour " », typed with spaces
+        elif opening or (ch == '"' and after.isalnum()):
+            # « " Bonjour " » typed with spaces; or nothing open and a word follows, as after
+            # a colon in Chinese and Japanese, which put no space before a quotation
             stack.append((ch, 0))
             opened.add(i)
             out.append(rules.primary[0])
