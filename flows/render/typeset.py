@@ -189,6 +189,10 @@ def typst_data(
             "recto": title,
         },
         "contents": contents,
-        "cover": {**cover_info(meta, settings), "fonts": list(chosen.headings)},
+        "cover": {
+            **cover_info(meta, settings),
+            "fonts": list(chosen.headings),
+            "dir": direction(tag),
+        },
         "press": dataclasses.asdict(press),
     }
