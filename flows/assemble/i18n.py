@@ -75,24 +75,20 @@ class Words:
 
 
 def words(settings: Settings, lang: str | None) -> Words:
-    """The words of ``lang`` (its primary subtag's table), English where it has none."""
+    """The words of ``lang`` (its primary subtag's table). Each word from the first of: the
+    user's table for the language, ours, the user's English one, ours."""
     code = primary(lang)
-    english = _table(_path(settings, "en"))
-    own = _path(settings, code) if re.fullmatch(r"[a-z]{2,3}", code) else None
-    table = {**english, **(_table(own) if own else {})}
+    codes = ["en"] + ([code] if code != "en" and re.fullmatch(r"[a-z]{2,3}", code) else [])
+    table: dict[str, str] = {}
+    for each in codes:  # English first, so the language's words overwrite it
+        for folder in reversed(settings.template_dirs):  # ours first, the user's over it
+            path = folder / "i18n" / f"{each}.yaml"
+            if path.is_file():
+                table.update(_table(path))
     return Words(code, MappingProxyType(table))
 
 
-def _path(settings: Settings, code: str) -> Path | None:
-    try:
-        return settings.template(f"i18n/{code}.yaml")
-    except PamphleteerError:
-        return None
-
-
-def _table(path: Path | None) -> dict[str, str]:
-    if path is None:
-        return {}
+def _table(path: Path) -> dict[str, str]:
     return _read(path, path.stat().st_mtime_ns)
 
 

@@ -196,9 +196,10 @@ def choose(text: str, lang: str, font: str, heading_font: str) -> FontChoice:
     for script in used:
         if script in ("Hans", "Jpan", "Kore"):
             if script == cjk[0]:  # one CJK family sets Han, kana and hangul alike
-                jp_ko = {"Jpan": "ja", "Kore": "ko"}.get(script)
                 primary = lang.split("-")[0].lower()
-                fonts.append(_han(lang if primary in ("zh", "ja", "ko") else jp_ko or lang))
+                # In a text of another language, kana or hangul say whose Han it is.
+                by_script = "ja" if "Jpan" in used else "ko" if "Kore" in used else lang
+                fonts.append(_han(lang if primary in ("zh", "ja", "ko") else by_script))
             continue
         fonts.append(SCRIPT_FONTS[script][0])
     found = [f for f in fonts if f.installed]

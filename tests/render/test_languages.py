@@ -104,6 +104,38 @@ def test_the_users_font_comes_first_then_the_scripts() -> None:
     assert chosen.headings[0] == "Noto Serif CJK JP"  # no heading font of the user's
     assert fonts.choose("漢字", "zh-Hant-TW", "x", "x").body[1] == "Noto Serif CJK TC"
     assert fonts.choose("Just Latin", "en", fonts.DEFAULT_FONT, fonts.DEFAULT_FONT).dirs == ()
+    # Kanji and kana quoted in an English text are Japanese.
+    assert fonts.choose("In 日本語 ひらがな", "en", "x", "x").body[1] == "Noto Serif CJK JP"
+
+
+# -- words and dates -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        ("2021-03-18", "en", "18 March 2021"),
+        ("2021-03", "en", "March 2021"),
+        ("2021-03-18", "de", "18. März 2021"),
+        ("2021-03", "de-AT", "März 2021"),
+        ("2021-03-18", "ja", "2021年3月18日"),
+        ("2021-03-18", "xx-unknown", "18 March 2021"),
+        ("Spring 1921", "de", "Spring 1921"),
+        ("2021-02-30", "fr", "2021-02-30"),
+    ],
+)
+def test_dates_in_the_texts_language(value: str, lang: str, expected: str) -> None:
+    assert human_date(value, lang) == expected
+
+
+def test_a_users_words_win_word_by_word(tmp_path: Path) -> None:
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "de.yaml").write_text('notes: "Fußnoten"\n', encoding="utf-8")
+    settings = Settings().with_overrides(tmp_path)
+    said = words(settings, "de-AT")
+    assert said.notes == "Fußnoten"
+    assert said.contents == "Inhalt"  # ours, for what the user's file leaves out
+    assert words(settings, "tlh").notes == "Notes"  # a language without a table: English
 
 
 # -- HTML and EPUB: language and direction -------------------------------------------------------
