@@ -167,6 +167,10 @@ def test_every_epub_part_says_its_language_and_direction(
         root = parse(data)
         assert root.get("lang") == lang and root.get(XML_LANG) == lang, name
         assert root.get("dir", "ltr") == direction(lang), name
+    if lang in RTL:  # note markers are bidi isolates
+        chapters = [parse(d) for n, d in parts.items() if "/ch" in n]
+        refs = [a for c in chapters for a in xpath(c, "//x:a[@epub:type='noteref']")]
+        assert len(refs) == 2 and all(a.get("dir") == "ltr" for a in refs)
     spine = xpath(opf, "//opf:spine")[0]
     expected = "rtl" if lang in RTL else None
     assert spine.get("page-progression-direction") == expected
