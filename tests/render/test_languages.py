@@ -19,7 +19,7 @@ from flows.assemble.i18n import direction, human_date, words
 from flows.build.pipeline import DocumentResult, build_document
 from flows.render import booklet, fonts
 from flows.settings import Settings
-from flows.validate.validators import epubcheck, java_missing
+from flows.validate.validators import epubcheck, java_missing, nu_html
 
 from ..epubxml import parse, xpath
 from .languages import RTL, SAMPLES
@@ -223,3 +223,13 @@ def test_epubcheck_passes_every_language(editions: dict[str, DocumentResult]) ->
     verdicts = {lang: epubcheck(r.outputs["epub"]) for lang, r in editions.items()}
     found = {lang: (v.errors, v.warnings, v.messages) for lang, v in verdicts.items()}
     assert all(e == 0 and w == 0 for e, w, _ in found.values()), found
+
+
+@pytest.mark.slow
+def test_the_nu_checker_passes_every_language(editions: dict[str, DocumentResult]) -> None:
+    if reason := java_missing():
+        pytest.skip(reason)
+    pages = [r.outputs["html"] for r in editions.values()]
+    verdicts = nu_html(pages)
+    found = {p.name: [str(m) for m in v.messages] for p, v in verdicts.items() if not v.passed}
+    assert not found, found
