@@ -25,13 +25,21 @@ build: $(VENV)/.locked
 	$(BIN)/pamphleteer build --raw raw --out build
 
 # What the tests need from the system: Java (EPUBCheck, the Nu HTML Checker) and Debian's chromium
-# with its WebDriver (the browser test). Installed with apt-get where missing and we are root;
-# elsewhere the tests that need them skip and say why.
+# with its WebDriver (the browser test); and what builds need for texts in other scripts: Noto fonts
+# for Arabic, Hebrew, Devanagari and a dozen more (fonts-noto-core, 12 MB download, 42 MB on disk)
+# and for Chinese, Japanese and Korean (fonts-noto-cjk, 57 MB download, 89 MB on disk); see
+# flows/render/fonts.py. Installed with apt-get where missing and we are root; elsewhere the tests
+# that need them skip and say why, and a build warns (fnt-002) when a text needs a missing font.
 SYSTEM_NEEDS := java:default-jre-headless chromium:chromium chromedriver:chromium-driver
+SYSTEM_FILES := /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf:fonts-noto-core \
+                /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc:fonts-noto-cjk
 system-deps:
 	@missing=""; \
 	for need in $(SYSTEM_NEEDS); do \
 	  command -v $${need%%:*} >/dev/null 2>&1 || missing="$$missing $${need#*:}"; \
+	done; \
+	for need in $(SYSTEM_FILES); do \
+	  [ -e "$${need%%:*}" ] || missing="$$missing $${need#*:}"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

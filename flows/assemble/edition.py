@@ -18,7 +18,15 @@ from typing import Any
 import jinja2
 import yaml
 
-from flows.markdown import NOTE_REF, escape, escape_inline, split_blocks, to_plain
+from flows.assemble.i18n import direction, human_date, text_direction, words
+from flows.markdown import (
+    NOTE_REF,
+    escape,
+    escape_inline,
+    protect_line_start,
+    split_blocks,
+    to_plain,
+)
 from flows.model import Document, PamphleteerError
 from flows.settings import Settings
 
@@ -72,18 +80,60 @@ def autolink(url: Any) -> MarkdownText:
     return MarkdownText(escape_inline(text))
 
 
-_ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?$")
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()  # fmt: skip
+@jinja2.pass_context
+def _human_date(context: jinja2.runtime.Context, value: Any) -> str:
+    return human_date(value, context.get("lang"))
 
 
-def human_date(value: Any) -> str:
-    """``2017-01`` as "January 2017", ``2017-01-05`` as "5 January 2017"; other text as it is."""
-    m = _ISO_DATE.match(str(value))
-    if not m or not 1 <= int(m["m"]) <= 12:
-        return str(value)
-    month = _MONTHS[int(m["m"]) - 1]
-    return f"{int(m['d'])} {month} {m['y']}" if m["d"] else f"{month} {m['y']}"
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def isolated(md: str, plain: str, text_dir: str) -> str:
+    """A value's Markdown in a span of its own direction (an HTML bidi isolate, a typst box)
+    where the text's direction could reorder it: every value in a right-to-left text ("18 March
+    2021" would read "March 2021 18"), a right-to-left value in a left-to-right one."""
+    own = text_direction(plain)
+    if text_dir != "rtl" and own != "rtl":
+        return md
+    return f'[{md}]{{dir="{own or "ltr"}"}}'
+
+
+@jinja2.pass_context
+def _isolate_filter(context: jinja2.runtime.Context, value: Any) -> MarkdownText:
+    md = value if isinstance(value, MarkdownText) else escape_inline(str(value))
+    return MarkdownText(isolated(md, str(value), context.get("dir") or "ltr"))
+
+
+class Filled(MarkdownText):
+    """One of the editions' words, filled: in the text's language, never isolated from it."""
+
+
+def emphasis(value: Any) -> MarkdownText:
+    """A value as emphasised Markdown (``*title*``), escaped."""
+    return MarkdownText(f"*{escape_inline(str(value))}*")
+
+
+@jinja2.pass_context
+def fill(context: jinja2.runtime.Context, word: str, **values: Any) -> MarkdownText:
+    """One of the editions' words (``t.source``: "Source: {url}") with its ``{fields}`` filled:
+    the word escaped for Markdown, each value escaped (unless Markdown already) and isolated
+    by :func:`isolated`. A value ending with a full stop takes the word's next one."""
+    text_dir = context.get("dir") or "ltr"
+    out: list[str] = []
+    last = ""
+    for i, part in enumerate(_FIELD.split(str(word))):
+        if i % 2 == 0:
+            if last.endswith(".") and part.startswith("."):
+                part = part[1:]
+            out.append(escape_inline(part))
+            continue
+        if part not in values:
+            raise jinja2.TemplateError(f"the word {word!r} has no value for {{{part}}}")
+        value = values[part]
+        last = str(value)
+        md = value if isinstance(value, MarkdownText) else escape_inline(last)
+        out.append(md if isinstance(value, Filled) else isolated(md, last, text_dir))
+    return Filled(protect_line_start("".join(out)))
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -106,7 +156,10 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     )
     env.filters["yaml"] = yaml_block
     env.filters["autolink"] = autolink
-    env.filters["human_date"] = human_date
+    env.filters["human_date"] = _human_date
+    env.filters["fill"] = fill
+    env.filters["emphasis"] = emphasis
+    env.filters["isolate"] = _isolate_filter
     # A macro's output is Markdown its own {{ }} already escaped:
     # `{{ macro(...) | macro_markdown }}` keeps it from being escaped twice. Never apply it to a
     # value from a scrape.
@@ -144,11 +197,19 @@ class _Meta(dict[str, Any]):
 
 
 def render_template(settings: Settings, template: str, **context: Any) -> str:
-    """Render an edition template with the build date and press settings every template sees."""
+    """Render an edition template with what every template sees: the build date, the press
+    settings, the text's language (``lang``), direction (``dir``) and words (``t``)."""
+    meta = context.get("meta") or {}
+    lang = str(meta.get("lang") or "en")
     try:
         tpl = environment(settings).get_template(template)
         return tpl.render(
-            **context, press=settings.press, build_date=f"{settings.build_date:%-d %B %Y}"
+            **context,
+            press=settings.press,
+            build_date=human_date(settings.build_date, lang),
+            lang=lang,
+            dir=direction(lang),
+            t=words(settings, lang),
         )
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}" if hasattr(exc, "lineno") else template

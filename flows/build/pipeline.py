@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flows.assemble.anthology import assemble_anthology
-from flows.assemble.edition import assemble, human_date, identifier, yaml_block
+from flows.assemble.edition import assemble, identifier, yaml_block
+from flows.assemble.i18n import direction, human_date
 from flows.clean.text import clean
 from flows.files import Stage
 from flows.footnotes.link import link_notes
@@ -143,7 +144,13 @@ def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
         figures = edited.figures
         if fmt == "html":
             rendered = timer.run(
-                "html", render.html, edited.source, settings, edited.contents, figures
+                "html",
+                render.html,
+                edited.source,
+                settings,
+                edited.contents,
+                edited.meta,
+                figures,
             )
         elif fmt == "epub":
             rendered = timer.run(
@@ -163,7 +170,8 @@ def render_edition(edited: Edited, stage: Stage, timer: Timer) -> Rendition:
         files[fmt] = (fmt, rendered.data, "")
         report = report.add(*rendered.warnings)
         if fmt == "pdf":
-            imposed = timer.run("booklet", booklet.impose, rendered.data, settings)
+            rtl = direction(str(edited.meta.get("lang") or "en")) == "rtl"
+            imposed = timer.run("booklet", booklet.impose, rendered.data, settings, rtl)
             files["booklet"] = ("pdf", imposed.data, "booklet")
             printing = imposed.instructions()
     render.pandoc_done(settings)  # whatever the formats, before EPUBCheck's JVM starts

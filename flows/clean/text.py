@@ -325,7 +325,7 @@ def cut_comments(blocks: list[Block], report: Report) -> tuple[list[Block], list
     return blocks, [], report
 
 
-def responses(texts: Sequence[str]) -> list[str]:
+def responses(texts: Sequence[str], lang: str | None = None) -> list[str]:
     """The reader comments of a cut comment section as Markdown under a "Responses" heading,
     without the reply form and the thread's furniture ("Reply", "Leave a Reply", "3 comments")."""
     kept: list[str] = []
@@ -337,7 +337,7 @@ def responses(texts: Sequence[str]) -> list[str]:
             and not _matches(t, patterns.COMMENT_FORM)
             and not (len(t.split()) <= PROSE_WORDS and _matches(t, patterns.CHROME))
         ):
-            kept.append(escape(typogrify(t)))
+            kept.append(escape(typogrify(t, lang)))
     return ["## Responses", *kept] if kept else []
 
 
@@ -468,11 +468,11 @@ def classify(blocks: list[Block]) -> None:
             block.kind = "heading"
 
 
-def to_markdown(block: Block) -> str:
-    text = typogrify(block.text)
+def to_markdown(block: Block, lang: str | None = None) -> str:
+    text = typogrify(block.text, lang)
     prefix = "> " * block.quote
     if block.lines:  # a Pandoc line block: the stanza keeps its lines
-        return "\n".join(f"{prefix}| {escape(typogrify(ln))}" for ln in block.lines)
+        return "\n".join(f"{prefix}| {escape(typogrify(ln, lang))}" for ln in block.lines)
     if block.quote:
         return prefix + escape(text)
     if block.kind == "heading":
@@ -482,12 +482,12 @@ def to_markdown(block: Block) -> str:
     return escape(text)
 
 
-def _markdown(blocks: Sequence[Block]) -> list[str]:
+def _markdown(blocks: Sequence[Block], lang: str | None = None) -> list[str]:
     """Each block as Markdown; the paragraphs of one ``>`` quote as one quote (a quote it
     quotes nested in it)."""
     out: list[str] = []
     for i, block in enumerate(blocks):
-        md = to_markdown(block)
+        md = to_markdown(block, lang)
         prev = blocks[i - 1] if i else None
         if prev and block.quote and prev.quote and not block.blanks_before:
             out[-1] += "\n" + ("> " * min(prev.quote, block.quote)).rstrip() + "\n" + md
@@ -509,7 +509,7 @@ def clean_html(doc: Document, settings: Settings) -> Document:
     # of text files need not pay (the workers' fork server imports it when a build has HTML).
     from flows.clean.html.extract import html_to_markdown
 
-    page = html_to_markdown(doc.text, settings, doc.source.name)
+    page = html_to_markdown(doc.text, settings, doc.source.name, doc.meta.get("lang"))
     report = doc.report
     for what, text in page.removed:
         report = report.remove(what, text)
@@ -588,13 +588,14 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    body_blocks = _markdown(ordered)
+    lang = doc.meta.get("lang")
+    body_blocks = _markdown(ordered, lang)
     if settings.keep_comments:
-        body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
+        body_blocks = with_responses(body_blocks, responses([b.text for b in thread], lang))
     body = join_blocks(body_blocks)
     doc = doc.with_detected(
-        title=typogrify(title) if title else None,
-        subtitle=typogrify(subtitle) if subtitle else None,
+        title=typogrify(title, lang) if title else None,
+        subtitle=typogrify(subtitle, lang) if subtitle else None,
         author=found.get("author") or post.author,
         date=found.get("date") or post.date or (dates[0] if dates else None),
     )

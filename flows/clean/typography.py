@@ -2,6 +2,8 @@
 
 Nothing here changes a word: only spaces, quotes, dashes and dots. The same characters then reach
 the HTML, EPUB and PDF editions, because Pandoc reads the Markdown without its "smart" extension.
+Which quotation marks, which spaces around them and which dash depend on the text's language:
+the rules are one table, :mod:`flows.clean.typography_rules`.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Spaces a browser copy leaves behind: no-break, en/em/thin and other fixed-width spaces,
-# the ideographic space. Zero-width spaces and the soft hyphen are dropped; the zero-width
-# (non-)joiners stay: Persian spells with them ("می‌گوید"), Indic scripts and emoji join by them.
-_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]")
+from flows.clean.typography_rules import Rules, rules_for
+
+# Spaces a browser copy leaves behind: en/em/thin and other fixed-width spaces, the ideographic
+# space. The no-break spaces (U+00A0, U+202F) are kept: the text (or the language's rules) put
+# them where a line must not break, inside « » and before "; : ! ?" in French, in "10 000".
+# Zero-width spaces, word joiners, BOMs and the soft hyphen are dropped; the zero-width
+# (non-)joiners are kept, as Persian and the Indic scripts spell with them.
+_SPACES = re.compile(r"[\u1680\u2000-\u200a\u205f\u3000\t]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
-_RUNS = re.compile(r" {2,}")
+_RUNS = re.compile(r"[ \u00a0\u202f]{2,}")
 # What no XML part (an EPUB's, the HTML) may hold, or holds only as junk: control characters
 # but tab and line breaks, lone surrogates (UTF-8 cannot even encode them), U+FFFE and U+FFFF.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -25,39 +31,113 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("", text)
 
 
+def collapse_spaces(text: str) -> str:
+    """Runs of ordinary and no-break spaces as one ordinary space: a run is padding (``&nbsp; ``
+    after a full stop), a lone no-break space binds two words and stays."""
+    return _RUNS.sub(" ", text) if "  " in text or not text.isascii() else text
+
+
 def normalise_spaces(text: str) -> str:
-    """One ordinary space wherever the page had any run of spaces; no leading/trailing space."""
+    """One space wherever the page had a run of spaces; a lone no-break space kept; no
+    leading/trailing space."""
     # ASCII text has no invisible or special space to look for, only tabs.
     ascii_only = text.isascii()
     text = text.replace("\t", " ") if ascii_only else _SPACES.sub(" ", _INVISIBLE.sub("", text))
-    return _RUNS.sub(" ", text).strip() if "  " in text else text.strip()
+    return collapse_spaces(text).strip()
 
 
-_OPENING_CONTEXT = r"(^|(?<=[\s(\[{\u2014\u2013/\u201c\u2018-]))"
+#: What may stand before an opening quotation mark: the start, a space, a bracket, a dash, a
+#: slash, or another opening mark.
+_OPENERS = frozenset("([{\u2014\u2013/-\u201c\u2018\u201e\u201a\u00ab\u2039\u300c\u300e")
 
 
-def curl_quotes(text: str) -> str:
-    """Straight quotes to curly ones; apostrophes inside and at the end of words to ’."""
-    if '"' not in text and "'" not in text:  # most paragraphs: no regex to run
+def _opening(text: str, i: int, opened: set[int]) -> bool:
+    if i == 0:
+        return True
+    before = text[i - 1]
+    return before.isspace() or before in _OPENERS or (i - 1) in opened
+
+
+def curl_quotes(text: str, lang: str | None = None) -> str:
+    """Straight quotes to the language's marks, nested ones alternating (“‘’” in English,
+    „‚‘“ in German, « “ ” » in French); an apostrophe inside or at the end of a word to ’."""
+    if '"' not in text and "'" not in text:  # most paragraphs: no work
         return text
-    text = re.sub(_OPENING_CONTEXT + '"', "\u201c", text)
-    text = text.replace('"', "\u201d")
-    text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)  # don't, workers'll
-    text = re.sub(_OPENING_CONTEXT + "'", "\u2018", text)
-    return text.replace("'", "\u2019")
+    rules = rules_for(lang)
+    out: list[str] = []
+    stack: list[tuple[str, int]] = []  # the open quotations: (straight mark, level)
+    opened: set[int] = set()  # positions where an opening mark was put
+    for i, ch in enumerate(text):
+        if ch not in "\"'":
+            out.append(ch)
+            continue
+        after = text[i + 1] if i + 1 < len(text) else ""
+        opening = _opening(text, i, opened)
+        open_doubles = [k for k, (mark, _) in enumerate(stack) if mark == ch]
+        if ch == "'" and i and text[i - 1].isalnum() and after.isalnum():
+            out.append("\u2019")  # don't, workers'll
+        elif opening and after and not after.isspace():
+            level = 1 if ch == "'" else sum(1 for m, _ in stack if m == '"') % 2
+            stack.append((ch, level))
+            opened.add(i)
+            out.append((rules.secondary if level else rules.primary)[0])
+        elif open_doubles:  # closes the innermost quotation it opened (and what it left open)
+            _, level = stack[open_doubles[-1]]
+            del stack[open_doubles[-1] :]
+            out.append((rules.secondary if level else rules.primary)[1])
+        elif ch == "'":
+            out.append("\u2019")  # the workers' union
+        elif opening or (ch == '"' and after.isalnum()):
+            # « " Bonjour " » typed with spaces; or nothing open and a word follows, as after
+            # a colon in Chinese and Japanese, which put no space before a quotation
+            stack.append((ch, 0))
+            opened.add(i)
+            out.append(rules.primary[0])
+        else:
+            out.append(rules.primary[1])
+    return "".join(out)
 
 
-def dashes_and_dots(text: str) -> str:
-    """``---``/``--`` between words to an em dash, a spaced hyphen to a spaced en dash, ``...`` to
-    an ellipsis. ``<!--`` and ``-->`` are not dashes and stay as they are."""
+def _inside_space(text: str, rules: Rules) -> str:
+    """The language's space inside its first-level marks (French « … »), wherever they are."""
+    if not rules.inside or rules.primary[0] not in text:
+        return text
+    start, end = (re.escape(m) for m in rules.primary)
+    text = re.sub(f"{start}[ \u00a0\u202f]*(?=\\S)", rules.primary[0] + rules.inside, text)
+    return re.sub(f"(?<=\\S)[ \u00a0\u202f]*{end}", rules.inside + rules.primary[1], text)
+
+
+def punctuation_spaces(text: str, lang: str | None = None) -> str:
+    """The spaces the language wants inside its quotation marks and before ``; : ! ?`` (French:
+    narrow no-break ones, a full one before a colon), only where the mark ends a word:
+    ``http://`` and ``10:30`` stay."""
+    rules = rules_for(lang)
+    text = _inside_space(text, rules)
+    if not rules.before or not any(p in text for p, _ in rules.before):
+        return text
+    spaces = dict(rules.before)
+    marks = re.escape("".join(spaces))
+    pattern = rf"(?<=[^\s{marks}])[ \u00a0\u202f]*([{marks}])(?=$|[\s{marks}»”’)\].,…])"
+    return re.sub(pattern, lambda m: spaces[m[1]] + m[1], text)
+
+
+def dashes_and_dots(text: str, lang: str | None = None) -> str:
+    """``---``/``--`` between words to an em dash, a spaced hyphen to the language's spaced dash
+    (an en dash; an em dash after a no-break space in Russian), ``...`` to an ellipsis.
+    ``<!--`` and ``-->`` are not dashes and stay as they are."""
+    rules = rules_for(lang)
+    if rules.dash_space != " " and (" \u2014 " in text or " \u2013 " in text):
+        text = re.sub(r" (?=[\u2013\u2014] )", rules.dash_space, text)
     if "--" not in text and " - " not in text and "..." not in text:
         return text
     text = re.sub(r"(?<=[\w\s])-{2,3}(?=[\w\s])", "\u2014", text)
-    text = re.sub(r"(?<=\S) - (?=\S)", " \u2013 ", text)
+    text = re.sub(r"(?<=\S) - (?=\S)", f"{rules.dash_space}{rules.dash} ", text)
     return re.sub(r"(?<!\.)\.\.\.(?!\.)", "\u2026", text)
 
 
-def typogrify(text: str) -> str:
-    """All of the above, in order, on one block of plain text (NFC-normalised)."""
+def typogrify(text: str, lang: str | None = None) -> str:
+    """All of the above, in order, on one block of plain text (NFC-normalised), by the rules of
+    the language ``lang`` (a BCP 47 tag; None: English)."""
     text = unicodedata.normalize("NFC", text)
-    return dashes_and_dots(curl_quotes(normalise_spaces(text)))
+    text = curl_quotes(normalise_spaces(text), lang)
+    return punctuation_spaces(dashes_and_dots(text, lang), lang)

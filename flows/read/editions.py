@@ -97,7 +97,8 @@ def _edition(item: Any, index: int, path: Path, raw_dir: Path) -> Edition:
         elif key in PRESS_KEYS:
             meta[key] = value  # checked by Settings.for_edition
         else:
-            meta[key] = meta_value(key, value, where)
+            lang = data.get("lang")
+            meta[key] = meta_value(key, value, where, lang if isinstance(lang, str) else None)
     return Edition(slug, meta, tuple(documents), printable(front).strip(), where, file=path)
 
 

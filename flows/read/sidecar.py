@@ -94,26 +94,35 @@ def document_slug(path: Path, limits: Limits | None = None) -> str | None:
     return given or slugify(stem(path))
 
 
-def meta_value(key: str, value: Any, name: str) -> Any:
+def meta_value(key: str, value: Any, name: str, lang: str | None = None) -> Any:
     """One value as readers will see it: dates as ISO text, names and prose typeset, other text
-    stripped; an error naming ``name`` (the file, or the edition) for a value of the wrong kind."""
+    stripped (the typography by the rules of ``lang``, the text's language); an error naming
+    ``name`` (the file, or the edition) for a value of the wrong kind."""
     if isinstance(value, dt.date):
         return value.isoformat()
     value = _printable(value)
     if key == "author":
         if isinstance(value, str):
-            return typogrify(" ".join(value.split()))
+            return typogrify(_one_line(value), lang)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [typogrify(" ".join(v.split())) for v in value]
+            return [typogrify(_one_line(v), lang) for v in value]
         raise PamphleteerError(f"{name}: 'author' must be a name or a list of names")
     if key in _TEXT_KEYS:
         if not isinstance(value, str | int | float):
             raise PamphleteerError(f"{name}: '{key}' must be text, not {type(value).__name__}")
         # One line: a line break in a title would start a new Markdown block where the value
         # is read (a list, a definition list, a heading) and in typst's metadata.
-        text = " ".join(str(value).split())
-        return typogrify(text) if key in _PROSE_KEYS else text
+        text = _one_line(str(value))
+        return typogrify(text, lang) if key in _PROSE_KEYS else text
     return value
+
+
+_BREAKING = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line, every run of breaking spaces one space; no-break spaces kept."""
+    return _BREAKING.sub(" ", text).strip()
 
 
 def _printable(value: Any) -> Any:
@@ -136,6 +145,8 @@ def read_sidecar(path: Path, limits: Limits | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PamphleteerError(f"{path.name}: a sidecar must be a mapping of keys to values")
     meta: dict[str, Any] = {}
+    lang = next((v for k, v in data.items() if KEY_ALIASES.get(str(k).lower(), k) == "lang"), None)
+    lang = lang if isinstance(lang, str) else None
     for key, value in data.items():
         key = KEY_ALIASES.get(str(key).lower(), press_key(str(key)))
         if value is None:
@@ -145,7 +156,7 @@ def read_sidecar(path: Path, limits: Limits | None = None) -> dict[str, Any]:
         elif key in PRESS_KEYS:  # paper, fonts, colours…: checked now, used by the build
             meta[key] = getattr(Press().override({key: value}, path.name), key)
         else:
-            meta[key] = meta_value(key, value, path.name)
+            meta[key] = meta_value(key, value, path.name, lang)
     if "slug" in meta:
         meta["slug"] = slugify(meta["slug"])
     return meta

@@ -85,14 +85,18 @@ Placement = tuple[int, float, float]
 
 
 def placements(
-    count: int, page: tuple[float, float], margin: float, creep: float
+    count: int, page: tuple[float, float], margin: float, creep: float, rtl: bool = False
 ) -> list[list[Placement]]:
-    """The reading pages of each sheet side, in printing order, ``creep`` in points per sheet."""
+    """The reading pages of each sheet side, in printing order, ``creep`` in points per sheet.
+
+    A right-to-left book (``rtl``) is bound on its right: each side's two pages change places,
+    so the cover is on the right of the outer sheet and the pages read from right to left."""
     sequence = page_sequence(count)
     sides: list[list[Placement]] = []
     for side, pair in enumerate(saddle_order(len(sequence))):
         shift = creep * (side // 2)  # inner sheets move toward the spine
-        slots = ((pair[0], margin + shift), (pair[1], margin + page[0] - shift))
+        left, right = (pair[1], pair[0]) if rtl else pair
+        slots = ((left, margin + shift), (right, margin + page[0] - shift))
         sides.append([(n + 1, x, margin) for i, x in slots if (n := sequence[i]) is not None])
     return sides
 
@@ -102,8 +106,9 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def impose(pdf: bytes, settings: Settings) -> Booklet:
-    """The booklet of a reading PDF, with the press settings' paper, creep and crop marks."""
+def impose(pdf: bytes, settings: Settings, rtl: bool = False) -> Booklet:
+    """The booklet of a reading PDF, with the press settings' paper, creep and crop marks;
+    folded to open on the right for a right-to-left book (``rtl``)."""
     press = settings.press
     reader = PdfReader(io.BytesIO(pdf))
     count = len(reader.pages)
@@ -118,7 +123,7 @@ def impose(pdf: bytes, settings: Settings) -> Booklet:
         "page": page,
         "sheet": (2 * page[0] + 2 * margin, page[1] + 2 * margin),
         "marks": press.crop_marks,
-        "sides": placements(count, page, margin, press.creep * MM),
+        "sides": placements(count, page, margin, press.creep * MM, rtl),
     }
     inputs = {"booklet": json.dumps(data, ensure_ascii=False)}
     imposed, _ = typeset.typst_compile("booklet.typ", settings, inputs, {"reading.pdf": pdf})

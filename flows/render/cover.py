@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.read.sidecar import image_kind
-from flows.render.typeset import cover_files, typst_compile, typst_data, user_cover
+from flows.render.typeset import (
+    cover_files,
+    font_choice,
+    typst_compile,
+    typst_data,
+    user_cover,
+)
 from flows.settings import Settings
 
 #: The EPUB cover is drawn 6 × 9 in (2:3); at this resolution it is 1440 × 2160 pixels.
@@ -27,7 +33,10 @@ def cover_png(meta: Mapping[str, Any], settings: Settings) -> bytes:
     if path is not None and image_kind(path) == ".png":
         return path.read_bytes()
     settings = settings.for_edition(meta, str(meta.get("title") or "the cover"))  # its colours
-    data = typst_data(meta, settings)
+    chosen = font_choice(meta, settings)
+    data = typst_data(meta, settings, chosen=chosen)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
-    png, _ = typst_compile("cover-page.typ", settings, inputs, cover_files(meta), COVER_PPI)
+    png, _ = typst_compile(
+        "cover-page.typ", settings, inputs, cover_files(meta), COVER_PPI, chosen.dirs
+    )
     return png

@@ -40,6 +40,7 @@ class Cover:
     png: bytes
     alt: str  # what the cover shows, for readers who cannot see it
     lang: str = "en"
+    title: str = "Cover"  # the page's title, in the text's language
 
 
 # --- zip handling ------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ _COVER_XHTML = """<?xml version="1.0" encoding="UTF-8"?>
 lang="{lang}" xml:lang="{lang}">
 <head>
   <meta charset="utf-8" />
-  <title>Cover</title>
+  <title>{title}</title>
   <style>html, body {{ height: 100%; margin: 0; padding: 0; }} body {{ text-align: center; }} \
 img {{ display: block; margin: 0 auto; height: 100%; max-width: 100%; }}</style>
 </head>
@@ -165,7 +166,9 @@ def add_cover(members: dict[str, bytes], cover: Cover) -> dict[str, bytes]:
         opf = _insert(opf, "<guide>\n",
                       '    <reference type="cover" title="Cover" href="text/cover.xhtml" />\n',
                       "after", OPF)  # fmt: skip
-    page = _COVER_XHTML.format(lang=escape(cover.lang), alt=escape(cover.alt))
+    page = _COVER_XHTML.format(
+        lang=escape(cover.lang), alt=escape(cover.alt), title=escape(cover.title)
+    )
     out = dict(members)
     out[OPF] = opf.encode("utf-8")
     out[COVER_PAGE] = page.encode("utf-8")
@@ -178,16 +181,20 @@ def _spine_hrefs(opf: str) -> list[str]:
     return [hrefs[i] for i in re.findall(r'<itemref idref="([^"]+)"', opf) if i in hrefs]
 
 
-def add_landmarks(members: dict[str, bytes]) -> dict[str, bytes]:
-    """Landmarks for the cover (when there is one), the contents and the start of the text."""
+def add_landmarks(
+    members: dict[str, bytes], labels: tuple[str, str, str] = ("Cover", "Contents", "Start of text")
+) -> dict[str, bytes]:
+    """Landmarks for the cover (when there is one), the contents and the start of the text,
+    named by ``labels`` (in the text's language)."""
+    cover, contents, start_label = (escape(label) for label in labels)
     nav = _text(members, NAV)
     opf = _text(members, OPF)
     start = next((h for h in _spine_hrefs(opf) if h.startswith("text/ch")), None)
-    wanted = [("toc", "nav.xhtml#toc", "Contents")]
+    wanted = [("toc", "nav.xhtml#toc", contents)]
     if COVER_PAGE in members:
-        wanted.insert(0, ("cover", "text/cover.xhtml", "Cover"))
+        wanted.insert(0, ("cover", "text/cover.xhtml", cover))
     if start:
-        wanted.append(("bodymatter", start, "Start of text"))
+        wanted.append(("bodymatter", start, start_label))
     if 'idref="nav"' not in opf:  # a landmark may only point into the spine
         opf = _insert(opf, "  </spine>", '    <itemref idref="nav" linear="no" />\n', "before", OPF)
     entries = "".join(
@@ -240,6 +247,30 @@ def drop_clock_date(members: dict[str, bytes]) -> dict[str, bytes]:
     return {**members, OPF: opf.encode("utf-8")}
 
 
+_HTML_TAG = re.compile(r"<html\b[^>]*>")
+
+
+def set_direction(members: dict[str, bytes], direction: str) -> dict[str, bytes]:
+    """``dir`` on the root of every content document (Pandoc's EPUB writer sets ``lang`` and
+    ``xml:lang`` there, never ``dir``): a right-to-left text reads right to left in the nav,
+    the title page, the chapters and the cover alike. Each note marker gets ``dir="ltr"``,
+    which makes it a bidi isolate (EPUB style sheets may not say ``unicode-bidi``): else, in
+    Arabic, "1871." and marker 1 read as the number 1871.1, the full stop on the wrong side."""
+    out = dict(members)
+    for name, content in members.items():
+        if not name.endswith(".xhtml"):
+            continue
+        text = _NOTEREF.sub(lambda m: m[0][:-1] + ' dir="ltr">', content.decode("utf-8"))
+        tag = _HTML_TAG.search(text)
+        if tag is None:
+            raise PamphleteerError(f"pandoc's {name} has no <html> element")
+        if " dir=" not in tag[0]:
+            new = tag[0][:-1].rstrip("/") + f' dir="{escape(direction)}">'
+            text = text[: tag.start()] + new + text[tag.end() :]
+        out[name] = text.encode("utf-8")
+    return out
+
+
 def replace_stylesheet(members: dict[str, bytes], css: bytes) -> dict[str, bytes]:
     _text(members, STYLESHEET)
     return {**members, STYLESHEET: css}
@@ -253,6 +284,8 @@ class Finish:
     modified: str  # e.g. 2023-11-14T00:00:00Z
     cover: Cover | None = None
     source_url: str = ""
+    direction: str = "ltr"  # the text's: "rtl" marks every content document
+    landmarks: tuple[str, str, str] = ("Cover", "Contents", "Start of text")  # their labels
 
 
 def finish(data: bytes, extras: Finish) -> bytes:
@@ -263,7 +296,9 @@ def finish(data: bytes, extras: Finish) -> bytes:
     members = add_backlinks(members)
     if extras.cover:
         members = add_cover(members, extras.cover)
-    members = add_landmarks(members)
+    members = add_landmarks(members, extras.landmarks)
+    if extras.direction == "rtl":
+        members = set_direction(members, "rtl")
     if extras.source_url:
         members = add_source(members, extras.source_url)
     return write_members(members)

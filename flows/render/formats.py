@@ -13,14 +13,17 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
+from flows.assemble.i18n import direction, human_date, primary, words
 from flows.model import Message
 from flows.render import epub as epub_finish
+from flows.render import fonts
 from flows.render import pandoc as pandoc_server
 from flows.render.figures import Figure
-from flows.render.typeset import cover_files, plain, typst_compile, typst_data
+from flows.render.typeset import cover_files, font_choice, plain, typst_compile, typst_data
 from flows.settings import Settings
 
 
@@ -40,7 +43,11 @@ def pandoc(source: str, request: pandoc_server.Request, figures: Figures = ()) -
     media = tuple(pandoc_server.Media(f.name, f.mime, f.data if bytes_too else b"")
                   for f in figures)  # fmt: skip
     done = pandoc_server.convert(request, source, media)
-    warnings = tuple(Message("pdc-001", f"pandoc ({request.to}): {w}") for w in done.warnings)
+    warnings = tuple(
+        Message("pdc-001", f"pandoc ({request.to}): {w}")
+        for w in done.warnings
+        if not _NO_TRANSLATIONS.match(w)
+    )
     return Rendered(done.data, warnings)
 
 
@@ -52,12 +59,32 @@ def _request(
 
 
 _NOTES_SECTION = re.compile(r'(<section id="footnotes"[^>]*>)\s*<hr />')
+#: Pandoc's own words ("Table of Contents", "Abstract") come from its translations, which have
+#: no "zh" (only zh-Hans and zh-Hant) and miss terms in others ("The term Abstract has no
+#: translation defined."). Every word an edition shows is given from our own tables
+#: (templates/i18n/) or not shown (no abstract), so these warnings say nothing a reader sees.
+_NO_TRANSLATIONS = re.compile(r"Could not load translations for|The term \w+ has no translation")
+
+
+def language_meta(settings: Settings, meta: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The Pandoc metadata of the text's language: its words for the table of contents, and
+    for a right-to-left text ``dir`` (HTML) and the EPUB spine's page progression."""
+    lang = str(meta.get("lang") or "en")
+    fields = [("toc-title", words(settings, lang).contents)] if primary(lang) != "en" else []
+    if direction(lang) == "rtl":
+        fields += [("dir", "rtl"), ("page-progression-direction", "rtl")]
+    return tuple(fields)
 
 
 def html(
-    source: str, settings: Settings, contents: bool = False, figures: Figures = ()
+    source: str,
+    settings: Settings,
+    contents: bool = False,
+    meta: Mapping[str, Any] | None = None,
+    figures: Figures = (),
 ) -> Rendered:
-    """The HTML edition; the notes section gets a heading (Pandoc gives it only a rule).
+    """The HTML edition; the notes section gets a heading (Pandoc gives it only a rule), in the
+    text's language, and the page the text's direction.
 
     An anthology (``contents``) gets a table of contents and each article's notes after it.
     """
@@ -65,13 +92,20 @@ def html(
     # The stylesheet as a variable, from the first templates folder that has it: a user may
     # replace edition.css alone (a partial would come from beside edition.html).
     css = settings.template("pandoc/edition.css").read_text(encoding="utf-8")
-    variables = (("stylesheet", css),)
-    rendered = pandoc(
-        source,
-        _request("html5", settings, "pandoc/edition.html", variables=variables, **toc),
-        figures,
+    meta = meta or {}
+    lang = str(meta.get("lang") or "en")
+    # The date as the text's language writes it (Pandoc's `date` is the ISO one, for
+    # machines); a variable is pasted as it is, so it is escaped here.
+    shown = escape(human_date(meta["date"], lang)) if meta.get("date") else ""
+    variables = (("stylesheet", css),) + ((("date-shown", shown),) if shown else ())
+    fields = language_meta(settings, meta)
+    request = _request(
+        "html5", settings, "pandoc/edition.html", variables=variables, meta=fields, **toc
     )
-    page = _NOTES_SECTION.sub(r'\1\n<h2 id="notes">Notes</h2>', rendered.data.decode(), count=1)
+    rendered = pandoc(source, request, figures)
+    notes = escape(words(settings, lang).notes)
+    heading = f'\n<h2 id="notes">{notes}</h2>'
+    page = _NOTES_SECTION.sub(lambda m: m[1] + heading, rendered.data.decode(), count=1)
     return Rendered(page.encode(), rendered.warnings)
 
 
@@ -102,15 +136,23 @@ def epub(
 ) -> Rendered:
     """Pandoc writes the EPUB (the ``figures`` from its media bag); :func:`flows.render.epub.
     finish` adds what the sandbox kept out, the ``cover`` PNG among them."""
-    request = _request("epub3", settings, split_level=1, meta=ACCESSIBILITY)
-    rendered = pandoc(source, request, figures)
+    fields = ACCESSIBILITY + language_meta(settings, meta)
+    rendered = pandoc(source, _request("epub3", settings, split_level=1, meta=fields), figures)
     title, author = plain(meta.get("title")), plain(meta.get("author"))
-    alt = f"Cover: {title}" + (f", by {author}" if author else "")
+    lang = str(meta.get("lang") or "en")
+    said = words(settings, lang)
+    alt = (
+        said.cover_alt_by.replace("{title}", title).replace("{author}", author)
+        if author
+        else said.cover_alt.replace("{title}", title)
+    )
     extras = epub_finish.Finish(
         css=settings.template("pandoc/epub.css").read_bytes(),
         modified=f"{settings.build_date:%Y-%m-%d}T00:00:00Z",
-        cover=epub_finish.Cover(cover, alt, str(meta.get("lang") or "en")) if cover else None,
+        cover=epub_finish.Cover(cover, alt, lang, said.cover) if cover else None,
         source_url=str(meta.get("source_url") or ""),
+        direction=direction(lang),
+        landmarks=(said.cover, said.contents, said.start),
     )
     return Rendered(epub_finish.finish(rendered.data, extras), rendered.warnings)
 
@@ -120,9 +162,14 @@ def pandoc_done(settings: Settings) -> None:
     pandoc_server.release(settings.limits.pandoc_keep_bytes)
 
 
-def typst_source(source: str, settings: Settings, figures: Figures = ()) -> Rendered:
+def typst_source(
+    source: str,
+    settings: Settings,
+    fields: tuple[tuple[str, str], ...] = (),
+    figures: Figures = (),
+) -> Rendered:
     filters = (str(settings.template("pandoc/classes.lua")),)
-    request = _request("typst", settings, "pandoc/edition.typ", filters=filters)
+    request = _request("typst", settings, "pandoc/edition.typ", filters=filters, meta=fields)
     return pandoc(source, request, figures)
 
 
@@ -134,11 +181,14 @@ def pdf(
     figures: Figures = (),
 ) -> Rendered:
     """Pandoc writes Typst; the typst binding compiles it with templates/typst/ to PDF, the
-    ``figures`` beside it in typst's root."""
-    typ = typst_source(source, settings, figures)
+    ``figures`` beside it in typst's root, in fonts for every script the text uses
+    (:mod:`flows.render.fonts`). A character no font has is an ``fnt-001`` warning naming it."""
+    typ = typst_source(source, settings, language_meta(settings, meta), figures)
     pandoc_done(settings)  # before typst compiles
-    data = typst_data(meta, settings, contents)
+    chosen = font_choice(meta, settings, source)
+    data = typst_data(meta, settings, contents, chosen)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
     files: dict[str, Path | bytes] = {**cover_files(meta), **{f.name: f.data for f in figures}}
-    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, files)
-    return Rendered(pdf_bytes, typ.warnings + warnings)
+    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, files, font_dirs=chosen.dirs)
+    glyphs = fonts.glyph_warnings(pdf_bytes, source)
+    return Rendered(pdf_bytes, typ.warnings + chosen.warnings + warnings + glyphs)

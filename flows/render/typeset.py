@@ -20,9 +20,11 @@ from typing import Any
 
 import typst
 
-from flows.assemble.edition import human_date
+from flows.assemble.i18n import direction, human_date, words
 from flows.model import Message, PamphleteerError
 from flows.read.sidecar import image_kind
+from flows.render import fonts
+from flows.render.fonts import FontChoice
 from flows.settings import Settings
 
 
@@ -101,14 +103,16 @@ def typst_compile(
     inputs: Mapping[str, str],
     files: Mapping[str, Path | bytes],
     png_ppi: float | None = None,
+    font_dirs: tuple[str, ...] = (),
 ) -> tuple[bytes, tuple[Message, ...]]:
     """Compile Typst in a private folder holding only our templates and ``files``.
 
     ``main`` is a template name (``cover-page.typ``) or Typst source; ``inputs`` reach the
     document as ``sys.inputs`` (plain strings). The folder is typst's root: a document cannot
     read anything outside it; ``files`` are copied (a path) or written (bytes) into it. System
-    fonts are ignored so every machine sets the same bytes. A PDF, or with ``png_ppi`` the first
-    page as a PNG of that resolution.
+    fonts are ignored so every machine sets the same bytes; ``font_dirs`` (the folders of the
+    scripts' fonts, :mod:`flows.render.fonts`) are loaded besides the templates' ``fonts/``. A
+    PDF, or with ``png_ppi`` the first page as a PNG of that resolution.
     """
     with tempfile.TemporaryDirectory(prefix="pamphleteer-typst-") as tmp:
         root = Path(tmp)
@@ -123,7 +127,8 @@ def typst_compile(
             (root / "main.typ").write_bytes(main)
             main = "main.typ"
         try:
-            data, warnings = _compiler(tuple(settings.font_dirs())).compile_with_warnings(
+            compiler = _compiler((*settings.font_dirs(), *font_dirs))
+            data, warnings = compiler.compile_with_warnings(
                 str(root / main),
                 root=str(root),
                 format="png" if png_ppi else "pdf",
@@ -146,25 +151,48 @@ def names(value: Any) -> list[str]:
     return [str(value)] if value else []
 
 
+def font_choice(meta: Mapping[str, Any], settings: Settings, text: str = "") -> FontChoice:
+    """The fonts for ``text`` (and the metadata the cover and title page print), in the
+    language of ``meta``, the settings' fonts first."""
+    shown = " ".join(plain(meta.get(k)) for k in ("title", "subtitle", "author", "publisher"))
+    lang = str(meta.get("lang") or "en")
+    press = settings.press
+    return fonts.choose(f"{shown}\n{text}", lang, press.font, press.heading_font)
+
+
 def typst_data(
-    meta: Mapping[str, Any], settings: Settings, contents: bool = False
+    meta: Mapping[str, Any],
+    settings: Settings,
+    contents: bool = False,
+    chosen: FontChoice | None = None,
 ) -> dict[str, Any]:
-    """What the Typst templates read from sys.inputs: plain strings, the press settings."""
+    """What the Typst templates read from sys.inputs: plain strings, the press settings, the
+    text's language, direction, words and fonts (``chosen``, else those of the metadata)."""
     press = settings.press
     title = plain(meta.get("title"))
-    language, region = typst_language(str(meta.get("lang") or "en"))
+    tag = str(meta.get("lang") or "en")
+    language, region = typst_language(tag)
+    chosen = chosen or font_choice(meta, settings)
     return {
         "title": title,
         "authors": names(meta.get("author")),
-        "date": human_date(meta["date"]) if meta.get("date") else "",
+        "date": human_date(meta["date"], tag) if meta.get("date") else "",
         "lang": language,
         "region": region,
+        "dir": direction(tag),
+        "fonts": list(chosen.body),
+        "heading_fonts": list(chosen.headings),
+        "words": {"contents": words(settings, tag).contents},
         # Left-hand pages: an article's author, or an anthology's title; right: the (chapter) title.
         "running": {
             "verso": title if contents else (plain(meta.get("author"), " · ") or title),
             "recto": title,
         },
         "contents": contents,
-        "cover": cover_info(meta, settings),
+        "cover": {
+            **cover_info(meta, settings),
+            "fonts": list(chosen.headings),
+            "dir": direction(tag),
+        },
         "press": dataclasses.asdict(press),
     }

@@ -75,7 +75,7 @@ def test_only_the_images_handed_over_are_kept_and_nothing_is_fetched(secret: Pat
     epub = _epub_files(render.epub(source, Settings(), {"title": "T"}, b"", (figure,)).data)
     assert figure.data in epub.values()
     assert not any(SECRET in content for content in epub.values())
-    typ = render.typst_source(source, Settings(), (figure,)).data.decode()
+    typ = render.typst_source(source, Settings(), figures=(figure,)).data.decode()
     assert f'image("{figure.name}", alt: "A red box")' in typ
     assert str(secret) not in typ and "example.org/a.png" not in typ
 

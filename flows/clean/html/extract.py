@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -286,7 +287,7 @@ def _comments_markdown(sections: list[etree._Element], ctx: Ctx) -> list[str]:
     """Each comment as paragraphs (a thread's list is not a list in the text), without the
     reply form and the "Reply" links."""
     out: list[str] = []
-    flat = Ctx(ctx.settings, flat_lists=True)
+    flat = dataclasses.replace(ctx, flat_lists=True)
     for section in copy.deepcopy(sections):
         for el in list(section.iter("form", "button", "input", "textarea", "label")):
             replace_with_text(el, "")
@@ -298,11 +299,14 @@ def _comments_markdown(sections: list[etree._Element], ctx: Ctx) -> list[str]:
     return out
 
 
-def html_to_markdown(page: str, settings: Settings, name: str = "page") -> CleanedPage:
-    """One page's article as Markdown, its metadata, and what was cut."""
+def html_to_markdown(
+    page: str, settings: Settings, name: str = "page", lang: str | None = None
+) -> CleanedPage:
+    """One page's article as Markdown, its metadata, and what was cut; its typography by the
+    rules of ``lang`` (the sidecar's), else of the language the page declares."""
     tree = parse(page, name, settings.limits.nesting)
-    ctx = Ctx(settings)
     meta = page_metadata(tree)
+    ctx = Ctx(settings, lang=lang or meta.get("lang"))
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
     keep_math_as_text(tree)

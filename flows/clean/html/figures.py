@@ -10,6 +10,7 @@ the figure with it. WordPress's older ``wp-caption`` blocks are figures too.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from types import MappingProxyType
 
@@ -60,4 +61,4 @@ def mark_captions(tree: etree._Element, ctx: Ctx) -> Ctx:
             key = f"{CAPTION_KEY}{len(captions)}{CAPTION_KEY}"
             captions[key] = md
             images[0].set("title", key)
-    return Ctx(ctx.settings, ctx.in_link, ctx.flat_lists, MappingProxyType(captions))
+    return dataclasses.replace(ctx, captions=MappingProxyType(captions))

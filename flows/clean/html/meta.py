@@ -165,11 +165,12 @@ def _printable(value: Any) -> Any:
 
 def _normalised(meta: dict[str, Any], tree: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    lang = _language(tree)  # the page's: its quotation marks for the title and names
     for key, value in meta.items():
         value = _printable(value)
         if key == "author":
             names = value if isinstance(value, list) else re.split(r"\s*[;|]\s*", str(value))
-            names = [curl_quotes(_clean(n)) for n in names if n and not hp.SAFE_URL.match(n)]
+            names = [curl_quotes(_clean(n), lang) for n in names if n and not hp.SAFE_URL.match(n)]
             if names:
                 out["author"] = names[0] if len(names) == 1 else names
         elif key == "date":
@@ -179,10 +180,9 @@ def _normalised(meta: dict[str, Any], tree: etree._Element) -> dict[str, Any]:
             if hp.SAFE_URL.match(str(value).strip()):
                 out["source_url"] = str(value).strip()
         else:
-            text = curl_quotes(_clean(str(value)))
+            text = curl_quotes(_clean(str(value)), lang)
             if text:
                 out[key] = text
-    lang = _language(tree)
     if lang:
         out["lang"] = lang
     return out

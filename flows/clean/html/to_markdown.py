@@ -9,6 +9,7 @@ keeps its URL only if it is http(s) or mailto. No HTML from the page reaches the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from flows.clean.html import patterns as hp
-from flows.clean.typography import curl_quotes, dashes_and_dots
+from flows.clean.typography import collapse_spaces, curl_quotes, dashes_and_dots, punctuation_spaces
 from flows.markdown import escape_inline, protect_line_start
 from flows.settings import Settings
 
@@ -36,29 +37,32 @@ _PARAGRAPH_BREAK = re.compile(
 _BLOCK_MARKUP = re.compile(r"^(#+ |> ?)|\n> ?|^\|[-|]*\|$", re.M)
 _HAS_TEXT = re.compile(r"[^\s*_\ue002]")
 SPACES = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# The breaking ones: a no-break space (U+00A0, U+202F) in the text is kept.
+_BREAKING = re.compile(r"[^\S\u00a0\u202f]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 # -- text ---------------------------------------------------------------------------------------
 
 
-def _text(s: str | None) -> str:
-    """One text node of the page as escaped Markdown, typography normalised, spaces kept."""
+def _text(s: str | None, lang: str | None = None) -> str:
+    """One text node of the page as escaped Markdown, typography normalised by the rules of the
+    page's language, spaces kept (a no-break one as it is)."""
     if not s:
         return ""
     if not s.isascii():
-        s = _INVISIBLE.sub("", s)
-    s = SPACES.sub(" ", s)
+        s = collapse_spaces(_BREAKING.sub(" ", _INVISIBLE.sub("", s)))
+    else:
+        s = SPACES.sub(" ", s)
     if "'" in s or '"' in s:
-        s = curl_quotes(s)
-    if "-" in s or "..." in s:
-        s = dashes_and_dots(s)
-    return escape_inline(s)
+        s = curl_quotes(s, lang)
+    s = dashes_and_dots(s, lang)
+    return escape_inline(punctuation_spaces(s, lang))
 
 
 def _finish(md: str) -> str:
     """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, line start safe."""
-    md = SPACES.sub(" ", md.replace(_BREAK, " ")).strip()
+    md = collapse_spaces(_BREAKING.sub(" ", md.replace(_BREAK, " "))).strip()
     md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
     return protect_line_start(md) if md else ""
 
@@ -82,14 +86,15 @@ class Ctx:
     #: Figure captions as Markdown, by the key :mod:`flows.clean.html.figures` put in their
     #: image's ``title`` (trafilatura keeps an image's title, and garbles a figcaption).
     captions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    lang: str | None = None  # the page's language: its typography rules
 
 
 def inline(el: etree._Element, ctx: Ctx) -> str:
     """The Markdown of ``el``'s content (not its tail)."""
-    parts = [_text(el.text)]
+    parts = [_text(el.text, ctx.lang)]
     for child in el:
         tag = local_name(child.tag)
-        tail = _text(child.tail)
+        tail = _text(child.tail, ctx.lang)
         if tag:
             md = INLINES.get(tag, _inline_plain)(child, ctx)
             if md.startswith("_") and (parts[-1][-1:].isalnum() or tail[:1].isalnum()):
@@ -150,7 +155,7 @@ def safe_url(url: str | None) -> str | None:
 def _link(el: etree._Element, ctx: Ctx) -> str:
     if ctx.in_link:
         return inline(el, ctx)
-    text = inline(el, Ctx(ctx.settings, in_link=True, captions=ctx.captions))
+    text = inline(el, dataclasses.replace(ctx, in_link=True))
     url = safe_url(el.get("target") or el.get("href"))
     if url is None or not text.strip() or MARK_OPEN in text:
         return text
@@ -209,7 +214,7 @@ def _has_blocks(el: etree._Element) -> bool:
 def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
     """The Markdown blocks of a container: runs of inline content become paragraphs."""
     out: list[str] = []
-    run: list[str] = [_text(el.text)]
+    run: list[str] = [_text(el.text, ctx.lang)]
 
     def flush() -> None:
         out.extend(_paragraphs("".join(run)))
@@ -222,7 +227,7 @@ def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
             out.extend(BLOCKS.get(tag, blocks)(child, ctx))
         elif tag:
             run.append(INLINES.get(tag, _inline_plain)(child, ctx))
-        run.append(_text(child.tail))
+        run.append(_text(child.tail, ctx.lang))
     flush()
     return out
 
@@ -235,7 +240,7 @@ def paragraph(el: etree._Element, ctx: Ctx) -> list[str]:
 
 def _heading(el: etree._Element, ctx: Ctx) -> list[str]:
     level = (el.get("rend") or local_name(el.tag))[-1:]
-    md = SPACES.sub(" ", inline(el, ctx).replace(_BREAK, " ")).strip()
+    md = collapse_spaces(_BREAKING.sub(" ", inline(el, ctx).replace(_BREAK, " "))).strip()
     md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
     if not md:
         return []
@@ -300,7 +305,7 @@ def _table(el: etree._Element, ctx: Ctx) -> list[str]:
 
 
 def _code(el: etree._Element, ctx: Ctx) -> list[str]:
-    return [md for line in plain_text_lines(el) if (md := _finish(_text(line)))]
+    return [md for line in plain_text_lines(el) if (md := _finish(_text(line, ctx.lang)))]
 
 
 def plain_text_lines(el: etree._Element) -> list[str]:
@@ -348,11 +353,11 @@ def _image(el: etree._Element, ctx: Ctx) -> list[str]:
         # A figure: its caption as Markdown (emphasis and spaces as the page set them), and
         # its image's description as plain text.
         described = SPACES.sub(" ", _INVISIBLE.sub("", alt)).strip()
-        alt_attr = f'{{alt="{attribute(curl_quotes(described))}"}}' if described else ""
+        alt_attr = f'{{alt="{attribute(curl_quotes(described, ctx.lang))}"}}' if described else ""
         return [f"![{caption}]({url}){alt_attr}"]
     if title.startswith(CAPTION_KEY):  # a figure whose caption came to nothing
         title = ""
-    return [f"![{_finish(_text(alt or title))}]({url})"]
+    return [f"![{_finish(_text(alt or title, ctx.lang))}]({url})"]
 
 
 def _nothing(el: etree._Element, ctx: Ctx) -> list[str]:
