@@ -35,7 +35,8 @@ from flows.markdown import (
     unescape,
 )
 from flows.model import Document, Message, PamphleteerError, Report
-from flows.read.language import checked_language
+from flows.read.dates import parse_date
+from flows.read.language import checked_language, text_language
 from flows.settings import Settings
 
 #: A block with at least this many words is article text, never chrome or a heading.
@@ -408,6 +409,9 @@ def clean_html(doc: Document, settings: Settings) -> Document:
         body = join_blocks(with_responses(split_blocks(body), ["## Responses", *page.responses]))
     detected, warnings = checked_language(page.meta, doc.source.name)
     report = report.add(*warnings)
+    if "lang" not in doc.sidecar:
+        detected["lang"] = text_language(detected.get("lang"), body)
+    detected["date"] = parse_date(detected.get("date"), detected.get("lang"))
     doc = doc.with_detected(**detected)
     if "title" not in doc.meta:
         report = report.add(
@@ -472,11 +476,13 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
     if settings.keep_comments:
         body_blocks = with_responses(body_blocks, responses([b.text for b in thread]))
     body = join_blocks(body_blocks)
+    lang = doc.sidecar.get("lang") or text_language(None, body)
     doc = doc.with_detected(
         title=typogrify(title) if title else None,
         subtitle=typogrify(subtitle) if subtitle else None,
         author=found.get("author"),
-        date=found.get("date") or (dates[0] if dates else None),
+        date=next((d for v in (found.get("date"), *dates) if (d := parse_date(v, lang))), None),
+        lang=lang,
     )
     if "title" not in doc.meta:
         doc = doc.with_detected(title=stem(doc.source))

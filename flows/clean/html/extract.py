@@ -301,7 +301,7 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
     """One page's article as Markdown, its metadata, and what was cut."""
     tree = parse(page, name, settings.limits.nesting)
     ctx = Ctx(settings)
-    meta = page_metadata(tree)
+    meta = page_metadata(tree, settings.build_date)
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
     keep_math_as_text(tree)
