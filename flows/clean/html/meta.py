@@ -209,8 +209,8 @@ _ROLE = re.compile(
 )
 #: Relative times a byline shows beside the name: "2 hours ago", "před 2 hodinami", "vor 3 Tagen".
 _RELATIVE = re.compile(
-    r"\d|\b(?:ago|před|vor|il y a|hace|fa|geleden|sedan|siden|temu|назад|önce|yesterday|today|"
-    r"gestern|heute|hier|aujourd'hui|ayer|hoy|včera|dnes|minutes?|hours?|days?|weeks?|months?)\b",
+    r"\d|\b(?:ago|před|назад|geleden|sedan|siden|temu|önce|yesterday|today|gestern|heute|"
+    r"aujourd'hui|ayer|hoy|včera|dnes)\b",
     re.I,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -243,7 +243,10 @@ def _name(part: str) -> str | None:
     words = name.split()
     if not words or len(words) > _MOST_NAME_WORDS:
         return None
-    if name.casefold() in _SOCIAL or _RELATIVE.search(name) or _ROLE.search(name):
+    if m := _RELATIVE.search(name):  # "Jana Nováková před 2 hodinami": the name before it
+        name = name[: m.start()].strip(" .:,-–—()")
+        words = name.split()
+    if not words or name.casefold() in _SOCIAL or _RELATIVE.search(name) or _ROLE.search(name):
         return None
     if not any(c.isalpha() for c in name) or hp.SAFE_URL.match(name) or "www." in name:
         return None
@@ -319,7 +322,11 @@ def _page_date(
     htmldate's finding, a ``<time datetime>``; the first that is a date no later than ``latest``."""
     candidates: list[Any] = [ld.get("date")]
     candidates += [tags.get(n) for n in _META_KEYS["date"]]
-    candidates.append(lib.date if lib is not None else None)
+    if lib is not None and lib.date:
+        # htmldate writes a year it found alone ("© 2006", "1995–2006") as 1 January: a year.
+        found = parse_date(lib.date)
+        year_only = found is not None and (found.month, found.day) == (1, 1)
+        candidates.append(PartialDate(found.year) if found and year_only else found)
     candidates += tree.xpath("//time/@datetime")[:3]
     for value in candidates:
         date = parse_date(value) if value else None
