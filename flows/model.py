@@ -60,7 +60,7 @@ class Report:
         }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class PartialDate:
     """A date as precise as its source gives it: a year, a month of a year, or a day.
 
@@ -86,6 +86,10 @@ class PartialDate:
         if self.day is None:
             return f"{self.year:04d}-{self.month:02d}"
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def first_day(self) -> dt.date:
+        """The first day it can mean: 2019 is 1 January 2019 at the earliest."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
 
     @property
     def precision(self) -> Literal["year", "month", "day"]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import json
 import re
 from typing import Any
@@ -41,6 +42,8 @@ _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|WebPage|CreativeWork|Po
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+|(?<=\w): ")
 #: The separators sites put between a title and their name or section ("Opinion | …").
 _SITE_SEPARATORS = re.compile(r"\s+[|–—·•»]\s+|\s+-\s+")
+#: A separator left at an end when a site's template had nothing to put there: "Title |".
+_DANGLING = re.compile(r"^\s*[|–—·•»]\s+|\s+[|–—·•»]\s*$")
 
 
 _BYLINE = etree.XPath(
@@ -50,7 +53,8 @@ _BYLINE = etree.XPath(
 
 
 def _clean(value: str) -> str:
-    return normalise_spaces(re.sub(r"\s+", " ", value))
+    # Sites escape their metadata twice ("&amp;#8217;"): one level is left after parsing.
+    return normalise_spaces(re.sub(r"\s+", " ", html.unescape(value) if "&" in value else value))
 
 
 def _names(value: Any) -> list[str]:
@@ -140,6 +144,7 @@ def without_site(title: str, site: str | None, h1: str | None) -> str:
     """A title (``og:title``, JSON-LD ``headline``) without the site's name or section the site
     puts around it: "Budget passed | India News", "Opinion | The case for trams". A part goes
     when it is the site's name (``og:site_name``), or when the page's only ``<h1>`` is the rest."""
+    title = _DANGLING.sub("", title)
     parts = _SITE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -318,25 +323,27 @@ def page_metadata(
 def _page_date(
     ld: dict[str, Any], tags: dict[str, str], tree: etree._Element, lib: Any, latest: dt.date | None
 ) -> PartialDate | None:
-    """The publication date: JSON-LD's ``datePublished``, a ``<meta>`` that says "published",
-    htmldate's finding, a ``<time datetime>``; the first that is a date no later than ``latest``."""
-    candidates: list[Any] = [ld.get("date")]
-    candidates += [tags.get(n) for n in _META_KEYS["date"]]
-    if lib is not None and lib.date:
-        # htmldate writes a year it found alone ("© 2006", "1995–2006") as 1 January: a year.
-        found = parse_date(lib.date)
-        year_only = found is not None and (found.month, found.day) == (1, 1)
-        candidates.append(PartialDate(found.year) if found and year_only else found)
-    candidates += tree.xpath("//time/@datetime")[:3]
-    for value in candidates:
-        date = parse_date(value) if value else None
-        if date is not None and (latest is None or date <= _partial(latest)):
+    """The publication date: htmldate's (through trafilatura: it weighs the URL, the markup and
+    the text, and prefers the original date to an update), else JSON-LD's ``datePublished``, a
+    ``<meta>`` that says "published", a ``<time datetime>``; the first that is a date no later
+    than ``latest``. A page that states only a year or a month keeps that precision."""
+    marked: list[Any] = [ld.get("date"), *(tags.get(n) for n in _META_KEYS["date"])]
+    stated = [d for v in marked if v and (d := parse_date(v)) is not None]
+    candidates: list[PartialDate | None] = []
+    if lib is not None and lib.date and (found := parse_date(lib.date)) is not None:
+        # htmldate writes a year or a month it found alone as its first day.
+        coarse = [d for d in stated if d.precision != "day" and found.iso().startswith(d.iso())]
+        if coarse:
+            found = coarse[0]
+        elif (found.month, found.day) == (1, 1) and not any(d == found for d in stated):
+            found = PartialDate(found.year)  # "© 2006", "1995–2006": a year, not 1 January
+        candidates.append(found)
+    candidates += stated
+    candidates += [parse_date(v) for v in tree.xpath("//time/@datetime")[:3]]
+    for date in candidates:
+        if date is not None and (latest is None or date.first_day() <= latest):
             return date
     return None
-
-
-def _partial(day: dt.date) -> PartialDate:
-    return PartialDate(day.year, day.month, day.day)
 
 
 def _printable(value: Any) -> Any:
