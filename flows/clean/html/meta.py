@@ -333,8 +333,13 @@ def _page_date(
     if lib is not None and lib.date and (found := parse_date(lib.date)) is not None:
         # htmldate writes a year or a month it found alone as its first day.
         coarse = [d for d in stated if d.precision != "day" and found.iso().startswith(d.iso())]
+        swapped = [
+            d for d in stated if (d.year, d.day, d.month) == (found.year, found.month, found.day)
+        ]
         if coarse:
             found = coarse[0]
+        elif swapped:  # "12/02/2019": Drupal's m/d/Y that htmldate read as d/m/Y
+            found = swapped[0]
         elif (found.month, found.day) == (1, 1) and not any(d == found for d in stated):
             found = PartialDate(found.year)  # "© 2006", "1995–2006": a year, not 1 January
         candidates.append(found)
