@@ -202,16 +202,24 @@ _SOCIAL = frozenset(
     "e-mail mail follow share print contact website homepage more profile bio about".split()
 )
 #: Job titles and roles ("Senior Editor", "Redakteurin", "Staff Writer", "Correspondent").
-_ROLE = re.compile(
-    r"\b(?:editor|editors|reporter|correspondent|writer|journalist|columnist|contributor|"
-    r"contributing|staff|desk|team|producer|photographer|analyst|anchor|host|presenter|"
+_JOB = re.compile(
+    r"(?:editors?|reporter|correspondent|writer|journalist|columnist|contributor|staff|desk|"
+    r"team|producer|photographer|analyst|anchor|presenter|broadcaster|"
     r"redakteur(?:in)?|redaktion|korrespondent(?:in)?|autor(?:in)?|journalistin|reporterin|"
-    r"rédact(?:eur|rice)|journaliste|correspondant(?:e)?|envoy[ée]e? spécial(?:e)?|"
-    r"periodista|redactor(?:a)?|corresponsal|giornalista|redattore|redaktør|journalist|"
-    r"chief|senior|deputy|managing|political|politics|business|sports?|news|opinion|"
-    r"guest|freelance|intern|author|authors|admin|administrator|webmaster|moderator)\b",
+    r"rédact(?:eur|rice)|journaliste|correspondant(?:e)?|periodista|redactor(?:a)?|"
+    r"corresponsal|giornalista|redattore|redaktør|author|authors|admin|administrator|"
+    r"webmaster|moderator|guest|freelancer?|intern)$",
     re.I,
 )
+#: Words that start a job title: "senior political correspondent", "staff writer".
+_ROLE_WORD = re.compile(
+    r"(?:chief|senior|deputy|managing|executive|associate|assistant|contributing|political|"
+    r"politics|business|economics|sports?|news|opinion|science|health|tech(?:nology)?|auto|"
+    r"foreign|national|digital|special|local|online|staff)$",
+    re.I,
+)
+#: A site's address as a name: "ORF.at", "Cleveland.com", "ndr.de".
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
 #: Relative times a byline shows beside the name: "2 hours ago", "před 2 hodinami", "vor 3 Tagen".
 _RELATIVE = re.compile(
     r"\d|\b(?:ago|před|назад|geleden|sedan|siden|temu|önce|yesterday|today|gestern|heute|"
@@ -251,10 +259,24 @@ def _name(part: str) -> str | None:
     if m := _RELATIVE.search(name):  # "Jana Nováková před 2 hodinami": the name before it
         name = name[: m.start()].strip(" .:,-–—()")
         words = name.split()
-    if not words or name.casefold() in _SOCIAL or _RELATIVE.search(name) or _ROLE.search(name):
+    # A job title after the name ("Jane Doe Senior Editor", "Sameer Hashmi business reporter")
+    # goes, from its first word on; a segment that is only one ("Staff Writer") is no name.
+    if any(_JOB.match(w) for w in words):
+        k = next(i for i, w in enumerate(words) if _JOB.match(w) or _ROLE_WORD.match(w))
+        # What is left must still look like a name: "AP" of "AP Auto Writer" does not.
+        words = words[:k] if k >= 2 else []
+        name = " ".join(words)
+    if not words or name.casefold() in _SOCIAL or _RELATIVE.search(name):
         return None
-    if not any(c.isalpha() for c in name) or hp.SAFE_URL.match(name) or "www." in name:
+    if sum(c.isalpha() for c in name) < 2 or hp.SAFE_URL.match(name) or "www." in name:
         return None
+    if _DOMAIN.match(name):
+        return None
+    if name.isupper() and len(name) > 3:  # "TOM KRISHER": a name as people write it
+        name = name.title()
+    elif name.islower():  # "viktor hedlund", a slug "chuck-ross"
+        slug = " " not in name
+        name = " ".join(w.capitalize() for w in re.split(r"[\s-]+", name)) if slug else name.title()
     return name
 
 
@@ -310,6 +332,8 @@ def page_metadata(
         byline = _byline(tree)
         if byline and len(byline.split()) <= 8:
             authors = author_names(byline)
+    if site:  # the site's own name is no author: "Euronews" on euronews.com
+        authors = [a for a in authors if not _site_like(a, _key(site))]
     if authors:
         meta["author"] = authors
     date = _page_date(ld, tags, tree, lib, latest)
