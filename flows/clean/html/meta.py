@@ -325,15 +325,19 @@ def page_metadata(
             meta_title = without_site(_clean(lib.title), site, h1)
         if meta_title:
             meta["title"] = meta_title
+    # The page's own author field may name an organisation ("Associated Press", "Les Echos");
+    # a name found elsewhere (trafilatura's guess, a byline element) that is the site's is none.
     authors = author_names(meta.pop("author", []))
+    guessed: list[str] = []
     if not authors and lib is not None and lib.author:
-        authors = author_names(lib.author.split("; "))
-    if not authors:
+        guessed = author_names(lib.author.split("; "))
+    if not authors and not guessed:
         byline = _byline(tree)
         if byline and len(byline.split()) <= 8:
-            authors = author_names(byline)
-    if site:  # the site's own name is no author: "Euronews" on euronews.com
-        authors = [a for a in authors if not _site_like(a, _key(site))]
+            guessed = author_names(byline)
+    if site:  # "Euronews" on euronews.com
+        guessed = [a for a in guessed if not _site_like(a, _key(site))]
+    authors = authors or guessed
     if authors:
         meta["author"] = authors
     date = _page_date(ld, tags, tree, lib, latest)
