@@ -218,6 +218,8 @@ _ROLE_WORD = re.compile(
     r"foreign|national|digital|special|local|online|staff)$",
     re.I,
 )
+#: Drupal's "Submitted by … on Tue, 12/02/2019 - 10:00": its default format is m/d/Y.
+_DRUPAL_DATE = re.compile(r"\b[A-Z][a-z]{2}, \d{2}/\d{2}/\d{4} - \d{2}:\d{2}\b")
 #: A site's address as a name: "ORF.at", "Cleveland.com", "ndr.de".
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
 #: Relative times a byline shows beside the name: "2 hours ago", "před 2 hodinami", "vor 3 Tagen".
@@ -356,6 +358,9 @@ def _page_date(
     ``<meta>`` that says "published", a ``<time datetime>``; the first that is a date no later
     than ``latest``. A page that states only a year or a month keeps that precision."""
     marked: list[Any] = [ld.get("date"), *(tags.get(n) for n in _META_KEYS["date"])]
+    marked += _DRUPAL_DATE.findall(" ".join(tree.xpath("//body//text()[contains(., '/')]")[:200]))[
+        :3
+    ]
     stated = [d for v in marked if v and (d := parse_date(v)) is not None]
     candidates: list[PartialDate | None] = []
     if lib is not None and lib.date and (found := parse_date(lib.date)) is not None:
