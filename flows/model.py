@@ -8,6 +8,7 @@ new one (``dataclasses.replace``); what a stage removed, matched or doubted goes
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,42 @@ class Report:
         }
 
 
+@dataclass(frozen=True)
+class PartialDate:
+    """A date as precise as its source gives it: a year, a month of a year, or a day.
+
+    It is what ``meta["date"]`` holds, never raw text: every writer prints it from these fields,
+    as ISO 8601 (``2019``, ``2019-03``, ``2019-03-18``: the W3C forms EPUB's ``dc:date`` takes)
+    or in words ("March 2019")."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.day is not None and self.month is None:
+            raise ValueError("a day needs a month")
+        dt.date(self.year, self.month or 1, self.day or 1)  # ValueError for 2019-02-30, month 13
+
+    def __str__(self) -> str:
+        return self.iso()
+
+    def iso(self) -> str:
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def first_day(self) -> dt.date:
+        """The first day it can mean: 2019 is 1 January 2019 at the earliest."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def precision(self) -> Literal["year", "month", "day"]:
+        return "year" if self.month is None else "month" if self.day is None else "day"
+
+
 def _frozen(meta: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(meta))
 
@@ -78,6 +115,10 @@ class Document:
         object.__setattr__(self, "sidecar", _frozen(self.sidecar))
 
     def with_detected(self, **detected: Any) -> Document:
-        """Add metadata found in the text; the sidecar's values still win."""
+        """Add metadata found in the text; the sidecar's values still win. A detected ``date``
+        is a :class:`PartialDate`: a stage parses what it found before it gets here."""
+        date = detected.get("date")
+        if date is not None and not isinstance(date, PartialDate):
+            raise TypeError(f"a detected date must be a PartialDate, not {date!r}")
         meta = {**self.meta, **{k: v for k, v in detected.items() if v}, **self.sidecar}
         return dataclasses.replace(self, meta=meta)

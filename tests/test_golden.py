@@ -6,13 +6,15 @@ Regenerate with ``pytest --save-golden`` and review the diff: a golden file is n
 from __future__ import annotations
 
 import json
+import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from flows.assemble.edition import assemble
-from flows.build.pipeline import cleaned_markdown
+from flows.build.pipeline import build_document, cleaned_markdown
 from flows.clean.text import clean
 from flows.files import is_source
 from flows.footnotes.link import link_notes
@@ -20,8 +22,9 @@ from flows.model import Document
 from flows.read.decode import read
 from flows.render import formats as render
 from flows.settings import Settings, build_date_from_env
+from flows.validate.validators import epubcheck
 
-from .conftest import CASES
+from .conftest import CASES, java_missing
 
 
 def _settings() -> Settings:
@@ -72,3 +75,43 @@ def test_stage_output_matches_golden(source: Path, stage: str, save_golden: bool
     assert actual == golden.read_text(encoding="utf-8"), (
         f"{stage} of {source.name} changed: if intended, run pytest --save-golden, review the diff"
     )
+
+
+# -- every case's EPUB passes EPUBCheck, its date included ---------------------------------------
+
+
+def _sources() -> list[Path]:
+    return sorted({source for source, _ in _cases()})
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(java_missing() is not None, reason=str(java_missing()))
+@pytest.mark.parametrize("source", _sources(), ids=lambda p: p.parent.parent.name)
+def test_every_case_s_epub_passes_epubcheck(source: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(source.parent, raw)
+    settings = Settings(formats=("epub",), check=False, build_date=build_date_from_env())
+    result = build_document(raw / source.name, tmp_path / "out", settings)
+    check = epubcheck(result.outputs["epub"])
+    assert check.passed, (check.errors, check.warnings, check.messages)
+    opf = zipfile.ZipFile(result.outputs["epub"]).read("EPUB/content.opf").decode()
+    date = read(source).meta.get("date") or clean(read(source)).meta.get("date")
+    if date:
+        assert f'<dc:date id="epub-date">{date}</dc:date>' in opf
+    else:
+        assert "<dc:date" not in opf
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(java_missing() is not None, reason=str(java_missing()))
+@pytest.mark.parametrize("written", ["2019", "2019-03", "March 2019", "Январь 2017", "1921-03-18"])
+def test_a_year_or_a_month_is_a_valid_dc_date(written: str, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(f"A Dated Text\n\nIts words, written in {written}.\n")
+    (tmp_path / "a.yaml").write_text(f"date: '{written}'\nlang: en\n")
+    settings = Settings(formats=("epub",), check=False)
+    result = build_document(tmp_path / "a.txt", tmp_path / "out", settings)
+    check = epubcheck(result.outputs["epub"])
+    assert check.passed, (check.errors, check.warnings, check.messages)
+    opf = zipfile.ZipFile(result.outputs["epub"]).read("EPUB/content.opf").decode()
+    expected = {"March 2019": "2019-03", "Январь 2017": "2017-01"}.get(written, written)
+    assert f'<dc:date id="epub-date">{expected}</dc:date>' in opf

@@ -22,7 +22,7 @@ from lxml import etree, html
 from flows.assemble.edition import yaml_block
 from flows.build.pipeline import build_document
 from flows.clean.typography import printable, typogrify
-from flows.model import PamphleteerError
+from flows.model import PamphleteerError, PartialDate
 from flows.read.language import language_tag
 from flows.read.sidecar import SIDECAR_KEYS, read_sidecar
 from flows.render import epub, typeset
@@ -123,11 +123,13 @@ def _no_markup_from_values(root: etree._Element, where: str) -> None:
 def test_a_hostile_sidecar_reads_as_plain_values(tmp_path: Path, data: dict[str, str]) -> None:
     meta = read_sidecar(_sidecar(tmp_path, data))
     for key, value in meta.items():
+        if key == "date" and isinstance(value, PartialDate):
+            continue  # a date the sidecar wrote in words or numbers, read as one
         assert isinstance(value, str) and value == printable(value), key
     assert set(meta.get("slug", "x")) <= set(string.ascii_lowercase + string.digits + "-")
     # The edition's metadata block is YAML that reads back as the values, escaped for Markdown.
     block = yaml.safe_load(str(yaml_block({**meta, "identifier": "urn:x"})))
-    assert set(block) <= {*meta, "identifier"}
+    assert set(block) <= {*meta, "identifier", "date-shown"}
     for key in block:
         assert isinstance(block[key], str)
     # typst's inputs are JSON; the language, whatever the sidecar said, is a tag or the default.

@@ -63,6 +63,11 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 def yaml_block(meta: Mapping[str, Any]) -> MarkdownText:
     """Metadata as the YAML of a Pandoc metadata block; Pandoc reads its strings as Markdown."""
     data = {k: _markdown_value(meta[k]) for k in PANDOC_KEYS if meta.get(k)}
+    if meta.get("date"):
+        # The date in the text's words, for the templates that print it ("18 March 2021",
+        # "18. März 2021"); ``date`` stays ISO 8601, which Pandoc writes as the EPUB's dc:date
+        # and the HTML's dcterms.date.
+        data["date-shown"] = escape(human_date(meta["date"], meta.get("lang")))
     data["identifier"] = meta["identifier"]
     return MarkdownText(
         yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000).strip()

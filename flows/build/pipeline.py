@@ -22,6 +22,7 @@ from flows.clean.text import clean
 from flows.files import Stage
 from flows.footnotes.link import link_notes
 from flows.model import Document, Message, PamphleteerError, Report
+from flows.read.dates import checked_date
 from flows.read.decode import read
 from flows.read.editions import Edition
 from flows.read.language import checked_language
@@ -284,6 +285,8 @@ def stage_anthology(edition: Edition, out_dir: Path, settings: Settings) -> Stag
     """An anthology of ``editions.yaml``: its documents as chapters, in every format, staged."""
     timer = Timer()
     meta, warnings = checked_language(edition.meta, edition.where)
+    meta, undated = checked_date(meta, edition.where)
+    warnings += undated
     edition = dataclasses.replace(edition, meta=meta)
     docs = [prepare(path, timer, settings) for path in edition.documents]
     settings = settings.for_edition(edition.meta, edition.where)

@@ -151,10 +151,18 @@ QUESTION_END = re.compile(r"[?!？！؟][\"'”’»›」』）)\]]*$")
 #: What may open a heading before its first letter: quotes and brackets.
 OPENING_PUNCTUATION = "\"'“‘„«‹「『（([¿¡"
 
-#: A month, in the languages of the corpus so far (English first).
+#: A month, in the languages of the corpus so far (English first; then French, German, Spanish,
+#: Italian and Russian in both its cases: "Январь 2017", "18 марта 2017"). Recognising a date line
+#: is all this does: flows.read.dates reads it.
 MONTH = (
     r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|"
-    r"aug(?:ust|\.)?|sep(?:t(?:ember)?|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?)"
+    r"aug(?:ust|\.)?|sep(?:t(?:ember)?|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"januar|februar|märz|juni|juli|oktober|dezember|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]|"
+    r"октябр[ья]|ноябр[ья]|декабр[ья])"
 )
 
 #: A dateline: "January 2017", "12 March 1921", "March 12, 1921", "Moscow, April 1918", an ISO date.
@@ -162,7 +170,8 @@ MONTH = (
 #: of its script; the date is also numeric ("12.03.1921") or Chinese and Japanese ("1921年3月12日").
 DATELINE = re.compile(
     rf"^(?:(?P<place>[^\W\d_][\w.'’ -]{{0,30}})[,،，、]\s*)?"
-    rf"(?P<date>(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}"
+    rf"(?P<date>(?:\d{{1,2}}(?:st|nd|rd|th|\.)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
+    rf"\d{{4}}(?:\s+г\.)?"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}"
     rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)[.。]?$",
     _I,

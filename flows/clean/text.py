@@ -35,7 +35,8 @@ from flows.markdown import (
     unescape,
 )
 from flows.model import Document, Message, PamphleteerError, Report
-from flows.read.language import checked_language
+from flows.read.dates import parse_date
+from flows.read.language import checked_language, text_language
 from flows.settings import Settings
 
 #: A block with at least this many words is article text, never chrome or a heading.
@@ -520,6 +521,9 @@ def clean_html(doc: Document, settings: Settings) -> Document:
         body = join_blocks(with_responses(split_blocks(body), ["## Responses", *page.responses]))
     detected, warnings = checked_language(page.meta, doc.source.name)
     report = report.add(*warnings)
+    if "lang" not in doc.sidecar:
+        detected["lang"] = text_language(detected.get("lang"), body)
+    detected["date"] = parse_date(detected.get("date"), detected.get("lang"))
     doc = doc.with_detected(**detected)
     if "title" not in doc.meta:
         report = report.add(
@@ -588,7 +592,8 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         for b in article
         if b.kind == "dateline" and (m := patterns.DATELINE.match(b.text))
     ]
-    lang = doc.meta.get("lang")
+    # The sidecar's language, else the text's own (its typography follows it).
+    lang = doc.meta.get("lang") or text_language(None, "\n\n".join(b.text for b in article))
     body_blocks = _markdown(ordered, lang)
     if settings.keep_comments:
         body_blocks = with_responses(body_blocks, responses([b.text for b in thread], lang))
@@ -597,7 +602,11 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         title=typogrify(title, lang) if title else None,
         subtitle=typogrify(subtitle, lang) if subtitle else None,
         author=found.get("author") or post.author,
-        date=found.get("date") or post.date or (dates[0] if dates else None),
+        date=next(
+            (d for v in (found.get("date"), post.date, *dates) if v and (d := parse_date(v, lang))),
+            None,
+        ),
+        lang=lang,
     )
     if "title" not in doc.meta:
         doc = doc.with_detected(title=stem(doc.source))

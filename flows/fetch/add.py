@@ -87,6 +87,8 @@ async def add_one(
         return Added(url, "refused", reason=why)
     stem = new_stem(raw_dir, str(meta.get("title") or ""), address)
     side = {k: meta[k] for k in ("title", "author", "date") if meta.get(k)}
+    if "date" in side:
+        side["date"] = str(side["date"])  # ISO 8601 at the page's precision, as a sidecar writes it
     side["source_url"] = address
     write_atomic(raw_dir / f"{stem}.html", answer.body)
     state = {"url": address, "etag": answer.headers.get("etag", ""),

@@ -23,6 +23,7 @@ from flows.files import (
 )
 from flows.limits import Limits
 from flows.model import Document, PamphleteerError, Report
+from flows.read.dates import checked_date
 from flows.read.language import checked_language
 from flows.read.sidecar import read_sidecar, slugify
 
@@ -187,6 +188,9 @@ def read(path: Path, limits: Limits | None = None) -> Document:
     sidecar, warnings = (
         checked_language(read_sidecar(side, limits), side.name) if side else ({}, ())
     )
+    if side:
+        sidecar, undated = checked_date(sidecar, side.name)
+        warnings += undated
     slug = sidecar.pop("slug", None) or slugify(stem(path))
     return Document(source=path, slug=slug, text=text, sidecar=sidecar, meta=dict(sidecar),
                     report=Report(messages=warnings))  # fmt: skip

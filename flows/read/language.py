@@ -6,10 +6,12 @@ tag (RFC 5646's grammar, parsed by langcodes) gets there; anything else is dropp
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import langcodes
 from langcodes.tag_parser import LanguageTagError, parse_tag
 
 from flows.model import Message
@@ -49,3 +51,54 @@ def checked_language(
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
     text = f"{where}: the language {shown} is not a BCP 47 tag (like en, de-AT): not used"
     return checked, (Message("met-001", text, "warning"),)
+
+
+#: Fewer letters than this and a detector guesses: a page's own declaration is kept.
+FEW_LETTERS = 150
+#: How sure the detector must be to overrule a declaration (normalised probability).
+SURE = 0.95
+#: How sure it must be to name the language of a text that declares none.
+LIKELY = 0.8
+#: Tags this close (langcodes' CLDR distance) name the same language for a reader: de-CH and
+#: de, nb and no, pt-BR and pt. The declaration is kept, it is the more precise.
+_SAME_LANGUAGE = 10
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier() -> Any:
+    # Loaded once per process, on first use (~1 s): a build of text files in a language the
+    # sidecar names never pays for it.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detected_language(text: str) -> tuple[str, float] | None:
+    """The language of ``text`` (an ISO 639-1 code) and how sure py3langid is; None for a text
+    too short to tell."""
+    sample = text[:20_000]
+    if sum(c.isalpha() for c in sample) < FEW_LETTERS:
+        return None
+    code, probability = _identifier().classify(sample)
+    return str(code), float(probability)
+
+
+def text_language(declared: str | None, text: str) -> str | None:
+    """The language of a text whose sidecar names none: detected from the text itself, the
+    page's declaration (``<html lang>``, ``<body lang>``, ``og:locale``) kept when it agrees with
+    the detector, or when the text is too short or the detector unsure. A Word export's
+    ``<body lang=DE-CH>`` over an English letter is a template's setting, not the text's."""
+    found = detected_language(text)
+    if found is None:
+        return declared
+    code, probability = found
+    if declared:
+        primary = declared.split("-")[0].lower()
+        try:
+            close = langcodes.tag_distance(declared, code) <= _SAME_LANGUAGE
+        except (LookupError, ValueError):
+            close = False
+        if primary == code or close or probability < SURE:
+            return declared
+        return code
+    return code if probability >= LIKELY else None

@@ -7,7 +7,6 @@ sidecars' slugs while it plans a build, before anything heavy is imported.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
@@ -17,6 +16,7 @@ from flows.clean.typography import printable, typogrify
 from flows.files import read_inside, sidecar_path, stem
 from flows.limits import Limits
 from flows.model import PamphleteerError
+from flows.read.dates import parse_date
 from flows.read.yamlfile import load_yaml
 from flows.settings import PRESS_KEYS, Press, press_key
 
@@ -95,11 +95,11 @@ def document_slug(path: Path, limits: Limits | None = None) -> str | None:
 
 
 def meta_value(key: str, value: Any, name: str, lang: str | None = None) -> Any:
-    """One value as readers will see it: dates as ISO text, names and prose typeset, other text
-    stripped (the typography by the rules of ``lang``, the text's language); an error naming
-    ``name`` (the file, or the edition) for a value of the wrong kind."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    """One value as readers will see it: a date as a PartialDate, names and prose typeset (by
+    the rules of ``lang``, the text's language), other text stripped; an error naming ``name``
+    (a file, an edition) for a value of the wrong kind."""
+    if key == "date" and (date := parse_date(value, lang)) is not None:
+        return date  # else kept as written, for checked_date to name and leave out
     value = _printable(value)
     if key == "author":
         if isinstance(value, str):

@@ -94,8 +94,8 @@ def html(
     css = settings.template("pandoc/edition.css").read_text(encoding="utf-8")
     meta = meta or {}
     lang = str(meta.get("lang") or "en")
-    # The date as the text's language writes it (Pandoc's `date` is the ISO one, for
-    # machines); a variable is pasted as it is, so it is escaped here.
+    # The date in the text's words, pasted as a variable (as metadata, Pandoc would wrap it
+    # like prose); a variable is pasted as it is, so it is escaped here.
     shown = escape(human_date(meta["date"], lang)) if meta.get("date") else ""
     variables = (("stylesheet", css),) + ((("date-shown", shown),) if shown else ())
     fields = language_meta(settings, meta)

@@ -13,7 +13,7 @@ from flows.clean.text import clean
 from flows.cli.main import main
 from flows.footnotes.link import link_notes
 from flows.markdown import to_plain
-from flows.model import Document
+from flows.model import Document, PartialDate
 from flows.settings import Settings
 
 from ..conftest import CASES
@@ -182,7 +182,7 @@ def test_metadata_comes_from_the_page_and_the_sidecar_wins() -> None:
     html = page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", head).replace("<html>", '<html lang="en">')
     doc = cleaned(html)
     assert dict(doc.meta) == {
-        "title": "Kronstadt", "author": "Jane Doe", "date": "2021-03-18",
+        "title": "Kronstadt", "author": "Jane Doe", "date": PartialDate(2021, 3, 18),
         "publication": "The Review", "source_url": "https://example.org/kronstadt", "lang": "en",
     }  # fmt: skip
     assert doc.body.strip() == PROSE  # the title is not repeated in the text

@@ -92,7 +92,7 @@ def test_blogger_footer_and_thread_are_cut_and_the_post_title_follows_the_date()
         "Post a Comment\n\nNewer Post Older Post Home\nSubscribe to: Post Comments (Atom)\n"
     )
     assert doc.meta["title"] == "The Post Title"
-    assert doc.meta["date"] == "15 May 2012"
+    assert str(doc.meta["date"]) == "2012-05-15"
     assert doc.body == PROSE + "\n"
 
 

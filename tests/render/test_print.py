@@ -334,7 +334,13 @@ def test_a_language_with_a_region_makes_a_pdf(tmp_path: Path, lang: str, pdf_lan
     # WordPress writes <html lang="en-US">; typst takes "en" and the region apart.
     raw = tmp_path / "raw"
     raw.mkdir()
-    text = "The meeting is on Friday, and everyone is welcome to come along. " * 3
+    # In the language the page declares: a declaration the text contradicts is not kept.
+    text = {
+        "en": "The meeting is on Friday, and everyone is welcome to come along. ",
+        "pt": "A reunião é na sexta-feira, e todos são bem-vindos para participar. ",
+        "zh": "会议在星期五举行，欢迎大家参加。",
+        "de": "Die Versammlung ist am Freitag, und alle sind herzlich willkommen. ",
+    }[pdf_lang[:2]] * 3
     (raw / "letter.html").write_text(WORDPRESS_PAGE.format(lang=lang, text=text))
     result = build_document(raw / "letter.html", tmp_path / "build", Settings(formats=("pdf",)))
     assert PdfReader(result.outputs["pdf"]).trailer["/Root"]["/Lang"] == pdf_lang

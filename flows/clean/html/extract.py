@@ -41,6 +41,7 @@ from flows.clean.html.to_markdown import (
 from flows.limits import Limits
 from flows.markdown import to_plain, unescape
 from flows.model import PamphleteerError
+from flows.read.language import text_language
 from flows.settings import Settings
 
 #: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
@@ -299,16 +300,28 @@ def _comments_markdown(sections: list[etree._Element], ctx: Ctx) -> list[str]:
     return out
 
 
+def _page_text(tree: etree._Element) -> str:
+    """The page's words, enough of them to tell its language."""
+    body = tree.find("body")
+    return " ".join((body if body is not None else tree).itertext())[:_LANGUAGE_SAMPLE]
+
+
+#: Characters of a page read to tell its language (the detector is sure long before).
+_LANGUAGE_SAMPLE = 20_000
+
+
 def html_to_markdown(
     page: str, settings: Settings, name: str = "page", lang: str | None = None
 ) -> CleanedPage:
     """One page's article as Markdown, its metadata, and what was cut; its typography by the
     rules of ``lang`` (the sidecar's), else of the language the page declares."""
     tree = parse(page, name, settings.limits.nesting)
-    meta = page_metadata(tree)
-    ctx = Ctx(settings, lang=lang or meta.get("lang"))
+    meta = page_metadata(tree, settings.build_date)
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
+    # The typography follows the text's language: a Word export's <body lang=DE-CH> over an
+    # English letter must not give it German quotes.
+    ctx = Ctx(settings, lang=lang or text_language(meta.get("lang"), _page_text(tree)))
     keep_math_as_text(tree)
     marked_comments, marked_furniture = _marked(tree)
     sections = _comment_sections(marked_comments)

@@ -1,0 +1,202 @@
+"""A page's metadata as an edition prints it: dates that are dates, names that are names, titles
+without the site's name, the text's own language. The pages are invented, each for one kind of
+value sites get wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flows.clean.html.meta import author_names, without_site
+from flows.clean.text import clean
+from flows.model import Document, PartialDate
+
+PROSE = (
+    "The committees tried to turn themselves into councils that ran the factories, and for a "
+    "few months in the winter they did, until the new state took the boards away from them. "
+    "Nobody who was there in those weeks wrote it down as it happened."
+)
+
+
+def page(body: str, head: str = "<title>A Page</title>", body_attrs: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html><head>{head}</head>"
+        f"<body{body_attrs}><article>{body}</article></body></html>"
+    )
+
+
+def cleaned(html: str, **sidecar: str) -> Document:
+    doc = Document(source=Path("p.html"), slug="p", text=html, sidecar=sidecar, meta=sidecar)
+    return clean(doc)
+
+
+def ld(**fields: object) -> str:
+    data = json.dumps({"@context": "https://schema.org", **fields})
+    return f'<script type="application/ld+json">{data}</script>'
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "date"),
+    [
+        ("Tue, 13 Dec 2016 10:00:00 GMT", PartialDate(2016, 12, 13)),  # RFC 2822
+        ("1651035600", PartialDate(2022, 4, 27)),  # Unix time
+        ("1651035600000", PartialDate(2022, 4, 27)),  # in milliseconds
+        ("Tue, 12/02/2019 - 10:00", PartialDate(2019, 12, 2)),  # Drupal's "D, m/d/Y - H:i"
+        ("2019-03-18T10:00:00+01:00", PartialDate(2019, 3, 18)),
+        ("2019-03", PartialDate(2019, 3)),
+        ("2019", PartialDate(2019)),
+    ],
+)
+def test_a_page_s_date_is_a_date_as_precise_as_written(written: str, date: PartialDate) -> None:
+    head = f'<title>Kronstadt</title><meta property="article:published_time" content="{written}">'
+    doc = cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", head))
+    assert doc.meta["date"] == date
+
+
+@pytest.mark.parametrize(
+    "not_a_date",
+    [
+        '<time itemprop="cookTime" datetime="PT15M">15 minutes</time>',  # a recipe's duration
+        '<time itemprop="openingHours" datetime="Mo-Su 08:00-20:00">daily</time>',
+        '<time datetime="yesterday">yesterday</time>',
+    ],
+)
+def test_a_duration_or_opening_hours_is_no_date(not_a_date: str) -> None:
+    doc = cleaned(page(f"<h1>Soup</h1><p>{PROSE}</p><p>{not_a_date}</p>", "<title>Soup</title>"))
+    assert "date" not in doc.meta
+
+
+def test_a_recipe_s_json_ld_durations_are_no_date() -> None:
+    head = "<title>Soup</title>" + ld(
+        **{"@type": "Recipe", "name": "Soup", "totalTime": "PT15M", "datePublished": "PT15M"}
+    )
+    doc = cleaned(page(f"<h1>Soup</h1><p>{PROSE}</p>", head))
+    assert "date" not in doc.meta
+
+
+def test_an_undated_page_gets_no_date_and_the_colophon_says_so() -> None:
+    doc = cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", "<title>Kronstadt</title>"))
+    assert "date" not in doc.meta
+
+
+def test_a_year_a_page_states_alone_is_a_year() -> None:
+    head = "<title>Kronstadt</title>" + ld(
+        **{"@type": "Article", "headline": "Kronstadt", "datePublished": "1921"}
+    )
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["date"] == PartialDate(1921)
+
+
+# -- authors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Jane Doe", ["Jane Doe"]),
+        ("By Jane Doe, Senior Editor", ["Jane Doe"]),
+        ("Jane Doe | Twitter", ["Jane Doe"]),
+        ("Jane Doe @janedoe", ["Jane Doe"]),
+        ("Jana Nováková před 2 hodinami", ["Jana Nováková"]),
+        ("Jana Nováková, před 2 hodinami", ["Jana Nováková"]),
+        ("Von Max Mustermann, Redakteur", ["Max Mustermann"]),
+        ("Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("Jane Doe is a reporter at The Review", ["Jane Doe"]),
+        ("Twitter", []),
+        ("Staff Writer", []),
+        ("3 hours ago", []),
+    ],
+)
+def test_author_names_are_names(byline: str, names: list[str]) -> None:
+    assert author_names(byline) == names
+
+
+def test_a_byline_on_the_page_gives_the_author_without_its_role_and_links() -> None:
+    body = (
+        '<h1>Kronstadt</h1><p class="byline">By <a href="/jane">Jane Doe</a>, Staff Writer '
+        '· <a href="https://twitter.com/jane">Twitter</a></p>'
+        f"<p>{PROSE}</p>"
+    )
+    assert cleaned(page(body, "<title>Kronstadt</title>")).meta["author"] == "Jane Doe"
+
+
+def test_json_ld_authors_are_cleaned_too() -> None:
+    head = "<title>Kronstadt</title>" + ld(
+        **{
+            "@type": "NewsArticle",
+            "headline": "Kronstadt",
+            "author": [{"name": "By Jane Doe"}, {"name": "Twitter"}, {"name": "John Roe"}],
+        }
+    )
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["author"] == ["Jane Doe", "John Roe"]
+
+
+def test_no_author_is_no_author() -> None:
+    assert "author" not in cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p>")).meta
+
+
+# -- titles -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "h1", "expected"),
+    [
+        ("Budget passed | India News", "India News", None, "Budget passed"),
+        ("Budget passed - India News", "India News", None, "Budget passed"),
+        ("Opinion | The case for trams", None, "The case for trams", "The case for trams"),
+        ("Opinion | Trams | The Review", "The Review", None, "Opinion | Trams"),
+        ("Kronstadt: The Uprising", "The Review", None, "Kronstadt: The Uprising"),
+        ("Left - Right - Left", None, None, "Left - Right - Left"),
+    ],
+)
+def test_a_title_without_the_site_s_name(
+    title: str, site: str | None, h1: str | None, expected: str
+) -> None:
+    assert without_site(title, site, h1) == expected
+
+
+def test_og_title_loses_the_site_suffix() -> None:
+    head = (
+        "<title>Budget passed | India News</title>"
+        '<meta property="og:title" content="Budget passed | India News">'
+        '<meta property="og:site_name" content="India News">'
+    )
+    doc = cleaned(page(f"<h1>Budget passed</h1><p>{PROSE}</p>", head))
+    assert doc.meta["title"] == "Budget passed"
+    assert doc.meta["publication"] == "India News"
+
+
+def test_a_section_prefix_goes_when_the_h1_is_the_rest() -> None:
+    head = (
+        "<title>Opinion | The case for trams</title>"
+        '<meta property="og:title" content="Opinion | The case for trams">'
+    )
+    doc = cleaned(page(f"<h1>The case for trams</h1><p>{PROSE}</p>", head))
+    assert doc.meta["title"] == "The case for trams"
+
+
+# -- language -----------------------------------------------------------------------------------
+
+
+def test_a_word_export_s_body_lang_does_not_make_an_english_text_german() -> None:
+    html = page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", body_attrs=' lang="DE-CH"')
+    assert cleaned(html).meta["lang"] == "en"
+
+
+def test_the_page_s_lang_stays_when_the_text_agrees() -> None:
+    html = page(f"<h1>Kronstadt</h1><p>{PROSE}</p>").replace("<html>", '<html lang="en-GB">')
+    assert cleaned(html).meta["lang"] == "en-GB"
+
+
+def test_a_short_text_keeps_the_page_s_lang() -> None:
+    html = page("<h1>Hallo</h1><p>Ein kurzer Satz.</p>").replace("<html>", '<html lang="de">')
+    assert cleaned(html).meta["lang"] == "de"
+
+
+def test_the_sidecar_s_language_wins() -> None:
+    html = page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", body_attrs=' lang="de"')
+    assert cleaned(html, lang="fr").meta["lang"] == "fr"
