@@ -39,8 +39,15 @@ def _request(
     to: str, settings: Settings, template: str | None = None, **options: Any
 ) -> pandoc_server.Request:
     path = str(settings.template(template)) if template else None
+    # Every format gets headings that skip no level (an accessible outline, PDF bookmarks).
+    filters = (str(settings.template("pandoc/headings.lua")), *options.pop("filters", ()))
     return pandoc_server.Request(
-        to, settings.source_date_epoch, path, remote_images=settings.images, **options
+        to,
+        settings.source_date_epoch,
+        path,
+        remote_images=settings.images,
+        filters=filters,
+        **options,
     )
 
 
