@@ -131,6 +131,11 @@ def typst_source(source: str, settings: Settings) -> Rendered:
     return pandoc(source, _request("typst", settings, "pandoc/edition.typ", filters=filters))
 
 
+#: The reading PDF is PDF/UA-1 (universal accessibility): typst tags it, checks it as it
+#: writes it (a title, alternative text, headings in order) and says so in its metadata.
+PDF_STANDARDS = ("ua-1",)
+
+
 def pdf(
     source: str, settings: Settings, meta: Mapping[str, Any], contents: bool = False
 ) -> Rendered:
@@ -139,5 +144,7 @@ def pdf(
     pandoc_done(settings)  # before typst compiles
     data = typst_data(meta, settings, contents)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
-    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, cover_files(meta))
+    pdf_bytes, warnings = typst_compile(
+        typ.data, settings, inputs, cover_files(meta), standards=PDF_STANDARDS
+    )
     return Rendered(pdf_bytes, typ.warnings + warnings)

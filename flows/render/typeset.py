@@ -101,6 +101,7 @@ def typst_compile(
     inputs: Mapping[str, str],
     files: Mapping[str, Path | bytes],
     png_ppi: float | None = None,
+    standards: tuple[str, ...] = (),
 ) -> tuple[bytes, tuple[Message, ...]]:
     """Compile Typst in a private folder holding only our templates and ``files``.
 
@@ -108,7 +109,8 @@ def typst_compile(
     document as ``sys.inputs`` (plain strings). The folder is typst's root: a document cannot
     read anything outside it; ``files`` are copied (a path) or written (bytes) into it. System
     fonts are ignored so every machine sets the same bytes. A PDF, or with ``png_ppi`` the first
-    page as a PNG of that resolution.
+    page as a PNG of that resolution. ``standards``: the PDF standards typst holds the PDF to
+    (``"ua-1"``, PDF/UA-1); it refuses to compile what breaks them.
     """
     with tempfile.TemporaryDirectory(prefix="pamphleteer-typst-") as tmp:
         root = Path(tmp)
@@ -130,6 +132,7 @@ def typst_compile(
                 ppi=png_ppi,
                 sys_inputs=dict(inputs),
                 timestamp=settings.source_date_epoch,
+                pdf_standards=list(standards),
             )
         except RuntimeError as exc:
             raise PamphleteerError(f"typst could not compile {main}: {exc}") from None
