@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows import __version__
-from flows.model import Message
+from flows.model import Message, PamphleteerError
 from flows.render import epub as epub_finish
 from flows.render import pandoc as pandoc_server
 from flows.render.typeset import cover_files, plain, typst_compile, typst_data
@@ -144,7 +144,16 @@ def pdf(
     pandoc_done(settings)  # before typst compiles
     data = typst_data(meta, settings, contents)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
-    pdf_bytes, warnings = typst_compile(
-        typ.data, settings, inputs, cover_files(meta), standards=PDF_STANDARDS
-    )
+    files = cover_files(meta)
+    try:
+        pdf_bytes, warnings = typst_compile(
+            typ.data, settings, inputs, files, standards=PDF_STANDARDS
+        )
+    except PamphleteerError as exc:
+        if "PDF/UA" not in str(exc):
+            raise
+        # What breaks PDF/UA (an image of the page without a description, say) costs the
+        # claim, not the PDF: it is written tagged, without the identification, and reported.
+        pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, files)
+        warnings += (Message("a11y-002", f"the PDF is not PDF/UA-1: {exc}"),)
     return Rendered(pdf_bytes, typ.warnings + warnings)

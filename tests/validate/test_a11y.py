@@ -10,7 +10,7 @@ import pytest
 
 from flows.assemble.anthology import assemble_anthology
 from flows.assemble.edition import human_date
-from flows.model import Document
+from flows.model import Document, PamphleteerError
 from flows.read.editions import Edition
 from flows.render import formats as render
 from flows.render.epub import CONFORMS_TO, read_members
@@ -114,3 +114,18 @@ def test_anthology_colophon_keeps_its_spaces_and_a_year_stays_a_year() -> None:
     assert human_date("2017") == "2017" and human_date("2017-01") == "January 2017"
     html = render.html(source, Settings(), contents=True).data.decode()
     assert "2021. Source:" in " ".join(html.split())
+
+
+def test_what_breaks_pdf_ua_costs_the_claim_not_the_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    compile_pdf = render.typst_compile
+
+    def refuse_ua(*args: object, standards: tuple[str, ...] = (), **kw: object) -> object:
+        if standards:
+            raise PamphleteerError("typst could not compile main.typ: PDF/UA-1 error: missing alt")
+        return compile_pdf(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "typst_compile", refuse_ua)
+    done = render.pdf(SOURCE, Settings(), {"title": "A Text"})
+    assert done.data.startswith(b"%PDF") and b"pdfuaid" not in done.data
+    assert [m.code for m in done.warnings] == ["a11y-002"]
+    assert "missing alt" in done.warnings[0].text
