@@ -126,7 +126,9 @@ def _finish(pdf: bytes, marks: list[tuple[str, int, int]]) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     parents: dict[int, Any] = {}
     for title, level, side in marks:
-        parents[level] = writer.add_outline_item(title, side, parent=parents.get(level - 1))
+        parents[level] = writer.add_outline_item(
+            title=title, page_number=side, parent=parents.get(level - 1)
+        )
     writer.create_viewer_preferences().display_doctitle = True
     out = io.BytesIO()
     writer.write(out)
