@@ -9,7 +9,7 @@ UV_VERSION := $(shell sed -n 's/^dev = \["uv==\(.*\)"\]/\1/p' pyproject.toml)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build test test-fast lint format lock bench bench-extract clean-build system-deps
+.PHONY: build test test-fast lint format lock bench bench-extract clean-build system-deps node-deps
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,10 @@ build: $(VENV)/.locked
 # and for Chinese, Japanese and Korean (fonts-noto-cjk, 57 MB download, 89 MB on disk); see
 # flows/render/fonts.py. Installed with apt-get where missing and we are root; elsewhere the tests
 # that need them skip and say why, and a build warns (fnt-002) when a text needs a missing font.
-SYSTEM_NEEDS := java:default-jre-headless chromium:chromium chromedriver:chromium-driver
+# calibre (the Kindle/Kobo conversion check) is 106 packages and 350 MB, so only
+# `make test WITH_CALIBRE=1` installs it.
+SYSTEM_NEEDS := java:default-jre-headless chromium:chromium chromedriver:chromium-driver \
+  $(if $(WITH_CALIBRE),ebook-convert:calibre)
 SYSTEM_FILES := /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf:fonts-noto-core \
                 /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc:fonts-noto-cjk
 system-deps:
@@ -51,7 +54,19 @@ system-deps:
 	  echo "Missing$$missing (needs root and apt-get): the tests needing them will skip"; \
 	fi
 
-test: $(VENV)/.locked system-deps
+# The accessibility checkers (DAISY Ace, axe-core), at the versions of tests/node/package-lock.json,
+# into .node/ with npm where Node is installed. No install script runs: nothing downloads a
+# browser (Ace and axe use Debian's chromium); without npm the tests needing them skip.
+node-deps: .node/.installed
+.node/.installed: tests/node/package.json tests/node/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm is missing: the Ace and axe tests will skip"; exit 0; fi; \
+	mkdir -p .node && cp tests/node/package.json tests/node/package-lock.json .node/ && \
+	(cd .node && PUPPETEER_SKIP_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1 \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) && touch $@ \
+	|| echo "npm could not install Ace and axe: the tests needing them will skip"
+
+test: $(VENV)/.locked system-deps node-deps
 	$(BIN)/ruff check flows tests bench
 	$(BIN)/ruff format --check flows tests bench
 	$(BIN)/pytest

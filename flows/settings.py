@@ -136,6 +136,9 @@ class Press:
     cover_colour: str = "#7a2e26"  # the cover's ground
     cover_ink: str = "#f7f1e3"  # the cover's lettering
     accent: str = "#7a2e26"  # rules and links inside
+    #: The press's name: the publisher an EPUB (and its colophon) names when the text names none
+    #: (not `publisher`, which a sidecar sets as the text's own).
+    publisher_name: str = ""
     publisher_line: str = ""  # printed in the colophon and on the back cover
     licence: str = ""  # used when a document's sidecar gives no `rights`
     creep: float = 0.0  # booklet: mm each sheet's pages move toward the spine, per sheet inward
@@ -163,6 +166,7 @@ _PRESS_FIELDS = {
     "cover_colour": _colour,
     "cover_ink": _colour,
     "accent": _colour,
+    "publisher_name": _text,
     "publisher_line": _text,
     "licence": _text,
     "creep": _millimetres,

@@ -21,8 +21,9 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from flows.model import PamphleteerError
 from flows.render import typeset
@@ -106,6 +107,38 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
+def bookmarks(reader: PdfReader, sides: list[list[Placement]]) -> list[tuple[str, int, int]]:
+    """The reading PDF's bookmarks as (title, level, sheet side), 0-based side: each entry
+    opens the side that carries its page, so the booklet can be navigated like the book."""
+    side_of = {number - 1: i for i, side in enumerate(sides) for number, _x, _y in side}
+    found: list[tuple[str, int, int]] = []
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            elif (page := reader.get_destination_page_number(item)) in side_of:
+                found.append((str(item.title), level, side_of[page]))
+
+    walk(reader.outline, 1)
+    return found
+
+
+def _finish(pdf: bytes, marks: list[tuple[str, int, int]]) -> bytes:
+    """The booklet with the book's bookmarks, in reading order, and ``/DisplayDocTitle true``
+    (typst writes it only for PDF/UA, which cannot hold placed PDF pages)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    parents: dict[int, Any] = {}
+    for title, level, side in marks:
+        parents[level] = writer.add_outline_item(
+            title=title, page_number=side, parent=parents.get(level - 1)
+        )
+    writer.create_viewer_preferences().display_doctitle = True
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def impose(pdf: bytes, settings: Settings, rtl: bool = False) -> Booklet:
     """The booklet of a reading PDF, with the press settings' paper, creep and crop marks;
     folded to open on the right for a right-to-left book (``rtl``)."""
@@ -117,15 +150,21 @@ def impose(pdf: bytes, settings: Settings, rtl: bool = False) -> Booklet:
     box = reader.pages[0].mediabox
     page = (float(box.width), float(box.height))
     margin = MARKS_MARGIN if press.crop_marks else 0.0
-    title = reader.metadata.title if reader.metadata and reader.metadata.title else ""
+    info = reader.metadata
+    title = info.title if info and info.title else ""
+    sides = placements(count, page, margin, press.creep * MM, rtl)
     data = {
         "title": f"{title} (booklet)",
+        "author": info.author if info and info.author else "",
         "page": page,
         "sheet": (2 * page[0] + 2 * margin, page[1] + 2 * margin),
         "marks": press.crop_marks,
-        "sides": placements(count, page, margin, press.creep * MM, rtl),
+        "sides": sides,
     }
     inputs = {"booklet": json.dumps(data, ensure_ascii=False)}
+    # Not PDF/UA: typst cannot place PDF pages in a PDF/UA file (0.15). Tagged, its pages
+    # described (alt); pypdf adds the book's bookmarks and has viewers show its title.
     imposed, _ = typeset.typst_compile("booklet.typ", settings, inputs, {"reading.pdf": pdf})
+    imposed = _finish(imposed, bookmarks(reader, sides))
     pages = len(page_sequence(count))
     return Booklet(imposed, pages, pages - count, pages // 4, press.sheet, press.crop_marks)

@@ -10,6 +10,9 @@ Pandoc runs sandboxed, so it cannot read a stylesheet or a cover image from disk
 - landmarks for the cover, the table of contents and the start of the text;
 - ``dc:source`` with the page's address, and the build's date as ``dcterms:modified``;
 - ``dc:date`` only for a dated text: its own date, never the clock's;
+- the NCX's contents as the nav's (no extra title-page entry);
+- an accessibility conformance claim, written only when the book passes the audit of
+  :mod:`flows.validate.a11y` (docs/accessibility.md says why that audit and not Ace);
 - a back-link at the start of every note (``role="doc-backlink"``), pointing at its marker in
   whichever chapter file the marker is, so a reader without pop-up notes can go back.
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from html import escape
 
 from flows.model import PamphleteerError
+from flows.validate import a11y
 
 OPF = "EPUB/content.opf"
 NAV = "EPUB/nav.xhtml"
@@ -149,6 +153,10 @@ img {{ display: block; margin: 0 auto; height: 100%; max-width: 100%; }}</style>
 
 
 def add_cover(members: dict[str, bytes], cover: Cover) -> dict[str, bytes]:
+    """The cover image and its page, first in the spine. No ``<guide>`` entry names the page:
+    calibre takes a guide's cover page for a title page and drops it from Kindle and Kobo
+    books, leaving the landmarks' link to it broken; the image's ``cover-image`` and
+    ``<meta name="cover">`` are what readers use for the thumbnail."""
     opf = _text(members, OPF)
     items = (
         '    <item id="cover-image" href="media/cover.png" media-type="image/png" '
@@ -162,10 +170,6 @@ def add_cover(members: dict[str, bytes], cover: Cover) -> dict[str, bytes]:
                          count=1)  # fmt: skip
     if not found:
         raise PamphleteerError(f"pandoc's {OPF} has no spine: cannot add the cover")
-    if "<guide>" in opf:
-        opf = _insert(opf, "<guide>\n",
-                      '    <reference type="cover" title="Cover" href="text/cover.xhtml" />\n',
-                      "after", OPF)  # fmt: skip
     page = _COVER_XHTML.format(
         lang=escape(cover.lang), alt=escape(cover.alt), title=escape(cover.title)
     )
@@ -207,7 +211,47 @@ def add_landmarks(
         raise PamphleteerError(f"pandoc's {NAV} has no landmarks")
     end = nav.index("  </ol>\n</nav>", landmarks)
     nav = nav[:end] + entries + nav[end:]
-    return {**members, NAV: nav.encode("utf-8"), OPF: opf.encode("utf-8")}
+    return {**members, NAV: _landmarks_first(nav).encode("utf-8"), OPF: _guide_toc(opf).encode()}
+
+
+_LANDMARKS_NAV = re.compile(r'<nav epub:type="landmarks".*?</nav>\n', re.S)
+_TOC_NAV = '<nav epub:type="toc"'
+
+
+def _landmarks_first(nav: str) -> str:
+    """The hidden landmarks ahead of the contents. Kindle books made by calibre keep this page
+    as their contents page, and calibre reads the contents of a one-chapter book from the
+    links after ``#toc``: landmarks after it became four extra entries ("Title Page", "Cover",
+    "Contents", "Start of text")."""
+    m = _LANDMARKS_NAV.search(nav)
+    if m is None or _TOC_NAV not in nav:
+        raise PamphleteerError(f"pandoc's {NAV} has no landmarks or no contents")
+    nav = nav[: m.start()] + nav[m.end() :]
+    return _insert(nav, _TOC_NAV, m.group(0), "before", NAV)
+
+
+_GUIDE_TOC = re.compile(r'(<reference type="toc"[^>]*href="nav\.xhtml)(")')
+
+
+def _guide_toc(opf: str) -> str:
+    """The EPUB 2 guide's contents at the list itself (``nav.xhtml#toc``), not the page."""
+    return _GUIDE_TOC.sub(r"\1#toc\2", opf, count=1)
+
+
+NCX = "EPUB/toc.ncx"
+_NCX_TITLE_PAGE = re.compile(
+    r'[ \t]*<navPoint id="[^"]*">\s*<navLabel>\s*<text>[^<]*</text>\s*</navLabel>\s*'
+    r'<content src="text/title_page\.xhtml" />\s*</navPoint>\n?'
+)
+
+
+def drop_ncx_title_page(members: dict[str, bytes]) -> dict[str, bytes]:
+    """The NCX (read by Kobo's and older readers) lists what the nav's contents list: Pandoc
+    adds the title page to it under the book's title, an entry the nav does not have."""
+    if NCX not in members:
+        return members
+    ncx = _NCX_TITLE_PAGE.sub("", _text(members, NCX), count=1)
+    return {**members, NCX: ncx.encode("utf-8")}
 
 
 def add_source(members: dict[str, bytes], url: str) -> dict[str, bytes]:
@@ -276,6 +320,20 @@ def replace_stylesheet(members: dict[str, bytes], css: bytes) -> dict[str, bytes
     return {**members, STYLESHEET: css}
 
 
+#: What the EPUB claims when its audit passes (EPUB Accessibility 1.1, section 2.2's wording).
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+
+
+def add_conformance(members: dict[str, bytes], certified_by: str) -> dict[str, bytes]:
+    """``dcterms:conformsTo`` and who checked it (``a11y:certifiedBy``; both prefixes are
+    reserved in EPUB 3, so the package declares neither)."""
+    opf = _text(members, OPF)
+    claim = (f'    <meta property="dcterms:conformsTo">{escape(CONFORMS_TO)}</meta>\n'
+             f'    <meta property="a11y:certifiedBy">{escape(certified_by)}</meta>\n')  # fmt: skip
+    opf = _insert(opf, "  </metadata>", claim, "before", OPF)
+    return {**members, OPF: opf.encode("utf-8")}
+
+
 @dataclass(frozen=True)
 class Finish:
     """What to put into Pandoc's EPUB."""
@@ -286,10 +344,20 @@ class Finish:
     source_url: str = ""
     direction: str = "ltr"  # the text's: "rtl" marks every content document
     landmarks: tuple[str, str, str] = ("Cover", "Contents", "Start of text")  # their labels
+    #: Who audits the book, named in its conformance claim; empty: no claim.
+    certified_by: str = ""
 
 
-def finish(data: bytes, extras: Finish) -> bytes:
-    """Pandoc's EPUB with our stylesheet, cover, landmarks, source and note back-links."""
+@dataclass(frozen=True)
+class Finished:
+    data: bytes
+    #: Why the book claims no accessibility conformance (the audit's findings); empty if it does.
+    problems: tuple[str, ...] = ()
+
+
+def finish(data: bytes, extras: Finish) -> Finished:
+    """Pandoc's EPUB with our stylesheet, cover, landmarks, source and note back-links, and
+    the accessibility claim when the finished book passes :func:`flows.validate.a11y.audit`."""
     members = replace_stylesheet(read_members(data), extras.css)
     members = set_modified(members, extras.modified)
     members = drop_clock_date(members)
@@ -297,8 +365,12 @@ def finish(data: bytes, extras: Finish) -> bytes:
     if extras.cover:
         members = add_cover(members, extras.cover)
     members = add_landmarks(members, extras.landmarks)
+    members = drop_ncx_title_page(members)
     if extras.direction == "rtl":
         members = set_direction(members, "rtl")
     if extras.source_url:
         members = add_source(members, extras.source_url)
-    return write_members(members)
+    problems = tuple(a11y.audit(members))
+    if extras.certified_by and not problems:
+        members = add_conformance(members, extras.certified_by)
+    return Finished(write_members(members), problems)

@@ -17,8 +17,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from flows import __version__
 from flows.assemble.i18n import direction, human_date, primary, words
-from flows.model import Message
+from flows.model import Message, PamphleteerError
 from flows.render import epub as epub_finish
 from flows.render import fonts
 from flows.render import pandoc as pandoc_server
@@ -55,7 +56,9 @@ def _request(
     to: str, settings: Settings, template: str | None = None, **options: Any
 ) -> pandoc_server.Request:
     path = str(settings.template(template)) if template else None
-    return pandoc_server.Request(to, settings.source_date_epoch, path, **options)
+    # Every format gets headings that skip no level (an accessible outline, PDF bookmarks).
+    filters = (str(settings.template("pandoc/headings.lua")), *options.pop("filters", ()))
+    return pandoc_server.Request(to, settings.source_date_epoch, path, filters=filters, **options)
 
 
 _NOTES_SECTION = re.compile(r'(<section id="footnotes"[^>]*>)\s*<hr />')
@@ -112,7 +115,8 @@ def html(
 #: Accessibility metadata (schema.org, through Pandoc's EPUB fields). What is claimed is earned by
 #: every edition: the text is the content (the cover image has a text alternative), in reading
 #: order, with headings, a table of contents and restylable text; nothing flashes or moves.
-#: No ``dcterms:conformsTo`` is claimed: that needs an audit (DAISY Ace) this build does not run.
+#: The conformance claim (``dcterms:conformsTo``) is added by :func:`flows.render.epub.finish`
+#: only to a book that passes the build's audit (docs/accessibility.md).
 ACCESSIBILITY: tuple[tuple[str, str], ...] = (
     ("accessModes", "textual"),
     ("accessModes", "visual"),
@@ -131,12 +135,19 @@ ACCESSIBILITY: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Who vouches for the claim: this build's audit, which the test suite holds to DAISY Ace's.
+CERTIFIED_BY = f"pamphleteer {__version__} (its accessibility audit; tested against DAISY Ace)"
+
+
 def epub(
     source: str, settings: Settings, meta: Mapping[str, Any], cover: bytes, figures: Figures = ()
 ) -> Rendered:
     """Pandoc writes the EPUB (the ``figures`` from its media bag); :func:`flows.render.epub.
     finish` adds what the sandbox kept out, the ``cover`` PNG among them."""
-    fields = ACCESSIBILITY + language_meta(settings, meta)
+    # A text that names no publisher is published by the press (never left blank for a shop).
+    name = settings.press.publisher_name
+    own = (("publisher", name),) if name and not meta.get("publisher") else ()
+    fields = ACCESSIBILITY + own + language_meta(settings, meta)
     rendered = pandoc(source, _request("epub3", settings, split_level=1, meta=fields), figures)
     title, author = plain(meta.get("title")), plain(meta.get("author"))
     lang = str(meta.get("lang") or "en")
@@ -153,8 +164,11 @@ def epub(
         source_url=str(meta.get("source_url") or ""),
         direction=direction(lang),
         landmarks=(said.cover, said.contents, said.start),
+        certified_by=CERTIFIED_BY,
     )
-    return Rendered(epub_finish.finish(rendered.data, extras), rendered.warnings)
+    done = epub_finish.finish(rendered.data, extras)
+    unclaimed = tuple(Message("a11y-001", f"no accessibility claim: {p}") for p in done.problems)
+    return Rendered(done.data, rendered.warnings + unclaimed)
 
 
 def pandoc_done(settings: Settings) -> None:
@@ -173,6 +187,11 @@ def typst_source(
     return pandoc(source, request, figures)
 
 
+#: The reading PDF is PDF/UA-1 (universal accessibility): typst tags it, checks it as it
+#: writes it (a title, alternative text, headings in order) and says so in its metadata.
+PDF_STANDARDS = ("ua-1",)
+
+
 def pdf(
     source: str,
     settings: Settings,
@@ -189,6 +208,18 @@ def pdf(
     data = typst_data(meta, settings, contents, chosen)
     inputs = {"pamphlet": json.dumps(data, ensure_ascii=False)}
     files: dict[str, Path | bytes] = {**cover_files(meta), **{f.name: f.data for f in figures}}
-    pdf_bytes, warnings = typst_compile(typ.data, settings, inputs, files, font_dirs=chosen.dirs)
+    try:
+        pdf_bytes, warnings = typst_compile(
+            typ.data, settings, inputs, files, font_dirs=chosen.dirs, standards=PDF_STANDARDS
+        )
+    except PamphleteerError as exc:
+        if "PDF/UA" not in str(exc):
+            raise
+        # What breaks PDF/UA (an image of the page without a description, say) costs the
+        # claim, not the PDF: it is written tagged, without the identification, and reported.
+        pdf_bytes, warnings = typst_compile(
+            typ.data, settings, inputs, files, font_dirs=chosen.dirs
+        )
+        warnings += (Message("a11y-002", f"the PDF is not PDF/UA-1: {exc}"),)
     glyphs = fonts.glyph_warnings(pdf_bytes, source)
     return Rendered(pdf_bytes, typ.warnings + chosen.warnings + warnings + glyphs)

@@ -104,6 +104,7 @@ def typst_compile(
     files: Mapping[str, Path | bytes],
     png_ppi: float | None = None,
     font_dirs: tuple[str, ...] = (),
+    standards: tuple[str, ...] = (),
 ) -> tuple[bytes, tuple[Message, ...]]:
     """Compile Typst in a private folder holding only our templates and ``files``.
 
@@ -112,7 +113,9 @@ def typst_compile(
     read anything outside it; ``files`` are copied (a path) or written (bytes) into it. System
     fonts are ignored so every machine sets the same bytes; ``font_dirs`` (the folders of the
     scripts' fonts, :mod:`flows.render.fonts`) are loaded besides the templates' ``fonts/``. A
-    PDF, or with ``png_ppi`` the first page as a PNG of that resolution.
+    PDF, or with ``png_ppi`` the first page as a PNG of that resolution. ``standards``: the PDF
+    standards typst holds the PDF to (``"ua-1"``, PDF/UA-1); it refuses to compile what breaks
+    them.
     """
     with tempfile.TemporaryDirectory(prefix="pamphleteer-typst-") as tmp:
         root = Path(tmp)
@@ -135,6 +138,7 @@ def typst_compile(
                 ppi=png_ppi,
                 sys_inputs=dict(inputs),
                 timestamp=settings.source_date_epoch,
+                pdf_standards=list(standards),
             )
         except RuntimeError as exc:
             raise PamphleteerError(f"typst could not compile {main}: {exc}") from None

@@ -20,6 +20,7 @@ body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:2rem auto;paddin
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--rule);
 padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:var(--head);white-space:nowrap}
 td{overflow-wrap:break-word}td:first-child{overflow-wrap:anywhere}td.seconds{text-align:right;white-space:nowrap}
+td a{display:inline-block;min-width:24px;min-height:24px;line-height:24px}
 .failed{color:var(--failed)}.removed{color:var(--muted)}details{margin:.2rem 0}code{font-size:90%}
 @media (max-width:40rem){thead{display:none}table,tbody,tr,td{display:block}
 tr{border-bottom:2px solid var(--rule);padding:.4rem 0}td{border:0;padding:.1rem 0}
@@ -99,7 +100,7 @@ def render(data: dict[str, Any], title: str = "Build report") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body><main>"
         f"<h1>{_e(title)}</h1><p>{summary} in {_e(data.get('seconds', 0))} s</p>"
-        f"<table>{head}<tbody>{''.join(rows)}</tbody></table></body></html>\n"
+        f"<table>{head}<tbody>{''.join(rows)}</tbody></table></main></body></html>\n"
     )

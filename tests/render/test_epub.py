@@ -178,7 +178,9 @@ def test_metadata_cover_and_landmarks(anthology_epub: bytes) -> None:
     assert props["schema:accessibilityHazard"] == ["none"]
     assert "structuralNavigation" in props["schema:accessibilityFeature"]
     assert props["schema:accessibilitySummary"][0]
-    assert "dcterms:conformsTo" not in props  # not claimed without an audit
+    # the book passed the build's audit, so it claims conformance and says who checked
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["a11y:certifiedBy"][0].startswith("pamphleteer ")
 
     cover_item = one(opf, "//opf:manifest/opf:item[@properties='cover-image']")
     assert one(md, "opf:meta[@name='cover']").get("content") == cover_item.get("id")
@@ -197,6 +199,19 @@ def test_metadata_cover_and_landmarks(anthology_epub: bytes) -> None:
     assert kinds["cover"] == "text/cover.xhtml"
     assert kinds["toc"] == "nav.xhtml#toc"
     assert kinds["bodymatter"] == "text/ch001.xhtml"
+    # calibre (Kindle, Kobo) reads a short book's contents from the links after the guide's
+    # toc: the hidden landmarks come first, the guide points at the list itself, and no guide
+    # entry makes calibre drop the cover page
+    navs = [n.get(EPUB_TYPE) for n in xpath(nav, "//x:nav")]
+    assert navs == ["landmarks", "toc"]
+    guide = {r.get("type"): r.get("href") for r in xpath(opf, "//opf:guide/opf:reference")}
+    assert guide == {"toc": "nav.xhtml#toc"}
+    # the NCX (Kobo) lists the nav's contents, no more
+    ncx = _xml(members, "EPUB/toc.ncx")
+    ncx_ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    labels = [t.text for t in ncx.iterfind(".//n:navPoint/n:navLabel/n:text", ncx_ns)]
+    toc = [text_of(a) for a in xpath(nav, "//x:nav[@epub:type='toc']//x:a")]
+    assert labels == toc == ["The First Article", "The Second Article", "A Section"]
 
 
 def test_identifier_is_stable_and_zip_is_reproducible(seed_epub: bytes) -> None:

@@ -144,6 +144,34 @@ def test_cover_colophon_and_back_cover(built: Path, stem: str) -> None:
     assert _key(str(doc.meta["publisher"])) in pages[-1]  # the back cover
 
 
+def _outline(reader: PdfReader, items: list[object] | None = None) -> list[tuple[str, int]]:
+    """(title, page) of every bookmark, in order, nested ones included."""
+    found: list[tuple[str, int]] = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            found += _outline(reader, item)
+        else:
+            found.append((str(item.title), reader.get_destination_page_number(item)))
+    return found
+
+
+@pytest.mark.parametrize("slug", [*map(_slug, SEEDS), ANTHOLOGY])
+def test_pdfs_say_what_they_are_to_readers_and_their_software(built: Path, slug: str) -> None:
+    reading = PdfReader(_pdf(built, slug))
+    root = reading.trailer["/Root"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]  # the title, not the file name
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root  # tagged
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in root["/Metadata"].get_data()  # PDF/UA-1
+    bookmarks = _outline(reading)  # from the headings: the title, or the anthology's chapters
+    assert bookmarks and bookmarks[0][0] != ""
+    booklet = PdfReader(_pdf(built, slug, "booklet"))
+    assert booklet.metadata.title == f"{reading.metadata.title} (booklet)"
+    assert booklet.metadata.author == reading.metadata.author and booklet.metadata.author
+    assert booklet.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"]
+    # the book's bookmarks, each opening the sheet side that carries its page
+    assert [t for t, _ in _outline(booklet)] == [t for t, _ in bookmarks]
+
+
 def _png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
