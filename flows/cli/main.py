@@ -170,7 +170,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         from flows.prefect.build import run_build
 
         try:
-            report = run_build(job, bar, args.dask_address, editions)
+            # The flow plans again (milliseconds): what it builds is what this plan says.
+            report = run_build(
+                raw_dir, out_dir, settings, args.force, bar, args.dask_address, editions
+            )
         except RuntimeError as exc:
             server.failed(exc)
             raise

@@ -12,13 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pydantic_core
 from prefect import Flow, flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import as_completed
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.build import engine, units, workers
@@ -74,14 +72,12 @@ def build_editions(
     force: bool = False,
     progress: engine.Progress | None = None,
     editions: Sequence[Edition] = (),
-    planned: Any = None,
     local: bool = True,
 ) -> BuildReport:
     """Rebuild what changed in ``raw_dir`` and the anthologies ``editions`` defines
     (editions.yaml) — everything with ``force`` —, remove what was deleted, write the reports
-    and the index. ``planned``: the :class:`engine.Build` the command planned already (a
-    scheduled run plans its own); ``local``: on this machine's workers, not a Dask cluster."""
-    job = planned or engine.Build.planned(raw_dir, out_dir, settings, force, editions)
+    and the index. ``local``: on this machine's workers, not a Dask cluster."""
+    job = engine.Build.planned(raw_dir, out_dir, settings, force, editions)
     report = engine.build(job, in_task_runs, progress, local)
     create_markdown_artifact(report.markdown(), key="build-summary", description="pamphleteer")
     create_table_artifact(report.rows(), key="build-table", description="pamphleteer, per unit")
@@ -115,50 +111,24 @@ def task_runner(dask_address: str | None = None) -> TaskRunner[Any]:
     return ThreadPoolTaskRunner(max_workers=workers.count())
 
 
-def json_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
-    """A flow run's parameters as Prefect records them (its UI shows them): what Prefect's own
-    ``Flow.serialize_parameters`` makes, through pydantic instead of FastAPI's
-    ``jsonable_encoder``. Importing FastAPI, a web framework, only for this cost a build against
-    a Prefect server ~0.1 s of CPU. A value JSON cannot hold is recorded as ``<its type>`` (FastAPI
-    gave a function's attributes: ``{}``)."""
-
-    def placeholder(value: Any) -> str:
-        return f"<{type(value).__name__}>"
-
-    recorded = {}
-    for key, value in parameters.items():
-        if isinstance(value, (PrefectFuture, State)):
-            recorded[key] = placeholder(value)  # as Prefect does: never look into these
-            continue
-        try:
-            recorded[key] = pydantic_core.to_jsonable_python(value, fallback=placeholder)
-        except (TypeError, ValueError, RecursionError):
-            recorded[key] = placeholder(value)
-    return recorded
-
-
 def build_flow(dask_address: str | None = None) -> Flow[..., BuildReport]:
-    """:func:`build_editions` on the task runner for this build (:func:`task_runner`), its
-    parameters recorded with :func:`json_parameters`."""
-    runnable = build_editions.with_options(task_runner=task_runner(dask_address))
-    runnable.serialize_parameters = json_parameters  # type: ignore[method-assign]
-    return runnable
+    """:func:`build_editions` on the task runner for this build (:func:`task_runner`)."""
+    return build_editions.with_options(task_runner=task_runner(dask_address))
 
 
 def run_build(
-    job: engine.Build,
+    raw_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    force: bool = False,
     progress: engine.Progress | None = None,
     dask_address: str | None = None,
     editions: Sequence[Edition] = (),
 ) -> BuildReport:
-    """Run the flow for a build the command planned."""
     with lean_prefect():
-        return build_flow(dask_address)(
-            job.raw_dir, job.out_dir, job.settings, job.force, progress, editions, job,
-            local=not dask_address,
-        )  # fmt: skip
+        return build_flow(dask_address)(raw_dir, out_dir, settings, force, progress, editions,
+                                        local=not dask_address)  # fmt: skip
 
 
 if __name__ == "__main__":  # python -m flows.prefect.build RAW OUT
-    raw, out = Path(sys.argv[1]), Path(sys.argv[2])
-    print(run_build(engine.Build.planned(raw, out, Settings())).markdown())
+    print(run_build(Path(sys.argv[1]), Path(sys.argv[2]), Settings()).markdown())
