@@ -42,7 +42,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +53,7 @@ sys.path.insert(0, str(ROOT))
 from flows.assemble.edition import assemble  # noqa: E402
 from flows.build import (
     cache,  # noqa: E402
-    schedule,  # noqa: E402
-    units,  # noqa: E402
+    engine,  # noqa: E402
     workers,  # noqa: E402
 )
 from flows.build.pipeline import prepare  # noqa: E402
@@ -226,12 +224,8 @@ def plain(raw: Path, out: Path) -> Run:
 
 
 def run_plain(raw: Path, out: Path) -> None:
-    """What the flow does, in the same worker pool, batches and threads: no Prefect."""
-    settings = Settings(check=False)
-    planned = schedule.plan_build(raw, out, settings, False, cache.document_units(raw), CORES)
-    with workers.Pool(CORES, planned.html) as procs, ThreadPoolExecutor(max_workers=CORES) as pool:
-        list(pool.map(lambda g: units.build_in_pool(procs, planned.batch(g), out, settings),
-                      planned.groups))  # fmt: skip
+    """What the flow does, on the same worker processes: the engine, no Prefect."""
+    engine.build(engine.Build.planned(raw, out, Settings(check=False)))
 
 
 Source = tuple[str, dict[str, object], Settings]  # an edition's source, metadata and settings

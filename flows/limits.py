@@ -49,6 +49,15 @@ class Limits:
     #: typst and EPUBCheck would otherwise have to share the machine with. Smaller sources keep
     #: their process, whose start-up would cost more than the memory it holds.
     pandoc_keep_mb: float = 0.5
+    #: Seconds one document (or anthology) may take to build, its checks included; past it, its
+    #: worker and Pandoc are stopped and it fails alone. The slowest article of the corpora takes
+    #: a few seconds; 300 s allows a long book on a busy machine and still ends a stuck one.
+    document_seconds: float = 300.0
+    #: Memory (MB, resident) of one worker process and its Pandoc together; past it, they are
+    #: stopped and the document fails alone. An article needs 200-400 MB, a 2 MB text builds
+    #: within it; with it, a build's processes together (the command, two workers, the JVM) stay
+    #: under 2 GB even for a text at the raw_file_mb limit.
+    worker_memory_mb: float = 1024.0
     #: Heap of each validator's resident JVM (MB; EPUBCheck's is shared by a build's workers):
     #: its memory stays bounded however many EPUBs it checks; one that runs out is restarted
     #: and only the check it was making fails.
@@ -81,6 +90,10 @@ class Limits:
     @property
     def raw_file_bytes(self) -> int:
         return int(self.raw_file_mb * 1024 * 1024)
+
+    @property
+    def worker_memory_bytes(self) -> int:
+        return int(self.worker_memory_mb * 1024 * 1024)
 
     @property
     def pandoc_keep_bytes(self) -> int:

@@ -62,12 +62,12 @@ def test_an_8_mb_text_fails_alone_and_the_build_goes_on(tmp_path: Path) -> None:
     settings = Settings(formats=("html",), check=False)
     plan = cache.plan(cache.document_units(raw), out, settings)
     outcomes = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out, settings)
-    by_source = {o["source"]: o for o in outcomes}
-    assert by_source["huge.txt"]["status"] == "failed"
-    assert by_source["huge.txt"]["reason"] == (
+    by_source = {o.source: o for o in outcomes}
+    assert by_source["huge.txt"].status == "failed"
+    assert by_source["huge.txt"].reason == (
         "huge.txt: refused: bigger than 4 MB (limits: raw_file_mb)"
     )
-    assert by_source["letter.txt"]["status"] == "built"
+    assert by_source["letter.txt"].status == "built"
 
 
 # -- pdf_pages -----------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_a_bad_anthology_fails_alone_named_and_the_rest_is_built(tmp_path: Path)
     todo = [*cache.document_units(raw), *cache.anthology_units(editions)]
     plan = cache.plan(todo, out, settings)
     outcomes = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out, settings)
-    result = {units.label(o): (o["status"], o.get("reason", "")) for o in outcomes}
+    result = {o.label: (o.status, o.reason) for o in outcomes}
     assert result == {
         "a.txt": ("built", ""),
         "b.txt": ("built", ""),

@@ -1,25 +1,21 @@
-"""Build units in batches, each recorded in the cache as soon as it is done (no Prefect here).
-
-The flow hands a batch of stale units to one task run. On a Dask worker the batch builds them one
-after the other (:func:`build_batch`); on this machine it queues them on the worker processes one
-unit per call (:func:`build_in_pool`). Each unit's failure is caught on its own, and each outcome
-is one plain dict (plain data, so it travels between processes). A unit finished before a crash
-stays recorded.
+"""Build one unit, record it in the cache as soon as it is done, and say what became of it as an
+:class:`~flows.build.outcome.Outcome` (no Prefect here). Each unit's failure is caught on its
+own; a unit finished before a crash stays recorded.
 
 The pipeline is imported where a unit is built, not at the top: the command imports this module to
-plan a build and to hand units to the workers, which have the pipeline imported already (the fork
-server preloads it, see ``workers.PRELOAD``).
+plan a build, and the worker processes have the pipeline imported already (the fork server
+preloads it, see ``workers.PRELOAD``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from flows.build import cache, schedule
+from flows.build import cache
+from flows.build.outcome import Outcome
 from flows.files import Skipped, output_path
 from flows.model import PamphleteerError
 from flows.settings import Settings
@@ -27,10 +23,6 @@ from flows.validate.jvm import CheckerStopped
 
 if TYPE_CHECKING:
     from flows.build.pipeline import Staged
-    from flows.build.workers import Pool
-
-#: One unit's outcome: ``status`` is "built", "unchanged", "failed" or "removed".
-Outcome = dict[str, Any]
 
 
 def reason(exc: BaseException) -> str:
@@ -95,21 +87,14 @@ def build_unit(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> 
     }
     report = output_path(out_dir, result.slug, "report.json")
     stale = cache.record(out_dir, unit.key, fp, [*result.outputs.values(), report], data)
-    return {**data, "status": "built", "key": unit.key, "replaced": stale}
+    return Outcome("built", unit.key, data["source"], data.get("edition", ""), record=data,
+                   removed_outputs=tuple(stale))  # fmt: skip
 
 
 def failed(unit: cache.Unit, why: str) -> Outcome:
     if unit.kind == "anthology":
-        source = {"source": "editions.yaml", "edition": unit.payload.slug}
-    else:
-        source = {"source": unit.source.name}
-    return {"status": "failed", "key": unit.key, **source, "reason": why}
-
-
-def label(outcome: Outcome) -> str:
-    """How reports name a unit: the raw file, or ``editions.yaml: <slug>``."""
-    edition = outcome.get("edition")
-    return f"{outcome['source']}: {edition}" if edition else str(outcome["source"])
+        return Outcome("failed", unit.key, "editions.yaml", unit.payload.slug, why)
+    return Outcome("failed", unit.key, unit.source.name, reason=why)
 
 
 def _rel(out_dir: Path, path: Path) -> str:
@@ -127,57 +112,35 @@ def warm_up(settings: Settings | None = None) -> None:
     typeset.typst_compile(b"Warming up.", settings, {}, {})
 
 
+def build_one(unit: cache.Unit, fp: str, out_dir: Path, settings: Settings) -> Outcome:
+    """Build a unit; its failure is its outcome (recorded when it is the input's fault: the same
+    input would fail again)."""
+    try:
+        return build_unit(unit, fp, out_dir, settings)
+    except Exception as exc:
+        failure = failed(unit, reason(exc))
+        if isinstance(exc, PamphleteerError):
+            cache.record_failure(out_dir, unit.key, fp, failure.to_json())
+        return failure
+
+
 def build_batch(
     units: Sequence[tuple[cache.Unit, str]], out_dir: Path, settings: Settings
 ) -> list[Outcome]:
     """Build each (unit, fingerprint) in turn; one failure is reported and the others go on."""
-    outcomes = []
-    for unit, fp in units:
-        try:
-            outcomes.append(build_unit(unit, fp, out_dir, settings))
-        except Exception as exc:  # one unit's failure is its outcome, the batch goes on
-            failure = failed(unit, reason(exc))
-            if isinstance(exc, PamphleteerError):  # the input's fault: same input, same failure
-                cache.record_failure(out_dir, unit.key, fp, failure)
-            outcomes.append(failure)
-    return outcomes
-
-
-def build_in_pool(
-    pool: Pool, batch: Sequence[tuple[cache.Unit, str]], out_dir: Path, settings: Settings,
-    each: Callable[[Outcome], None] | None = None,
-) -> list[Outcome]:  # fmt: skip
-    """Build a batch on the worker processes, one unit per call, queued by size with every
-    other batch's (see ``workers.Pool``); ``each`` hears of every outcome as it comes."""
-    calls = {
-        pool.submit(build_batch, [item], out_dir, settings, order=-schedule.weight(item[0])): item
-        for item in batch
-    }
-    outcomes = []
-    for call in as_completed(calls):
-        try:
-            [outcome] = call.result()
-        except PamphleteerError as exc:  # its worker died: not the input's fault, not recorded
-            outcome = failed(calls[call][0], str(exc))
-        outcomes.append(outcome)
-        if each:
-            each(outcome)
-    return outcomes
+    return [build_one(unit, fp, out_dir, settings) for unit, fp in units]
 
 
 def unchanged(entry: cache.Entry) -> Outcome:
     """A unit the plan found up to date; a recorded failure stays a failure."""
-    if entry.result.get("status") == "failed":
-        return {**entry.result, "key": entry.key}
-    return {**entry.result, "status": "unchanged", "key": entry.key}
+    return Outcome.from_record(entry.key, entry.result)
 
 
 def skipped(what: Skipped) -> Outcome:
     """A name in raw/ that is not read (a link out of it, a pipe, a folder named like a text)."""
-    return {"status": "skipped", "key": f"skipped-{what.name}", "source": what.name,
-            "reason": what.reason}  # fmt: skip
+    return Outcome("skipped", f"skipped-{what.name}", what.name, reason=what.reason)
 
 
 def removed(entry: cache.Entry, paths: list[str]) -> Outcome:
-    source = entry.result.get("source", entry.key)
-    return {"status": "removed", "key": entry.key, "source": source, "removed_outputs": paths}
+    source = str(entry.result.get("source", entry.key))  # an anthology's: editions.yaml
+    return Outcome("removed", entry.key, source, removed_outputs=tuple(paths))

@@ -1,33 +1,41 @@
-"""Worker processes, so that a build keeps every core busy (no Prefect here).
+"""Worker processes, so that a build keeps every core busy, each call held to a time and a memory
+limit (no Prefect here).
 
-Threads are not enough: cleaning is Python and typst's binding holds the GIL while it
-compiles, so two threads share one core (two covers at once take as long as one after the
-other). The build's task runs queue their units on these processes instead, one unit per
-call; Pandoc runs in processes of its own beside them.
+Threads are not enough: cleaning is Python and typst's binding holds the GIL while it compiles,
+so two threads share one core. The build queues its units on these processes instead, one unit a
+call; Pandoc runs in processes of its own, children of the worker.
 
-The workers are forked from a fresh ``forkserver`` process that has imported the build's
-modules once: safe in a process that runs Prefect's threads (``pamphleteer serve``), and each
-worker starts in milliseconds. A worker that dies (a crash in a native library) breaks the pool,
-which is replaced; the calls it held are tried once more, and only the call that kills a worker
-twice fails (see :class:`Pool`).
+A small supervised pool rather than ``concurrent.futures``: there one dead worker breaks the whole
+pool and every call it held. Here each worker runs one call at a time, in a process group of its
+own (it and its Pandoc), watched by a thread of this process. A call that runs past its time, or
+whose worker's process group grows past its memory, has that group killed and fails alone, with
+the limit named; so does a call whose worker dies (a crash in native code). The worker is
+replaced; the other calls go on.
+
+The workers are forked from a ``forkserver`` process that has imported the build's modules once:
+safe in a process that runs Prefect's threads (``pamphleteer serve``), and each worker starts in
+milliseconds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import itertools
 import multiprocessing
 import os
 import queue
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager
+from concurrent.futures import Future
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
+from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.settings import Settings
 from flows.validate import jvm
@@ -40,20 +48,23 @@ T = TypeVar("T")
 PRELOAD = ["flows.build.units", "flows.build.pipeline"]
 PRELOAD_HTML = ["flows.clean.html.extract"]
 
+#: How often a worker's memory is looked at while it works, in seconds.
+WATCH_EVERY = 0.2
 
-def _ready() -> bool:
-    """Warm a new worker while the caller starts Prefect: its Pandoc process started, typst's
-    fonts loaded (no document is touched)."""
-    from flows.build import units
 
-    units.warm_up()
-    return True
+class LimitExceeded(PamphleteerError):
+    """A call ran past its time or its worker past its memory: it was stopped. The message names
+    the limit, not the file (the caller knows which file the call was for)."""
+
+
+class WorkerDied(PamphleteerError):
+    """A worker ended while it ran a call (a crash in Pandoc's or typst's native code…)."""
 
 
 def _exit_with_owner() -> None:
-    """A watcher that ends the worker when the process that owns the pool dies without closing
-    it (killed, or a cancelled flow run). A worker would otherwise wait for work forever, it and
-    its Pandoc holding the owner's output pipes open."""
+    """End the worker when the process that owns the pool dies without closing it (killed, or a
+    cancelled flow run): it would otherwise wait for work forever, it and its Pandoc holding the
+    owner's output pipes open."""
     owner = multiprocessing.parent_process()
     if owner is None:
         return
@@ -75,12 +86,11 @@ TRIM_THRESHOLD = 256 * 2**20
 def tune_allocator() -> bool:
     """Keep large buffers in this process's heap for reuse; True when the C library took it.
 
-    glibc's malloc gives each buffer over 128 KiB a mapping of its own and hands freed heap
-    back to the kernel, so the next one is faulted in again page by page. A cover is a
-    1440 × 2160 pixmap (12 MiB) that typst allocates and frees for every document: ~6,100 page
-    faults a cover, 1.2 million over 200 documents, ~2 s of the kernel's CPU time. With these
-    thresholds the heap keeps them (a worker's memory stays at its peak until it ends; workers
-    end with their build). A C library without ``mallopt`` (musl, macOS) is left as it is.
+    glibc's malloc gives each buffer over 128 KiB a mapping of its own and hands freed heap back
+    to the kernel, so the next one is faulted in again page by page: a cover is a 12 MiB pixmap
+    typst allocates and frees for every document (a million page faults over 200 documents).
+    With these thresholds the heap keeps them (a worker's memory stays at its peak until it
+    ends). A C library without ``mallopt`` (musl, macOS) is left as it is.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
@@ -92,13 +102,144 @@ def tune_allocator() -> bool:
     )
 
 
-def _init_worker(env: dict[str, str]) -> None:
-    """Each worker's first act: end with its owner, keep large buffers for reuse, know the
-    owner's services (``env``: the sockets of its resident checkers, see
-    :mod:`flows.validate.jvm`)."""
+def _serve(conn: Connection, env: dict[str, str], warm: Callable[[], object] | None) -> None:
+    """A worker: in a process group of its own (so that it and its Pandoc can be stopped
+    together), it runs the calls it receives, one at a time, until its pipe closes."""
+    os.setpgid(0, 0)
     _exit_with_owner()
     tune_allocator()
-    os.environ.update(env)
+    os.environ.update(env)  # the owner's services: the sockets of its resident checkers
+    if warm is not None:
+        warm()  # a Pandoc process started, typst's fonts loaded, before the first call
+    try:
+        conn.send((True, None))  # ready: a call's time counts from now
+    except OSError:  # the pool closed meanwhile
+        return
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[bool, Any] = (True, fn(*args))
+        except Exception as exc:  # the call's own error, for its caller
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except OSError:  # the pool closed meanwhile
+            return
+        except Exception as exc:  # an exception that does not pickle: its message does
+            conn.send((False, PamphleteerError(f"{type(answer[1]).__name__}: {exc}")))
+
+
+def tree_memory(pid: int) -> int:
+    """Bytes of resident memory of a process and its descendants (Linux's /proc; 0 elsewhere)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * page
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return total
+
+
+class _Worker:
+    """One worker process and this process's end of its pipe."""
+
+    def __init__(self, context: Any, env: dict[str, str], warm: Callable[[], object] | None):
+        self.conn, theirs = context.Pipe()
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(theirs, env, warm), daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self.ready = False
+
+    def _wait_ready(self) -> None:
+        """The worker's start (the fork server's imports, the warm-up) is not a call's time."""
+        try:
+            self.conn.recv()
+        except (EOFError, OSError):
+            raise WorkerDied(self._died()) from None
+        self.ready = True
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> Any:
+        """Run ``fn(*args)`` in the worker; raise :class:`LimitExceeded` (the worker stopped)
+        past the limits, :class:`WorkerDied` when it ends."""
+        if not self.ready:
+            self._wait_ready()
+        try:
+            self.conn.send((fn, args))
+        except (OSError, ValueError):
+            raise WorkerDied(self._died()) from None
+        deadline = time.monotonic() + limits.document_seconds
+        while not self.conn.poll(WATCH_EVERY):
+            if time.monotonic() > deadline:
+                self.stop()
+                raise LimitExceeded(
+                    f"took longer than its time limit (document_seconds: "
+                    f"{limits.document_seconds:g} s) and was stopped"
+                )
+            if tree_memory(self.process.pid or 0) > limits.worker_memory_bytes:
+                self.stop()
+                raise LimitExceeded(
+                    f"needed more memory than its limit (worker_memory_mb: "
+                    f"{limits.worker_memory_mb:g} MB, Pandoc's included) and was stopped"
+                )
+        try:
+            ok, value = self.conn.recv()
+        except (EOFError, OSError):
+            raise WorkerDied(self._died()) from None
+        if not ok:
+            raise value
+        return value
+
+    def _died(self) -> str:
+        self.stop()
+        code = self.process.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return f"its worker process died ({how}: a crash in Pandoc's or typst's native code?)"
+
+    def stop(self) -> None:
+        """End the worker and every process of its group (its Pandoc), now."""
+        pid = self.process.pid
+        if pid is not None:
+            with suppress(ProcessLookupError, PermissionError):  # its group (none yet: fine)
+                os.killpg(pid, signal.SIGKILL)
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.join(timeout=10)
+        self.conn.close()
+
+    def close(self) -> None:
+        """Let the worker end (its pipe closes), then make sure its group did."""
+        self.conn.close()
+        self.process.join(timeout=5)
+        if self.process.exitcode is None:
+            self.stop()
+        elif self.process.pid is not None:
+            with suppress(ProcessLookupError, PermissionError):  # a Pandoc it left
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    @property
+    def alive(self) -> bool:
+        """Whether it can take a call: an idle worker's pipe has nothing to read unless the
+        worker ended (its end closed)."""
+        if self.conn.closed or not self.ready:
+            return not self.conn.closed
+        try:
+            return not self.conn.poll(0)
+        except OSError:
+            return False
 
 
 @dataclass(order=True)
@@ -108,7 +249,6 @@ class _Job:
     fn: Callable[..., Any] = field(compare=False)
     args: tuple[Any, ...] = field(compare=False)
     future: Future[Any] = field(compare=False)
-    tries: int = field(default=0, compare=False)
 
 
 #: Queued after every job: a dispatcher that takes it stops.
@@ -118,188 +258,137 @@ _STOP = float("inf")
 class Pool:
     """``count`` worker processes. :meth:`submit` queues a call, :meth:`run` waits for it.
 
-    Calls wait in one queue, lowest ``order`` first (the build puts the biggest documents
-    first, so the workers finish together). Two calls per worker are handed to the workers at a
-    time, so a worker that finishes one finds the next waiting instead of waiting for this
-    process to send it (~1 ms a call, half a second of a core over 200 documents).
-
-    A worker that dies breaks the pool: it is replaced, and the calls the pool held (under way
-    or waiting in it) are tried once more on the new one, one at a time, so that the call that
-    killed the worker cannot take the others down again. A call that fails that way twice (the
-    document that kills its worker) fails with the reason; the others go on.
+    Calls wait in one queue, lowest ``order`` first (the build puts the biggest documents first,
+    so the workers finish together). A thread per worker hands it one call at a time and watches
+    it (see the module's docstring).
     """
 
-    def __init__(self, count: int, html: bool = True, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, count: int, html: bool = True, env: dict[str, str] | None = None,
+        limits: Limits | None = None, warm: Callable[[], object] | None = None,
+    ) -> None:  # fmt: skip
         self.count = count
-        self.env = dict(env or {})
-        self.preload = PRELOAD + (PRELOAD_HTML if html else [])
-        self._lock = threading.Lock()
+        self.limits = limits or Limits()
+        self._env, self._warm = dict(env or {}), warm
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD + (PRELOAD_HTML if html else []))
         self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
         self._seq = itertools.count()
-        self._started: list[_Job] = []
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
         self._closing = False
-        self._second_tries = threading.Semaphore(1)  # calls tried again run one at a time
-        self._executor = self._start()
-        self._dispatchers = [
+        # Each thread starts its worker at once, in the background: the first start waits for
+        # the fork server's imports, and the caller goes on meanwhile.
+        self._threads = [
             threading.Thread(target=self._dispatch, name=f"worker-{n}", daemon=True)
-            for n in range(2 * count)  # a call under way and the next one, per worker
+            for n in range(count)
         ]
-        for thread in self._dispatchers:
+        for thread in self._threads:
             thread.start()
 
-    def _start(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(self.preload)  # for a fork server not started yet
-        executor = ProcessPoolExecutor(
-            max_workers=self.count, mp_context=context, initializer=_init_worker,
-            initargs=(self.env,),
-        )  # fmt: skip
-
-        def start() -> None:
-            try:
-                for _ in range(self.count):
-                    executor.submit(_ready)
-            except RuntimeError:  # closed already (cannot schedule new futures after shutdown)
-                pass
-
-        # Starting the fork server waits for its imports (~0.3 s): a thread does it, so the
-        # caller goes on at once (the command line imports Prefect meanwhile).
-        threading.Thread(target=start, name="start-workers", daemon=True).start()
-        return executor
+    def _new_worker(self) -> _Worker | None:
+        """A new worker; None once the pool closes. A worker that cannot start is an error
+        for the calls that would have run on it."""
+        with self._lock:
+            if self._closing:
+                return None
+            worker = _Worker(self._context, self._env, self._warm)
+            self._workers.append(worker)
+            return worker
 
     def _dispatch(self) -> None:
+        failed: list[Exception] = []  # why its worker could not start, if it could not
+
+        def start() -> _Worker | None:
+            try:
+                return self._new_worker()
+            except Exception as exc:  # e.g. no fork server: said to each call instead
+                failed[:] = [exc]
+                return None
+
+        worker = start()  # at once: it starts while the caller goes on
         while True:
             job = self._queue.get()
             if job.order == _STOP:
-                return
-            if job.tries == 0 and not job.future.set_running_or_notify_cancel():
+                break
+            if not job.future.set_running_or_notify_cancel():
                 continue  # cancelled while it waited
-            executor = None
+            if worker is None or not worker.alive:  # stopped, or it died between two calls
+                if worker is not None:
+                    worker.stop()
+                worker = start()
+            if worker is None:
+                why = f"could not start a worker process: {failed[0]}" if failed else "stopped"
+                job.future.set_exception(PamphleteerError(why))
+                continue
             try:
-                with self._second_tries if job.tries else contextlib.nullcontext():
-                    executor, call = self._call(job)
-                    result = call.result()
-            except BrokenProcessPool:  # a worker died while the pool held this
-                if executor is not None:
-                    self._replace(executor)
-                with self._lock:
-                    again = job.tries == 0 and not self._closing
-                if again:  # perhaps another call's crash: once more, on the new pool
-                    job.tries += 1
-                    self._queue.put(job)
-                    continue
-                job.future.set_exception(
-                    PamphleteerError(
-                        "a worker process died twice while building this (a crash in Pandoc's or "
-                        "typst's native code?); the rest goes on"
-                    )
-                )
+                result = worker.call(job.fn, job.args, self.limits)
+            except (LimitExceeded, WorkerDied) as exc:
+                job.future.set_exception(exc)  # the worker was stopped: the next call's is new
             except BaseException as exc:  # the call's own error, for its caller
                 job.future.set_exception(exc)
             else:
                 job.future.set_result(result)
 
-    def _call(self, job: _Job) -> tuple[ProcessPoolExecutor, Future[Any]]:
-        """Hand a job to the workers. Pools found broken by another job's crash (and not yet
-        replaced) are replaced first: this job did not run, so it must not fail for it."""
-        with self._lock:
-            executor = self._executor
-        try:
-            return executor, executor.submit(job.fn, *job.args)
-        except BrokenProcessPool:
-            executor = self._replace(executor)
-            return executor, executor.submit(job.fn, *job.args)
-
-    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        """A new pool for a broken one, once (not while closing); the current pool."""
-        with self._lock:
-            if self._executor is broken and not self._closing:
-                broken.shutdown(wait=False)
-                self._executor = self._start()
-            return self._executor
-
     def submit(self, fn: Callable[..., T], *args: Any, order: float = 0) -> Future[T]:
-        """Queue ``fn(*args)``; a call :meth:`start` made with equal arguments is taken over
-        instead."""
-        with self._lock:
-            for i, job in enumerate(self._started):
-                if job.fn is fn and job.args == args:
-                    del self._started[i]
-                    return job.future
+        """Queue ``fn(*args)``: it runs in a worker once the calls of lower ``order`` have."""
         job = _Job(order, next(self._seq), fn, args, Future())
         self._queue.put(job)
         return job.future
 
-    def start(self, fn: Callable[..., Any], *args: Any, order: float = 0) -> None:
-        """Queue ``fn(*args)`` now, for a :meth:`submit` with equal arguments made later (by a
-        task run that did not exist yet) to take over."""
-        job = _Job(order, next(self._seq), fn, args, Future())
-        with self._lock:
-            self._started.append(job)
-        self._queue.put(job)
-
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         return self.submit(fn, *args).result()
 
-    def close(self) -> None:
-        """Cancel the calls still waiting, let the ones under way end, stop the workers."""
+    def close(self, now: bool = False) -> None:
+        """Cancel the calls still waiting; let the ones under way end (stop them ``now``); stop
+        the workers and their Pandoc."""
         with self._lock:
-            self._closing = True  # a worker dying now (Ctrl-C reaches it too) is not replaced
+            self._closing = True
+            workers = list(self._workers)
         while True:
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if not job.future.cancel():  # running: a call waiting to be tried again
-                job.future.set_exception(PamphleteerError("stopped before it was tried again"))
-        for _ in self._dispatchers:
-            self._queue.put(_Job(_STOP, next(self._seq), _ready, (), Future()))
-        for thread in self._dispatchers:
+            job.future.cancel()
+        if now:
+            for worker in workers:
+                worker.stop()  # its thread's call fails at once
+        for _ in self._threads:
+            self._queue.put(_Job(_STOP, next(self._seq), _noop, (), Future()))
+        for thread in self._threads:
             thread.join()
-        with self._lock:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            worker.close()
 
     def __enter__(self) -> Pool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(now=kind is not None)
+
+
+def _noop() -> None:
+    pass
 
 
 def count() -> int:
-    """Batches built at once: the machine's cores (at most 8)."""
+    """Units built at once: the machine's cores (at most 8)."""
     return max(1, min(8, os.cpu_count() or 1))
-
-
-_ACTIVE: list[Pool] = []
 
 
 @contextmanager
 def local(
-    workers: int | None = None, html: bool = True, settings: Settings | None = None
-) -> Iterator[Pool]:
-    """Worker processes for the builds run inside this block; a block inside another shares
-    the outer one's. The command line opens it first, so the workers start while Prefect is
-    imported and started; it knows whether the build has ``html`` to clean, and its
-    ``settings``: a build that checks EPUBs starts one resident EPUBCheck that every worker asks
-    (it loads its schemas meanwhile), stopped after the workers when the block ends, however it
-    ends."""
-    if _ACTIVE:
-        yield _ACTIVE[-1]
-        return
+    workers: int | None = None, html: bool = True, settings: Settings | None = None,
+    warm: Callable[[], object] | None = None,
+) -> Iterator[Pool]:  # fmt: skip
+    """Worker processes for one build, and the services they share: a build that checks EPUBs
+    starts one resident EPUBCheck that every worker asks (it loads its schemas while the workers
+    start), stopped after the workers when the block ends, however it ends."""
+    limits = settings.limits if settings else Limits()
     with ExitStack() as stack:
         env = {}
         if settings and settings.check and "epub" in settings.formats and not java_missing():
-            service = stack.enter_context(epubcheck_service(settings.limits))
+            service = stack.enter_context(epubcheck_service(limits))
             env[jvm.env_name(service.name)] = str(service.socket)
-        pool = stack.enter_context(Pool(workers or count(), html, env))
-        _ACTIVE.append(pool)
-        try:
-            yield pool
-        finally:
-            _ACTIVE.remove(pool)
-
-
-def active() -> Pool | None:
-    """The pool of the enclosing :func:`local` block, if any (none on a Dask worker)."""
-    return _ACTIVE[-1] if _ACTIVE else None
+        yield stack.enter_context(Pool(workers or count(), html, env, limits, warm))

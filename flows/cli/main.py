@@ -7,7 +7,6 @@ first two stages make of single files (no Prefect involved, so it answers at onc
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import socket
@@ -30,6 +29,7 @@ from flows.settings import FORMATS, Settings, load_limits
 
 if TYPE_CHECKING:
     from flows.build import cache
+    from flows.build.outcome import Outcome
     from flows.read.editions import Edition
 
 
@@ -76,21 +76,18 @@ def _editions(args: argparse.Namespace, limits: Limits) -> list[Edition]:
 
 
 #: Told of each document as it is built: (done, total, its outcome).
-Progress = Callable[[int, int, dict[str, Any]], None]
+Progress = Callable[[int, int, "Outcome"], None]
 
 
-def _progress_line(out_dir: Path, item: dict[str, Any]) -> str:
-    from flows.build.units import label
-
-    if item["status"] == "failed":
-        return f"FAILED {label(item)}: {item['reason']}"
-    notes = f"{item['notes']['linked']}/{item['notes']['found']} notes"
-    warnings = [m for m in item.get("messages", []) if m.get("level") != "info"]
-    warn = f", {len(warnings)} warning(s)" if warnings else ""
+def _progress_line(out_dir: Path, item: Outcome) -> str:
+    if item.status == "failed":
+        return f"FAILED {item.label}: {item.reason}"
+    notes = f"{item.notes['linked']}/{item.notes['found']} notes"
+    warn = f", {len(item.warnings)} warning(s)" if item.warnings else ""
     from flows.validate.validators import summary_of
 
-    checks = "".join(f"; {summary_of(c)}" for c in item.get("checks", {}).values())
-    return f"ok     {label(item)} -> {out_dir / item['slug']}/ ({notes}{warn}{checks})"
+    checks = "".join(f"; {summary_of(c)}" for c in item.checks.values())
+    return f"ok     {item.label} -> {out_dir / item.slug}/ ({notes}{warn}{checks})"
 
 
 def _quiet_prefect() -> None:
@@ -119,7 +116,8 @@ def _reports_again(out_dir: Path, entries: list[cache.Entry], settings: Settings
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from flows.build import cache, lifeline, schedule, workers
+    from flows.build import cache, lifeline
+    from flows.build.engine import Build
     from flows.files import temp_root
 
     # Absolute: Dask workers may run elsewhere (with the same shared paths).
@@ -127,17 +125,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = _settings(args)
     editions = _editions(args, settings.limits)
-    # Decided before Prefect starts: with nothing to do, answer in milliseconds.
-    todo = schedule.all_units(raw_dir, editions)
-    if not todo:
+    # Planned before Prefect starts: with nothing to do, answer in milliseconds.
+    job = Build.planned(raw_dir, out_dir, settings, args.force, editions)
+    plan = job.plan
+    if not plan.stale and not plan.fresh:  # no unit at all
         raise PamphleteerError(
             f"{raw_dir} holds no texts (.txt, .md, .html): nothing to build, nothing started"
         )
-    planned = schedule.plan_build(
-        raw_dir, out_dir, settings, args.force, todo, workers.count(), not args.dask_address
-    )
-    plan = planned.plan
-    for what in planned.skipped:  # a link out of raw/, a pipe…: said before anything else
+    for what in job.skipped:  # a link out of raw/, a pipe…: said before anything else
         print(f"skipped {what}", file=sys.stderr)
     if plan.nothing_to_do:
         failed = [e for e in plan.fresh if e.result.get("status") == "failed"]
@@ -164,33 +159,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         # This build's own folder: its processes' TMPDIR, its staged outputs; they all end
         # with the command, and the folder with them, even when it is killed.
         stack.enter_context(lifeline.private_run(temp_root(out_dir)))
-        # The worker processes start now, in the background (each imports the pipeline).
-        # …and, when it checks, the resident EPUBCheck they share, which loads its schemas.
-        pool = None
-        if not args.dask_address:
-            pool = stack.enter_context(workers.local(html=planned.html, settings=settings))
         print(
             f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
             f"remove. Prefect: {server.describe()}…",
             file=sys.stderr,
             flush=True,
         )
-        if pool is None:
-            schedule.hand_over(planned)  # the flow plans no second time
-        else:
-            # The workers start on the first units while Prefect is imported and starts.
-            schedule.start_early(planned, pool)
         # With Dask, lines: the bar's console cannot travel to its workers.
-        bar = stack.enter_context(_progress(out_dir, len(plan.stale), bar=pool is not None))
+        bar = stack.enter_context(_progress(out_dir, len(plan.stale), bar=not args.dask_address))
         server.wait()
-        gc.disable()  # Prefect's import makes ~200,000 objects: no collections while it runs
-        try:
-            from flows.prefect.build import run_build
-        finally:
-            gc.freeze()  # and none of them is scanned again
-            gc.enable()
+        from flows.prefect.build import run_build
 
         try:
+            # The flow plans again (milliseconds): what it builds is what this plan says.
             report = run_build(
                 raw_dir, out_dir, settings, args.force, bar, args.dask_address, editions
             )
@@ -199,7 +180,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise
     c = report.counts
     built = report.of("built")
-    anthologies = sum(1 for o in built if o.get("edition"))
+    anthologies = sum(1 for o in built if o.edition)
     print(
         f"Built {c['built'] - anthologies} document(s) and {anthologies} "
         f"{'anthology' if anthologies == 1 else 'anthologies'}, {c['failed']} failed, "
@@ -222,7 +203,7 @@ def _progress(
     nothing but paths (``sys.stderr`` is looked up when it prints)."""
     if not bar or not (stream or sys.stderr).isatty():
 
-        def line(done: int, total: int, item: dict[str, Any]) -> None:
+        def line(done: int, total: int, item: Outcome) -> None:
             print(f"[{done}/{total}] {_progress_line(out_dir, item)}", file=stream or sys.stderr,
                   flush=True)  # fmt: skip
 
@@ -238,12 +219,10 @@ def _progress(
     with Bar(*columns, console=console, transient=True) as bar:
         task = bar.add_task("Building", total=total, last="")
 
-        def advance(done: int, total: int, item: dict[str, Any]) -> None:
-            from flows.build.units import label
-
-            if item["status"] == "failed":
+        def advance(done: int, total: int, item: Outcome) -> None:
+            if item.status == "failed":
                 console.print(_progress_line(out_dir, item), markup=False, highlight=False)
-            bar.update(task, completed=done, last=label(item))
+            bar.update(task, completed=done, last=item.label)
 
         yield advance
 
@@ -354,7 +333,7 @@ def _check_dask(address: str) -> None:
 SHOWN = 12
 
 
-def _print_details(out_dir: Path, built: list[dict[str, Any]]) -> None:
+def _print_details(out_dir: Path, built: list[Outcome]) -> None:
     from flows.report.summary import messages_of
 
     warnings = [f"  {source}: {text}" for source, text in messages_of(built)]
@@ -363,10 +342,10 @@ def _print_details(out_dir: Path, built: list[dict[str, Any]]) -> None:
     if len(warnings) > SHOWN:
         print(f"  … and {len(warnings) - SHOWN} more warning(s): see {out_dir / 'report.html'}",
               file=sys.stderr)  # fmt: skip
-    booklets = [item for item in built if item.get("booklet")]
+    booklets = [item for item in built if item.booklet]
     for item in booklets[:SHOWN]:
-        booklet = out_dir / item["outputs"]["booklet"]
-        print(f"To print {booklet}: {item['booklet']}", file=sys.stderr)
+        booklet = out_dir / item.outputs["booklet"]
+        print(f"To print {booklet}: {item.booklet}", file=sys.stderr)
     if len(booklets) > SHOWN:
         print(f"How to print the {len(booklets) - SHOWN} other booklets: see "
               f"{out_dir / 'report.html'}", file=sys.stderr)  # fmt: skip
@@ -651,12 +630,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script: :func:`main`, then a quick exit. Python's last garbage collection
-    walks every object Prefect created (~0.25 s after a build); everything is written and
-    flushed by then, so the objects are frozen out of its way."""
-    code = main()
-    gc.freeze()
-    sys.exit(code)
+    """The console script."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

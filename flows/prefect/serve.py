@@ -18,7 +18,7 @@ from prefect import flow
 from prefect.runner import Runner
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.build import cache, workers
+from flows.build import cache
 from flows.model import PamphleteerError
 from flows.prefect.build import build_flow, lean_prefect
 from flows.prefect.fetch import fetch_sources
@@ -55,9 +55,9 @@ def scheduled_rebuild(
         else []
     )
     anthologies = project_editions(raw, editions, build_settings.limits)
-    with cache.exclusive(out_dir), workers.local(settings=build_settings), lean_prefect():
+    with cache.exclusive(out_dir), lean_prefect():
         build = build_flow()
-        report = build(raw_dir, out_dir, build_settings, editions=anthologies).value
+        report = build(raw_dir, out_dir, build_settings, editions=anthologies)
     print(report.markdown().split("\n\n")[0])
     if not report.ok:
         raise PamphleteerError(

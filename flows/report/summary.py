@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.build.units import Outcome, label
-
-STATUSES = ("built", "unchanged", "failed", "removed", "skipped")
+from flows.build.outcome import STATUSES, Outcome
 
 
 @dataclass
@@ -18,7 +16,7 @@ class BuildReport:
     seconds: float = 0.0
 
     def of(self, *statuses: str) -> list[Outcome]:
-        return sorted((o for o in self.outcomes if o["status"] in statuses), key=label)
+        return sorted((o for o in self.outcomes if o.status in statuses), key=lambda o: o.label)
 
     @property
     def ok(self) -> bool:
@@ -26,19 +24,19 @@ class BuildReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        c = Counter(o["status"] for o in self.outcomes)
+        c = Counter(o.status for o in self.outcomes)
         return {s: c.get(s, 0) for s in STATUSES}
 
     def to_json(self) -> dict[str, Any]:
         return {
             "counts": self.counts,
             "seconds": round(self.seconds, 3),
-            "documents": self.of("built", "unchanged"),
-            "failures": [{"source": o["source"], "reason": o["reason"]} for o in self.of("failed")],
+            "documents": [o.to_json() for o in self.of("built", "unchanged")],
+            "failures": [{"source": o.source, "reason": o.reason} for o in self.of("failed")],
             "removed": [
-                {"source": o["source"], "outputs": o["removed_outputs"]} for o in self.of("removed")
+                {"source": o.source, "outputs": list(o.removed_outputs)} for o in self.of("removed")
             ],
-            "skipped": [{"source": o["source"], "reason": o["reason"]} for o in self.of("skipped")],
+            "skipped": [{"source": o.source, "reason": o.reason} for o in self.of("skipped")],
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -59,24 +57,21 @@ class BuildReport:
 
 
 def row(o: Outcome) -> dict[str, Any]:
-    notes = o.get("notes", {})
-    messages = o.get("messages", [])
-    seconds = o.get("seconds", {})
-    validators = o.get("checks", {})
-    checks = [f"{f}: {c}" for f, c in sorted(o.get("output_checks", {}).items())]
+    notes, seconds = o.notes, o.seconds
+    checks = [f"{f}: {c}" for f, c in sorted(o.output_checks.items())]
     checks += [
         f"{tool}: " + (f"skipped ({c['skipped']})" if c.get("skipped")
                        else f"{c.get('errors', 0)} error(s), {c.get('warnings', 0)} warning(s)")
-        for tool, c in sorted(validators.items())
+        for tool, c in sorted(o.checks.items())
     ]  # fmt: skip
     return {
-        "source": label(o),
-        "status": o["status"],
-        "title": o.get("reason" if o["status"] in ("failed", "skipped") else "title", ""),
+        "source": o.label,
+        "status": o.status,
+        "title": o.reason if o.status in ("failed", "skipped") else o.title,
         "notes": f"{notes.get('linked', 0)}/{notes.get('found', 0)}" if notes else "",
-        "warnings": sum(1 for m in messages if m.get("level") != "info"),
-        "removed": len(o.get("removed", [])),
-        "outputs": ", ".join(sorted(o.get("outputs", {})) or o.get("removed_outputs", [])),
+        "warnings": len(o.warnings),
+        "removed": len(o.record.get("removed", [])),
+        "outputs": ", ".join(sorted(o.outputs) or o.removed_outputs),
         "checks": "; ".join(checks),
         "seconds": round(sum(seconds.values()), 2) if seconds else "",
     }
@@ -89,9 +84,4 @@ def _cell(value: object) -> str:
 
 
 def messages_of(outcomes: Sequence[Outcome]) -> list[tuple[str, str]]:
-    return [
-        (label(o), f"{m['code']} {m['text']}")
-        for o in outcomes
-        for m in o.get("messages", [])
-        if m.get("level") != "info"
-    ]
+    return [(o.label, f"{m['code']} {m['text']}") for o in outcomes for m in o.warnings]

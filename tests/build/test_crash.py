@@ -18,6 +18,7 @@ import pytest
 
 from flows import files
 from flows.build import cache, units
+from flows.build.outcome import Outcome
 from flows.report.files import write_reports
 from flows.report.summary import BuildReport
 from flows.settings import Settings
@@ -30,7 +31,7 @@ LETTER = (
 BAD_PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
 
-def _build(raw: Path, out: Path, settings: Settings) -> list[units.Outcome]:
+def _build(raw: Path, out: Path, settings: Settings) -> list[Outcome]:
     """What the flow does with each stale unit, without Prefect and without reports."""
     plan = cache.plan(cache.document_units(raw), out, settings)
     return units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out, settings)
@@ -79,13 +80,13 @@ def test_a_document_that_fails_in_one_format_keeps_all_its_previous_outputs(
     so its outputs came from two builds."""
     out = tmp_path / "build"
     [first] = _build(raw, out, SETTINGS)
-    assert first["status"] == "built"
+    assert first.status == "built"
     before = _files(out)
     assert "letter/letter.html" in before and "letter/letter.pdf" in before
     (raw / "letter.txt").write_text(LETTER.replace("Friday", "Saturday"))
     _bad_cover(raw)  # the PDF's cover: typst fails on it
     [second] = _build(raw, out, SETTINGS)
-    assert second["status"] == "failed" and "typst could not compile" in second["reason"]
+    assert second.status == "failed" and "typst could not compile" in second.reason
     assert _files(out) == before  # the HTML too: still Friday
     assert _leftovers(out) == []
 
@@ -95,7 +96,7 @@ def test_a_new_document_that_fails_leaves_nothing(raw: Path, tmp_path: Path) -> 
     out = tmp_path / "build"
     _bad_cover(raw)
     [outcome] = _build(raw, out, SETTINGS)
-    assert outcome["status"] == "failed"
+    assert outcome.status == "failed"
     assert _files(out) == {}
     assert _leftovers(out) == []
 
@@ -175,7 +176,7 @@ def test_the_next_build_lists_what_a_killed_build_had_recorded(raw: Path, tmp_pa
     (raw / "notice.txt").write_text(LETTER.replace("A Letter to the Editor", "A Notice"))
     time.sleep(0.01)  # the killed build's record comes after the reports
     [built] = _build(raw, out, settings)  # recorded; the build is killed before its reports
-    assert built["status"] == "built"
+    assert built.status == "built"
     assert "A Notice" not in (out / "index.html").read_text()
     command = [sys.executable, "-m", "flows.cli", "build", "--raw", str(raw), "--out", str(out),
                "--formats", "html", "--no-check"]  # fmt: skip
@@ -191,7 +192,7 @@ def test_the_next_build_lists_what_a_killed_build_had_recorded(raw: Path, tmp_pa
     # Killed after it rebuilt a document it had listed before: the same units, a newer record.
     (raw / "letter.txt").write_text(LETTER.replace("A Letter to the Editor", "A Letter, Revised"))
     time.sleep(0.01)
-    assert [o["status"] for o in _build(raw, out, settings)] == ["built"]
+    assert [o.status for o in _build(raw, out, settings)] == ["built"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "Nothing to do" in proc.stderr and "written again" in proc.stderr
     assert "A Letter, Revised" in (out / "index.html").read_text()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.build import cache, schedule, units, workers
+from flows.build import cache, engine, units
+from flows.build.outcome import Outcome
 from flows.report import html as report_html
 from flows.report.summary import BuildReport
 from flows.settings import Settings
@@ -164,12 +165,12 @@ def test_a_failing_document_keeps_its_last_good_outputs(tree: tuple[Path, Path])
     plan = cache.plan(cache.document_units(raw), out, settings)
     [outcome] = units.build_batch([(plan.stale[0], plan.fingerprints["doc-notice.txt"])], out,
                                   settings)  # fmt: skip
-    assert outcome["status"] == "failed" and outcome["reason"].startswith("notice.yaml: not valid")
+    assert outcome.status == "failed" and outcome.reason.startswith("notice.yaml: not valid")
     assert (out / "notice" / "notice.html").read_bytes() == good
     # The failure is remembered until the input changes: not rebuilt, still reported.
     again = cache.plan(cache.document_units(raw), out, settings)
     assert again.nothing_to_do
-    assert [units.unchanged(e)["status"] for e in again.fresh] == ["unchanged", "failed"]
+    assert [units.unchanged(e).status for e in again.fresh] == ["unchanged", "failed"]
     # Deleting the broken document still removes the outputs of its last good build.
     (raw / "notice.txt").unlink()
     (raw / "notice.yaml").unlink()
@@ -182,42 +183,53 @@ def test_batches_put_big_inputs_first_and_keep_every_unit(tmp_path: Path) -> Non
         (tmp_path / f"{n:02}.txt").write_text("x" * (n + 1))
     found = cache.document_units(tmp_path)
     for pooled in (True, False):
-        groups = schedule.batches(found, workers=2, pooled=pooled)
+        groups = engine.batches(found, workers=2, pooled=pooled)
         assert sorted(u.key for g in groups for u in g) == sorted(u.key for u in found)
         assert groups[0][0].source.name == "39.txt"
     # Local workers: a task run per worker, of 25 units at least (the pool spreads the units);
     # on Dask, batches that shrink so that the workers end together.
-    assert [len(g) for g in schedule.batches(found, workers=2)] == [25, 15]
-    assert [len(g) for g in schedule.batches(found * 10, workers=2)] == [200, 200]
-    assert [len(g) for g in schedule.batches(found * 10, workers=4)] == [100] * 4
-    sizes = [len(g) for g in schedule.batches(found, workers=2, pooled=False)]
+    assert [len(g) for g in engine.batches(found, workers=2)] == [25, 15]
+    assert [len(g) for g in engine.batches(found * 10, workers=2)] == [200, 200]
+    assert [len(g) for g in engine.batches(found * 10, workers=4)] == [100] * 4
+    sizes = [len(g) for g in engine.batches(found, workers=2, pooled=False)]
     assert sizes == [7, 6, 5, 4, 3, 3, 3, 3, 3, 3]
 
 
-def test_the_flow_takes_back_the_plan_whose_batches_started_early(
+def test_the_engine_builds_on_its_workers_records_each_unit_and_writes_the_reports(
     tree: tuple[Path, Path],
 ) -> None:
     raw, out = tree
     settings = Settings(formats=("html",), check=False)
-    planned = schedule.plan_build(raw, out, settings, False, cache.document_units(raw), 2)
-    with workers.local(2) as pool:
-        schedule.start_early(planned, pool)  # what the command line does before Prefect starts
-        same = Settings(formats=("html",), check=False)  # as Prefect hands the flow its copy
-        assert schedule.take_early(raw, out, same, force=True) is None  # another build
-        assert schedule.take_early(raw, out, same, force=False) is planned
-        assert schedule.take_early(raw, out, same, force=False) is None  # taken once
-        outcomes = [
-            o
-            for group in planned.groups
-            for o in units.build_in_pool(pool, planned.batch(group), out, settings)
-        ]
-        assert pool._started == []  # the task runs took the early calls over
-    assert sorted((o["source"], o["status"]) for o in outcomes) == [
+    job = engine.Build.planned(raw, out, settings)
+    told: list[tuple[int, int, str]] = []
+    report = engine.build(job, progress=lambda d, t, o: told.append((d, t, o.source)))
+    assert sorted((o.source, o.status) for o in report.outcomes) == [
         ("letter.txt", "built"),
         ("notice.txt", "built"),
     ]
-    # Planned again now, they would count as up to date, not as built by this run.
-    assert cache.plan(cache.document_units(raw), out, settings).nothing_to_do
+    assert sorted(told) == [(1, 2, told[0][2]), (2, 2, told[1][2])]
+    data = json.loads((out / "report.json").read_text())
+    assert sorted(d["source"] for d in data["documents"]) == ["letter.txt", "notice.txt"]
+    assert 'href="letter/letter.html"' in (out / "index.html").read_text()
+    # Planned again now, they count as up to date.
+    assert engine.Build.planned(raw, out, settings).plan.nothing_to_do
+
+
+def test_an_outcome_pickles_and_says_in_json_what_the_report_lists(
+    tree: tuple[Path, Path],
+) -> None:
+    import pickle
+
+    raw, out = tree
+    settings = Settings(formats=("html",), check=False)
+    job = engine.Build.planned(raw, out, settings)
+    [outcome, _] = engine.one_by_one(job, job.batches(pooled=False), lambda o: None)
+    assert pickle.loads(pickle.dumps(outcome)) == outcome
+    assert pickle.loads(pickle.dumps(job)).plan == job.plan  # a Dask worker gets the build
+    again = units.unchanged(cache.load_entries(out)[outcome.key])
+    assert again.status == "unchanged" and again.record == outcome.record
+    assert {**again.to_json(), "status": "built", "replaced": []} == outcome.to_json()
+    assert again.to_json()["slug"] == outcome.slug == outcome.record["slug"]
 
 
 def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) -> None:
@@ -238,13 +250,13 @@ def test_report_html_escapes_what_came_from_the_page(tree: tuple[Path, Path]) ->
     assert [d["output_checks"] for d in data["documents"]] == [{"html": "ok"}] * 3
 
 
-def _built_item(n: int) -> dict[str, object]:
-    return {
-        "status": "built", "source": f"{n:03}.txt", "slug": f"{n:03}",
+def _built_item(n: int) -> Outcome:
+    return Outcome("built", f"doc-{n:03}.txt", f"{n:03}.txt", record={
+        "source": f"{n:03}.txt", "slug": f"{n:03}",
         "outputs": {"booklet": f"{n:03}/{n:03}-booklet.pdf"},
         "booklet": f"Print on {1 + n % 2} sheets of A4 paper.",
         "messages": [{"level": "warning", "code": "cln-002", "text": "no title line found"}],
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def test_a_big_build_ends_with_a_short_list_and_the_rest_in_the_report(

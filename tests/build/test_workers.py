@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from flows.build import workers
+from flows.limits import Limits
 from flows.model import PamphleteerError
+from flows.settings import Settings
 
 from ..conftest import ROOT
 
@@ -27,16 +29,12 @@ def _die() -> None:
     os._exit(3)  # a crash in native code looks like this from outside
 
 
-def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_batch() -> None:
+def test_work_runs_in_other_processes_and_a_dead_worker_fails_only_its_call() -> None:
     with workers.local(2) as pool:
-        assert workers.active() is pool
         assert pool.run(_pid) != os.getpid()
-        with pytest.raises(PamphleteerError, match="a worker process died"):
+        with pytest.raises(PamphleteerError, match="its worker process died .exit code 3"):
             pool.run(_die)
-        assert pool.run(_pid) != os.getpid()  # a new pool took over
-        with workers.local() as inner:
-            assert inner is pool  # a nested block shares the outer pool
-    assert workers.active() is None
+        assert pool.run(_pid) != os.getpid()  # a new worker took over
 
 
 def _slow(path: str) -> int:
@@ -46,46 +44,80 @@ def _slow(path: str) -> int:
     return os.getpid()
 
 
-def test_a_call_caught_in_another_calls_crash_runs_again_and_the_crash_fails_alone(
-    tmp_path: Path,
-) -> None:
+def test_a_call_under_way_when_another_crashes_goes_on(tmp_path: Path) -> None:
     started = tmp_path / "started"
     with workers.local(2) as pool:
         slow = pool.submit(_slow, str(started))
         deadline = time.monotonic() + 30
         while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-        dying = pool.submit(_die)  # kills its worker while the other one runs _slow
-        with pytest.raises(PamphleteerError, match="a worker process died twice"):
-            dying.result(timeout=60)
-        assert slow.result(timeout=60) != os.getpid()  # tried again on the new pool
-        assert pool.run(_pid) != os.getpid()
+        with pytest.raises(workers.WorkerDied):
+            pool.run(_die)  # kills its worker while the other one runs _slow
+        assert slow.result(timeout=60) != os.getpid()
 
 
-def test_a_call_made_after_a_crash_runs_on_a_new_pool_instead_of_failing() -> None:
-    with workers.local(2) as pool:
-        os.kill(pool.run(_pid), signal.SIGKILL)  # a worker dies between two calls
-        deadline = time.monotonic() + 30
-        while not pool._executor._broken and time.monotonic() < deadline:  # noticed
-            time.sleep(0.05)
-        assert pool._executor._broken
-        assert pool.run(_pid) != os.getpid()  # it never ran on the broken pool: no failure
+def test_a_call_made_after_a_worker_was_killed_runs_on_a_new_one() -> None:
+    with workers.local(1) as pool:
+        first = pool.run(_pid)
+        os.kill(first, signal.SIGKILL)  # a worker dies between two calls
+        _wait_gone(first)
+        assert pool.run(_pid) not in (first, os.getpid())  # no failure: it never ran there
 
 
-def _append(path: str, text: str) -> int:
-    with open(path, "a") as f:
-        f.write(text)
-    return os.getpid()
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 20
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
-def test_a_call_started_early_is_taken_over_not_made_again(tmp_path: Path) -> None:
-    calls = tmp_path / "calls"
-    with workers.local(2) as pool:
-        pool.start(_append, str(calls), "a")
-        assert pool.run(_append, str(calls), "a") != os.getpid()  # the started call's result
-        pool.run(_append, str(calls), "b")  # other arguments: a call of its own
-        pool.run(_append, str(calls), "a")  # taken over once only
-    assert calls.read_text() == "aba"
+def _sleep_with_a_child(path: str) -> None:
+    """A call stuck for good, with a child process (as a worker has its Pandoc)."""
+    child = subprocess.Popen(["sleep", "600"])
+    Path(path).write_text(f"{os.getpid()} {child.pid}")
+    time.sleep(600)
+
+
+def _grow(mib: int) -> int:
+    """A call whose memory grows by 32 MiB steps up to ``mib``."""
+    held = []
+    for _ in range(mib // 32):
+        held.append(bytearray(32 * 2**20))
+        held[-1][::4096] = b"\1" * len(range(0, 32 * 2**20, 4096))  # every page resident
+        time.sleep(0.02)
+    return len(held)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_call_past_its_time_is_stopped_with_its_children_and_fails_alone(
+    tmp_path: Path,
+) -> None:
+    pids = tmp_path / "pids"
+    limits = Limits(document_seconds=5)
+    with workers.local(2, settings=Settings(check=False, limits=limits)) as pool:
+        for warm in [pool.submit(time.sleep, 1) for _ in range(2)]:  # both workers started
+            warm.result(timeout=120)
+        stuck = pool.submit(_sleep_with_a_child, str(pids))
+        others = [pool.submit(_pid) for _ in range(4)]
+        with pytest.raises(workers.LimitExceeded) as failure:
+            stuck.result(timeout=120)
+        assert str(failure.value) == (
+            "took longer than its time limit (document_seconds: 5 s) and was stopped"
+        )
+        assert all(o.result(timeout=120) != os.getpid() for o in others)
+        worker, child = map(int, pids.read_text().split())
+        _wait_gone(child)
+        assert not _alive(worker) and not _alive(child)  # its child went with it
+        assert pool.run(_pid) != worker  # a new worker took its place
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_call_past_its_memory_is_stopped_and_fails_alone() -> None:
+    limits = Limits(worker_memory_mb=400)
+    with workers.local(1, settings=Settings(check=False, limits=limits)) as pool:
+        assert pool.run(_grow, 64) == 2  # within the limit
+        with pytest.raises(workers.LimitExceeded, match=r"memory .*worker_memory_mb: 400 MB"):
+            pool.run(_grow, 1024)
+        assert pool.run(_grow, 64) == 2  # the next call, on a new worker
 
 
 _OWNER = """

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.build.outcome import Outcome
 from flows.cli.main import _progress
 from flows.prefect import resident
 
@@ -107,9 +108,10 @@ def test_server_status_and_stop_with_no_server_say_so(tmp_path: Path) -> None:
     assert stop.stderr == f"No Prefect server of {tmp_path} was running\n"
 
 
-def _outcomes() -> list[dict[str, object]]:
-    ok = {"status": "built", "source": "a.txt", "slug": "a", "notes": {"found": 1, "linked": 1}}
-    bad = {"status": "failed", "source": "b.txt", "reason": "b.txt: not a text"}
+def _outcomes() -> list[Outcome]:
+    record = {"source": "a.txt", "slug": "a", "notes": {"found": 1, "linked": 1}}
+    ok = Outcome("built", "doc-a.txt", "a.txt", record=record)
+    bad = Outcome("failed", "doc-b.txt", "b.txt", reason="b.txt: not a text")
     return [ok, bad]
 
 

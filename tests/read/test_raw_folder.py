@@ -11,6 +11,7 @@ import pytest
 
 from flows import files
 from flows.build import cache, units
+from flows.build.outcome import Outcome
 from flows.report.summary import BuildReport
 from flows.settings import Settings
 
@@ -19,15 +20,17 @@ SECRET = "root:x:0:0:the secret of this machine:/root:/bin/bash"
 SETTINGS = Settings(formats=("html", "epub"), check=False)
 
 
-def _build(raw: Path, out: Path) -> list[units.Outcome]:
+def _build(raw: Path, out: Path) -> list[Outcome]:
     """What the flow does, without Prefect: plan, remove orphans, build the stale units."""
     plan = cache.plan(cache.document_units(raw), out, SETTINGS)
     outcomes = [units.removed(e, cache.forget(out, e, plan)) for e in plan.orphans]
     batch = [(u, plan.fingerprints[u.key]) for u in plan.stale]
     built = units.build_batch(batch, out, SETTINGS)
-    for entry, outcome in zip(plan.orphans, outcomes, strict=True):
-        outcome["removed_outputs"] += cache.sweep(out, cache.held_back(entry, plan))
-    return outcomes + built
+    swept = [
+        o.with_removed(cache.sweep(out, cache.held_back(e, plan)))
+        for e, o in zip(plan.orphans, outcomes, strict=True)
+    ]
+    return swept + built
 
 
 def _everything_written(out: Path) -> bytes:
@@ -69,7 +72,7 @@ def test_a_link_out_of_raw_is_named_and_never_read(project: tuple[Path, Path, Pa
     assert "outside raw/" in skipped["x.txt"] and "outside raw/" in skipped["notes.md"]
     assert str(outside) not in " ".join(map(str, found.skipped))  # a report may be published
     outcomes = _build(raw, out)
-    assert sorted(o["source"] for o in outcomes if o["status"] == "built") == [
+    assert sorted(o.source for o in outcomes if o.status == "built") == [
         "inside.txt", "letter.txt",
     ]  # fmt: skip
     assert SECRET.encode() not in _everything_written(out)
@@ -80,8 +83,8 @@ def test_a_sidecar_linked_out_of_raw_is_not_read(project: tuple[Path, Path, Path
     (outside / "meta.yaml").write_text(f"title: {SECRET}\n")
     (raw / "letter.yaml").symlink_to(outside / "meta.yaml")
     [outcome] = _build(raw, out)
-    assert outcome["status"] == "failed"
-    assert outcome["reason"].startswith("letter.yaml: ") and "outside" in outcome["reason"]
+    assert outcome.status == "failed"
+    assert outcome.reason.startswith("letter.yaml: ") and "outside" in outcome.reason
     assert SECRET.encode() not in _everything_written(out)
 
 
@@ -124,26 +127,26 @@ def test_two_texts_with_one_slug_are_an_error_naming_both(tmp_path: Path) -> Non
     (raw / "twin.html").write_text(_page("The other twin"))  # the same slug, "twin"
     (raw / "other.txt").write_text(TEXT.replace("Letter", "Notice"))
     (raw / "other.yaml").write_text("slug: twin\n")  # and a third, by its sidecar
-    outcomes = {o["source"]: o for o in _build(raw, out)}
-    assert {s: o["status"] for s, o in outcomes.items()} == dict.fromkeys(
+    outcomes = {o.source: o for o in _build(raw, out)}
+    assert {s: o.status for s, o in outcomes.items()} == dict.fromkeys(
         ("twin.txt", "twin.html", "other.txt"), "failed"
     )
     for source, outcome in outcomes.items():
-        assert outcome["reason"].startswith(f"{source}: ")
-        assert all(name in outcome["reason"] for name in outcomes), outcome["reason"]
+        assert outcome.reason.startswith(f"{source}: ")
+        assert all(name in outcome.reason for name in outcomes), outcome.reason
     # Neither overwrote the other: the last good edition stays.
     assert (out / "twin" / "twin.html").read_bytes() == good
     # Deleting one of them deletes nothing of the other's…
     (raw / "twin.html").unlink()
     (raw / "other.txt").unlink()
-    after = {o["source"]: o["status"] for o in _build(raw, out)}
+    after = {o.source: o.status for o in _build(raw, out)}
     assert after == {"twin.html": "removed", "other.txt": "removed", "twin.txt": "built"}
     assert (out / "twin" / "twin.html").is_file()
     # …and neither does deleting the one that was built, while the other takes the folder.
     (raw / "twin.html").write_text(_page("The other twin"))
     _build(raw, out)
     (raw / "twin.txt").unlink()
-    after = {o["source"]: o["status"] for o in _build(raw, out)}
+    after = {o.source: o.status for o in _build(raw, out)}
     assert after == {"twin.txt": "removed", "twin.html": "built"}
     assert b"The other twin" in (out / "twin" / "twin.html").read_bytes()
 
@@ -175,9 +178,9 @@ def test_a_deleted_texts_edition_goes_even_when_its_slugs_next_text_fails(
     _build(raw, out)
     (raw / "twin.txt").unlink()
     (raw / "twin.html").write_text("<html><body><nav>Menu</nav></body></html>")  # fails
-    outcomes = {o["source"]: o for o in _build(raw, out)}
-    assert outcomes["twin.html"]["status"] == "failed"
-    assert sorted(outcomes["twin.txt"]["removed_outputs"]) == sorted(
+    outcomes = {o.source: o for o in _build(raw, out)}
+    assert outcomes["twin.html"].status == "failed"
+    assert sorted(outcomes["twin.txt"].removed_outputs) == sorted(
         f"twin/twin{end}" for end in (".html", ".epub", "-cover.png", ".report.json")
     )
     assert not (out / "twin").exists()
@@ -191,6 +194,6 @@ def test_names_that_differ_only_where_a_key_cannot_keep_two_records(tmp_path: Pa
     found = cache.document_units(raw)
     assert len({u.key for u in found}) == 2
     outcomes = _build(raw, out)
-    failed = sorted(o["source"] for o in outcomes if o["status"] == "failed")
+    failed = sorted(o.source for o in outcomes if o.status == "failed")
     assert failed == ["a b.txt", "a_b.txt"]
     assert len(cache.load_entries(out)) == 2

