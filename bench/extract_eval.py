@@ -166,8 +166,11 @@ BODY_COLUMNS = (
 
 def extra_column(key: str, name: str | None = None) -> Column:
     """A column for a figure a benchmark put in :attr:`PageScore.extra` (the mean where given)."""
-    return Column(name or key, lambda rows: _mean(v for r in rows
-                                                   if (v := r.extra.get(key)) is not None))  # fmt: skip
+
+    def value(rows: list[PageScore]) -> float | None:
+        return _mean(v for r in rows if (v := r.extra.get(key)) is not None)
+
+    return Column(name or key, value)
 
 
 def source_table(rows: list[PageScore], columns: Iterable[Column] = BODY_COLUMNS,

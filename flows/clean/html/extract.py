@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 from flows.clean import patterns
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
-from flows.clean.html.math import keep_math_as_text
+from flows.clean.html.math import keep_math
 from flows.clean.html.meta import page_metadata
 from flows.clean.html.notes import lift_notes
 from flows.clean.html.to_markdown import (
@@ -44,6 +44,8 @@ from flows.settings import Settings
 #: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
 MIN_ARTICLE_WORDS = 25
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# Control characters are not text, and lxml refuses them in a tree's strings.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def parse(page: str, name: str = "page", nesting: int | None = None) -> etree._E
     """The page's tree; one nested deeper than ``nesting`` (``limits.nesting``) is flattened
     there (:mod:`flows.clean.html.depth`): its deep text kept, in order."""
     most = min(nesting or Limits().nesting, html_depth.PARSER_DEPTH)
-    page = _XML_DECLARATION.sub("", page, count=1)
+    page = _CONTROL.sub("", _XML_DECLARATION.sub("", page, count=1))
     try:
         tree = lxml_html.document_fromstring(page, parser=_PARSER)
         if html_depth.depth(tree) > most:
@@ -114,6 +116,16 @@ def _is_furniture(el: etree._Element) -> bool:
         return False
     length = sum(len(t.strip()) for t in el.itertext())
     return length < 300 or (length < 3000 and _link_density(el) > 0.5)
+
+
+def _chrome(tree: etree._Element) -> list[etree._Element]:
+    """Elements whose class or id is one of :data:`hp.CHROME_NAMES`, whatever their tag."""
+    found = []
+    for el in tree.iter():
+        names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+        if names and not hp.CHROME_NAMES.isdisjoint(names):
+            found.append(el)
+    return [el for el in _outermost(found) if local_name(el.tag) not in ("body", "html")]
 
 
 def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
@@ -302,13 +314,14 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
     tree = parse(page, name, settings.limits.nesting)
     ctx = Ctx(settings)
     meta = page_metadata(tree)
+    keep_math(tree)
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
-    keep_math_as_text(tree)
+    removed = [("site chrome", t) for t in _remove(_chrome(tree)) if t]
     marked_comments, marked_furniture = _marked(tree)
     sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
-    removed = [("comment section", t) for t in _remove(sections) if t]
+    removed += [("comment section", t) for t in _remove(sections) if t]
     notes = lift_notes(tree, ctx)
     furniture = [
         el

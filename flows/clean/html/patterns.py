@@ -56,6 +56,17 @@ def marked_kind(names: str) -> str | None:
     return None
 
 
+#: Class or id names that mark an element as furniture whatever its tag and size: MediaWiki's
+#: section "[edit]" links, its "From Wikipedia, the free encyclopedia" tagline and "Jump to"
+#: links, its category bar, navigation boxes and the parts it marks ``noprint``; screen-reader
+#: skip links.
+CHROME_NAMES = frozenset(
+    "mw-editsection siteSub contentSub contentSub2 jump-to-nav mw-jump-link catlinks "
+    "printfooter navbox vertical-navbox mw-indicators noprint mw-cite-backlink-hidden "
+    "skip-link screen-reader-text sr-only visually-hidden".split()
+)
+
+
 #: Containers of a notes list, by id, class or role (DPub-ARIA ``doc-endnotes``).
 NOTES_CONTAINER = re.compile(
     r"(^|\s|-|_)(foot-?notes?|end-?notes?|references|reflist|doc-endnotes|easy-footnotes?|"

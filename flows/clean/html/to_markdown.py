@@ -19,11 +19,15 @@ from lxml import etree
 from flows.clean.html import patterns as hp
 from flows.clean.typography import curl_quotes, dashes_and_dots
 from flows.markdown import escape_inline, protect_line_start
+from flows.markdown import math as markdown_math
 from flows.settings import Settings
 
 # A note marker while the page is being cleaned: private-use characters no page contains.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"[ \t\u00a0]*{MARK_OPEN}(\\d+){MARK_CLOSE}")
+# A formula (:mod:`flows.clean.html.math`): its TeX, hex-encoded, between these.
+MATH_INLINE, MATH_DISPLAY, MATH_CLOSE = "\ue003", "\ue005", "\ue004"
+_MATH = re.compile(f"([{MATH_INLINE}{MATH_DISPLAY}])([0-9a-f]*){MATH_CLOSE}")
 # A line break (``<br>``) until a block is finished: two of them end a paragraph.
 _BREAK = "\ue002"
 _PARAGRAPH_BREAK = re.compile(
@@ -52,10 +56,26 @@ def _text(s: str | None) -> str:
     return escape_inline(s)
 
 
+def _formula(m: re.Match[str]) -> str:
+    tex = bytes.fromhex(m[2]).decode("utf-8", errors="replace")
+    end = m.end()
+    # "$x$2" is not math to Pandoc: before a digit, the formula stays text.
+    if m.string[end : end + 1].isdigit() and m[1] == MATH_INLINE:
+        return escape_inline(tex)
+    return markdown_math(tex, display=m[1] == MATH_DISPLAY) or escape_inline(tex)
+
+
+def formulas(md: str) -> str:
+    """The formulas' placeholders in ``md`` as Pandoc math (or, where unsafe, escaped TeX)."""
+    return _MATH.sub(_formula, md) if MATH_CLOSE in md else md
+
+
 def _finish(md: str) -> str:
-    """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, line start safe."""
+    """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, formulas as
+    math, line start safe."""
     md = SPACES.sub(" ", md.replace(_BREAK, " ")).strip()
     md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
+    md = formulas(md)
     return protect_line_start(md) if md else ""
 
 
@@ -229,7 +249,7 @@ def paragraph(el: etree._Element, ctx: Ctx) -> list[str]:
 def _heading(el: etree._Element, ctx: Ctx) -> list[str]:
     level = (el.get("rend") or local_name(el.tag))[-1:]
     md = SPACES.sub(" ", inline(el, ctx).replace(_BREAK, " ")).strip()
-    md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
+    md = formulas(_MARKER.sub(lambda m: f"\\[{m[1]}\\]", md))
     if not md:
         return []
     hashes = {"1": "##", "2": "##", "3": "###"}.get(level, "####")
