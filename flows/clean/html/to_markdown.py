@@ -215,8 +215,36 @@ _BLOCK_NAMES = frozenset({"p", "div", "head", "list", "item", "quote", "table", 
                           "hr", "details", "summary", "nav"})  # fmt: skip
 
 
+#: Where a ``<code>`` is a word of the text (``ls -l`` in a sentence), not a listing.
+_INLINE_PARENTS = frozenset({"p", "li", "item", "cell", "td", "th", "head", "quote", "dd", "dt",
+                             "h1", "h2", "h3", "h4", "h5", "h6", "hi", "a", "ref", "span", "em",
+                             "strong", "b", "i", "cite", "sup", "sub", "small"})  # fmt: skip
+
+
+def _is_listing(el: etree._Element) -> bool:
+    """A ``<code>`` (or trafilatura's ``<code>``) that is a block of its own: a listing of several
+    lines, or a line alone in a container; inside a sentence it is a word like any other."""
+    if local_name(el.tag) != "code":
+        return True
+    if "\n" in "".join(el.itertext()).strip():
+        return True
+    parent = el.getparent()
+    if parent is None or local_name(parent.tag) in ("pre", "code"):
+        return True
+    if local_name(parent.tag) in _INLINE_PARENTS:
+        return False
+    prev = el.getprevious()
+    before = prev.tail if prev is not None else parent.text
+    return not ((before or "").strip() or (el.tail or "").strip())
+
+
+def _is_block(el: etree._Element) -> bool:
+    tag = local_name(el.tag)
+    return (tag in BLOCKS or (tag in _BLOCK_NAMES and tag not in INLINES)) and _is_listing(el)
+
+
 def _has_blocks(el: etree._Element) -> bool:
-    return any(local_name(c.tag) in _BLOCK_NAMES for c in el.iterdescendants())
+    return any(local_name(c.tag) in _BLOCK_NAMES and _is_listing(c) for c in el.iterdescendants())
 
 
 def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
@@ -230,7 +258,7 @@ def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
 
     for child in el:
         tag = local_name(child.tag)
-        if tag in BLOCKS or (tag in _BLOCK_NAMES and tag not in INLINES):
+        if _is_block(child):
             flush()
             out.extend(BLOCKS.get(tag, blocks)(child, ctx))
         elif tag:
