@@ -327,12 +327,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worst", type=int, default=0, help="list pamphleteer's N worst pages")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (the machine is shared)")
     ap.add_argument("--no-probes", action="store_true", help="skip the footnote probes")
+    ap.add_argument("--save", type=Path, help="write each page's F1 per extractor (JSON lines)")
     args = ap.parse_args(argv)
     names = tuple(args.only or EXTRACTORS)
     for corpus in args.corpus:
         rows = evaluate(corpus, args.split, names, args.limit, args.jobs)
         print(f"\ncorpus {corpus.name} · split {args.split} · {len(rows) // len(names)} pages")
         print("\n".join(source_table(rows)), flush=True)
+        if args.save:
+            with args.save.open("a", encoding="utf-8") as out:
+                for r in rows:
+                    record = {"page": r.page, "source": r.source, "extractor": r.extractor}
+                    out.write(json.dumps(record | {"f1": f1([r])}) + "\n")
         if args.worst:
             for source in dict.fromkeys(r.source for r in rows):
                 print(f"{names[0]}'s worst pages on {source}:")

@@ -33,6 +33,9 @@ COMMENT_SECTION_START = tuple(
         rf"^{_NUMBER_WORD} (thoughts?|responses?|comments?|replies|reactions?) (on|to)\b",
         rf"^{_NUMBER_WORD} (comments?|responses?|replies):?$",
         r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
+        # … and in the corpus's other languages: es/pt, de, fr, it, nl, da/no/sv, pl, tr, ru, zh, ja
+        r"^(comentar(ios)?|coment[aá]rios|kommentare?|kommentar(er)?|commentaires?|commenti|"
+        r"reacties|komentarze|yorumlar|комментарии|评论|留言|コメント)( \(\d+\))?:?$",
         r"^subscribe to: post comments\b",
         r"^(show|view|load|read) (all )?(\d+ )?(comments|responses)\b",
         r"^(leave|post|add|write) (a |your )?(comment|reply|response)s?\b",
@@ -134,7 +137,7 @@ CHROME = tuple(
         r"^(loading|loading\.\.\.|loading…)$",
         r"^(rate this|share on|follow us( on)?)\b",
         r"^(sign up|subscribe) (for|to) (our|the) (newsletter|mailing list)\b",
-        r"^(tags?|categor(y|ies))\s*:",
+        r"^(tags?|categor(y|ies)|topics?|themen|schlagw(ö|oe)rter|tagged( with)?|more on)\s*:",
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
         r"^subscribe( to our newsletter)?$",

@@ -132,6 +132,29 @@ def _chrome(tree: etree._Element) -> list[etree._Element]:
     return [el for el in _outermost(found) if local_name(el.tag) not in ("body", "html")]
 
 
+def _overlays(tree: etree._Element) -> list[etree._Element]:
+    """Consent banners, newsletter sign-ups, paywalls (:data:`hp.OVERLAY_WORDS` in a class or
+    id, or a form asking for an e-mail address), whatever their size; not one that holds the
+    article (a page-wide wrapper that happens to carry such a class)."""
+    found = []
+    page = len(plain_text(tree)) or 1
+    for el in tree.iter(*hp.MARKED_TAGS, "form", "dialog"):
+        names = _NAME_PARTS.split(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+        overlay = not hp.OVERLAY_WORDS.isdisjoint(names)
+        if not overlay and local_name(el.tag) == "form":
+            overlay = any((i.get("type") or "").lower() == "email" for i in el.iter("input"))
+        if (
+            overlay
+            and next(el.iter("article", "main"), None) is None
+            and len(plain_text(el)) < 0.9 * page
+        ):
+            found.append(el)
+    return _outermost(found)
+
+
+_NAME_PARTS = re.compile(r"[\s_-]+")
+
+
 def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
     """Elements whose class or id says "comments", and those that say "share", "related"…"""
     comments, furniture = [], []
@@ -354,6 +377,7 @@ def html_to_markdown(page: str, settings: Settings, name: str = "page") -> Clean
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
     removed = [("site chrome", t) for t in _remove(_chrome(tree)) if t]
+    removed += [("site chrome", t) for t in _remove(_overlays(tree)) if t]
     marked_comments, marked_furniture = _marked(tree)
     sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
