@@ -131,3 +131,19 @@ def test_mediawiki_edit_links_and_tagline_are_not_text() -> None:
     )
     md = body_of(html)
     assert "## History\n" in md and "edit" not in md and "free encyclopedia" not in md
+
+
+def test_a_read_more_link_inside_the_article_does_not_end_it() -> None:
+    teaser = "<p><strong>Read more</strong></p>"
+    md = body_of(page(paragraphs(ESSAY[:3]) + teaser + paragraphs(ESSAY[3:])))
+    assert all(t in plain(md) for t in ESSAY)
+
+
+def test_a_related_posts_list_after_the_article_is_still_cut() -> None:
+    tail = (
+        "<p>Read more</p><ul>"
+        + "".join(f'<li><a href="/a/{n}">The dockers of {n}</a></li>' for n in range(1900, 1906))
+        + "</ul>"
+    )
+    md = body_of(page(paragraphs(ESSAY) + tail))
+    assert ESSAY[-1] in plain(md) and "dockers" not in md

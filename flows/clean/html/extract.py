@@ -201,12 +201,27 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
         n = len(text.split())
         if words >= 30 and n <= 25 and _opens_thread(text):
             return body[:i], body[i:], "comment section"
-        if words >= 100 and n <= 8 and patterns.RELATED_START.search(text):
+        if (
+            words >= 100
+            and n <= 8
+            and patterns.RELATED_START.search(text)
+            and _list_of_links(body[i + 1 :])
+        ):
             return body[:i], body[i:], "related posts"
         if words >= 50 and patterns.POST_FOOTER.search(text):
             return body[:i], body[i:], "site chrome"
         words += n
     return body, [], ""
+
+
+def _list_of_links(tail: list[str]) -> bool:
+    """What follows a "Related posts" or "Read more" line is other articles only if it is headlines:
+    links, or short lines. A "READ MORE" link inside a news article is followed by more article."""
+    words = _words(tail)
+    if not words:
+        return True
+    short = sum(len(to_plain(b).split()) for b in tail if len(to_plain(b).split()) <= 15)
+    return (short + _link_words(tail) * words) / words >= 0.6
 
 
 def _opens_thread(text: str) -> bool:
