@@ -56,10 +56,15 @@ RELATED_START = re.compile(
     _I,
 )
 
+#: The one :data:`RELATED_START` line news sites also put inside an article, before a teaser:
+#: it ends the article only when headlines follow.
+READ_MORE = re.compile(r"^read (more|next)\b", _I)
+
 #: A post's footer: after it comes the blog around the post, not the post.
 POST_FOOTER = re.compile(
     r"^(posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?|\bshare\b)|"
-    r"(posted|filed) (in|under) .{1,80}\|.{0,80}(tagged|comments?|permalink))",
+    r"(posted|filed) (in|under) .{1,80}\|.{0,80}(tagged|comments?|permalink)|"
+    r"posted by .{1,60} (at|on) .{0,40}\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?$)",
     _I,
 )
 

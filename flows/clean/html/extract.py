@@ -44,9 +44,12 @@ from flows.settings import Settings
 
 #: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
 MIN_ARTICLE_WORDS = 25
-#: When readability finds this many times the words trafilatura's fast pass kept, the fast pass
-#: cut the article short: readability's is taken (tuned on the corpora's dev splits).
-FALLBACK_RATIO = 1.5
+#: When the fast pass kept fewer words than this, and readability finds this many times more on
+#: the same page, the fast pass cut the article short: readability's is taken. (Tuned on the
+#: corpora's dev splits: above ~400 words, or at a lower ratio, readability's longer text was more
+#: often the comments or the whole page than the rest of the article.)
+FALLBACK_BELOW = 400
+FALLBACK_RATIO = 6.0
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Control characters are not text, and lxml refuses them in a tree's strings.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -205,7 +208,7 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
             words >= 100
             and n <= 8
             and patterns.RELATED_START.search(text)
-            and _list_of_links(body[i + 1 :])
+            and (not patterns.READ_MORE.match(text) or _list_of_links(body[i + 1 :]))
         ):
             return body[:i], body[i:], "related posts"
         if words >= 50 and patterns.POST_FOOTER.search(text):
@@ -215,11 +218,12 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
 
 
 def _list_of_links(tail: list[str]) -> bool:
-    """What follows a "Related posts" or "Read more" line is other articles only if it is headlines:
-    links, or short lines. A "READ MORE" link inside a news article is followed by more article."""
+    """What follows a "Related posts" or "Read more" line is other articles only if it is headlines
+    (links, or short lines) or leads to the comment thread. A "READ MORE" link inside a news
+    article is followed by more article."""
     words = _words(tail)
-    if not words:
-        return True
+    if not words or any(_opens_thread(to_plain(b).strip()) for b in tail if len(b.split()) <= 25):
+        return True  # nothing, or the comment thread, follows
     short = sum(len(to_plain(b).split()) for b in tail if len(to_plain(b).split()) <= 15)
     return (short + _link_words(tail) * words) / words >= 0.6
 
@@ -296,10 +300,11 @@ def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
     neither finds an article; the whole page as a last resort."""
     body = _extract(tree, ctx, fast=True)
     words = _words(body)
-    other = _readability(tree, ctx)
-    more = _words(other)
-    if more > FALLBACK_RATIO * max(words, MIN_ARTICLE_WORDS) and _link_words(other) < 0.5:
-        return other
+    if words < FALLBACK_BELOW:
+        other = _readability(tree, ctx)
+        more = _words(other)
+        if more > FALLBACK_RATIO * max(words, MIN_ARTICLE_WORDS) and _link_words(other) < 0.5:
+            return other
     if words >= MIN_ARTICLE_WORDS:
         return body
     body = _extract(tree, ctx, fast=False) or body
