@@ -147,6 +147,12 @@ CHROME = tuple(
         r"^(accept|reject)( all)? cookies$",
         r"^subscribe( to our newsletter)?$",
         r"^(home|about( us)?|contact( us)?|archives?|blog|donate|login|log in|register)$",
+        # Chinese and Japanese sites' footers and log-in furniture: licence numbers (ICP, public
+        # security filing), copyright notes, the editor's line, member log-in prompts.
+        r"ICP备|公网安备|网络传播视听节目许可证|版权(所有|说明|声明|保护)[:：]|^【?责任编辑[:：]",
+        r"^[（(]?编辑[:：]",
+        r"^[＞>]?\s*(新規会員登録|会員登録|ログイン|無料会員登録)$|会員登録が必要です$|^(evernote|記事)保存$",
+        r"^(有料会員|会員)の方のみ|この記事は(有料)?会員限定です",
     )
 )
 

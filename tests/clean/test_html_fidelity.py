@@ -147,3 +147,23 @@ def test_a_related_posts_list_after_the_article_is_still_cut() -> None:
     )
     md = body_of(page(paragraphs(ESSAY) + tail))
     assert ESSAY[-1] in plain(md) and "dockers" not in md
+
+
+def test_a_chinese_sites_licence_footer_and_editor_line_are_not_the_article() -> None:
+    article = "".join(
+        f"<p>第{n}段：面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。</p>"
+        for n in range(1, 9)
+    )
+    footer = (
+        "<p>（编辑：王小明）</p><p>【责任编辑：李华】</p><ul><li><a href='/x'>违法和不良信息举报</a>"
+        "</li><li>京ICP备13028878号-6</li></ul><p>某某网版权说明：凡注明来源为某某网的作品，"
+        "版权均属某某网所有。</p>"
+    )
+    md = body_of(page(article + footer))
+    assert "第8段" in md and "编辑" not in md and "ICP" not in md and "版权" not in md
+
+
+def test_a_layout_grid_of_empty_cells_leaves_no_empty_table() -> None:
+    grid = "<table>" + "<tr><td> </td><td></td><td>&nbsp;</td></tr>" * 3 + "</table>"
+    md = body_of(page(grid + paragraphs(ESSAY) + grid))
+    assert "|" not in md and ESSAY[0] in plain(md)

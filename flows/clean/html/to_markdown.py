@@ -331,6 +331,10 @@ def _table(el: etree._Element, ctx: Ctx) -> list[str]:
     if layout:  # a table used for layout: its content is the text
         return [b for r in rows for c in _cells(r) for b in blocks(c, ctx)]
     lines = []
+    # Rows with no text in any cell (a layout grid's spacers) are not read.
+    rows = [r for r in rows if any(plain_text(c) for c in _cells(r))]
+    if not rows:
+        return []
     for i, row in enumerate(rows):
         cells = [_finish(inline(c, ctx)).replace("\\|", "\\|") for c in _cells(row)]
         cells += [""] * (width - len(cells))
