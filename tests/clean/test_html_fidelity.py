@@ -150,13 +150,13 @@ def test_a_related_posts_list_after_the_article_is_still_cut() -> None:
 
 
 def test_a_chinese_sites_licence_footer_and_editor_line_are_not_the_article() -> None:
-    article = "".join(
-        f"<p>第{n}段：面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。</p>"
-        for n in range(1, 9)
-    )
+    sentence = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
+    article = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(1, 9))
     footer = (
-        "<p>（编辑：王小明）</p><p>【责任编辑：李华】</p><ul><li><a href='/x'>违法和不良信息举报</a>"
-        "</li><li>京ICP备13028878号-6</li></ul><p>某某网版权说明：凡注明来源为某某网的作品，"
+        "<p>（编辑：王小明）</p><p>【责任编辑：李华】</p>"
+        "<ul><li><a href='/x'>违法和不良信息举报</a></li>"
+        "<li>京ICP备13028878号-6</li></ul>"
+        "<p>某某网版权说明：凡注明来源为某某网的作品，"
         "版权均属某某网所有。</p>"
     )
     md = body_of(page(article + footer))
