@@ -296,14 +296,18 @@ _LINK_TEXT = re.compile(r"(?<!\\)\[([^\]]*)\]\(")
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
     """The article's blocks: trafilatura's fast pass, unless readability finds much more on the
     same page (trafilatura cut the article short: at a pull-quote, a run of code, after its
-    preface), as trafilatura's own fallback does; its slow pass (readability, jusText) when
-    neither finds an article; the whole page as a last resort."""
+    preface) or the fast pass kept a list of links, as trafilatura's own fallback does; its slow
+    pass (readability, jusText) when neither finds an article; the whole page as a last resort."""
     body = _extract(tree, ctx, fast=True)
     words = _words(body)
-    if words < FALLBACK_BELOW:
+    links = _link_words(body) > 0.5  # a list of links, not an article
+    if words < FALLBACK_BELOW or links:
         other = _readability(tree, ctx)
         more = _words(other)
-        if more > FALLBACK_RATIO * max(words, MIN_ARTICLE_WORDS) and _link_words(other) < 0.5:
+        if _link_words(other) < 0.5 and (
+            more > FALLBACK_RATIO * max(words, MIN_ARTICLE_WORDS)
+            or (links and more >= MIN_ARTICLE_WORDS)
+        ):
             return other
     if words >= MIN_ARTICLE_WORDS:
         return body
