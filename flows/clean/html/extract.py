@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,14 +43,6 @@ from flows.markdown import to_plain, unescape
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
-#: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
-MIN_ARTICLE_WORDS = 25
-#: When the fast pass kept fewer words than this, and readability finds this many times more on
-#: the same page, the fast pass cut the article short: readability's is taken. (Tuned on the
-#: corpora's dev splits: above ~400 words, or at a lower ratio, readability's longer text was more
-#: often the comments or the whole page than the rest of the article.)
-FALLBACK_BELOW = 400
-FALLBACK_RATIO = 6.0
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Control characters are not text, and lxml refuses them in a tree's strings.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -293,27 +286,47 @@ def _link_words(body: list[str]) -> float:
 _LINK_TEXT = re.compile(r"(?<!\\)\[([^\]]*)\]\(")
 
 
+def _bag(body: list[str]) -> Counter[str]:
+    """The words of a candidate, as a bag; Chinese and Japanese by character (they write no
+    spaces, so a "word" would be a whole clause)."""
+    bag: Counter[str] = Counter()
+    for word in _WORD.findall(to_plain("\n".join(body)).lower()):
+        bag.update(word if _CJK.search(word) else [word])
+    return bag
+
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _agreement(one: Counter[str], other: Counter[str]) -> float:
+    """How far two extractions of a page say the same: the F1 of their bags of words."""
+    total = sum(one.values()) + sum(other.values())
+    return 2 * sum((one & other).values()) / total if total else 0.0
+
+
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article's blocks: trafilatura's fast pass, unless readability finds much more on the
-    same page (trafilatura cut the article short: at a pull-quote, a run of code, after its
-    preface) or the fast pass kept a list of links, as trafilatura's own fallback does; its slow
-    pass (readability, jusText) when neither finds an article; the whole page as a last resort."""
-    body = _extract(tree, ctx, fast=True)
-    words = _words(body)
-    links = _link_words(body) > 0.5  # a list of links, not an article
-    if words < FALLBACK_BELOW or links:
-        other = _readability(tree, ctx)
-        more = _words(other)
-        if _link_words(other) < 0.5 and (
-            more > FALLBACK_RATIO * max(words, MIN_ARTICLE_WORDS)
-            or (links and more >= MIN_ARTICLE_WORDS)
-        ):
-            return other
-    if words >= MIN_ARTICLE_WORDS:
-        return body
-    body = _extract(tree, ctx, fast=False) or body
-    if body:
-        return body
+    """The article's blocks, as three extractors find it: trafilatura's fast pass, its slow pass
+    (with its own readability and jusText fallbacks), and readability alone. The one that agrees
+    best with the other two is kept, as a vote: each extractor fails in its own way (trafilatura
+    cuts an article short at a pull-quote, a run of code or after its preface, or keeps a list of
+    links; readability takes the comments or the whole page), and two seldom fail alike. A tie
+    goes to the fast pass. Nothing found by any: the whole page."""
+    candidates = [
+        _extract(tree, ctx, fast=True),
+        _extract(tree, ctx, fast=False),
+        _readability(tree, ctx),
+    ]
+    bags = [_bag(c) for c in candidates]
+    best, score = candidates[0], -1.0
+    for i, candidate in enumerate(candidates):
+        if not candidate:
+            continue
+        votes = sum(_agreement(bags[i], bags[j]) for j in range(len(bags)) if j != i)
+        if votes > score:
+            best, score = candidate, votes
+    if best:
+        return best
     root = tree.find("body")
     return blocks(root if root is not None else tree, ctx)
 
