@@ -1,12 +1,16 @@
 """Cleaner for HTML pages: the article of a page saved from any CMS, as literal Pandoc Markdown.
 
 1. The page is parsed with lxml. The comment section is cut (or, with ``keep_comments``, set
-   aside), and so is furniture trafilatura tends to keep (share boxes, related posts…).
+   aside), and so is furniture trafilatura tends to keep (share boxes, related posts…), whatever
+   the size of what CMSs mark as never the article (MediaWiki's "[edit]" links and tagline,
+   consent banners, newsletter forms).
 2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
    end of the body, in the form :mod:`flows.footnotes.link` links.
-   Formulas become their TeX as text (:mod:`flows.clean.html.math`): trafilatura would drop them.
-3. trafilatura finds the article; its XML becomes Markdown (:mod:`flows.clean.html.to_markdown`);
-   the page's metadata comes from :mod:`flows.clean.html.meta`.
+   Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math.
+3. Three extractors find the article (trafilatura's fast and slow passes, readability); the one
+   the other two agree with best is kept. Its XML becomes Markdown
+   (:mod:`flows.clean.html.to_markdown`); the page's metadata comes from
+   :mod:`flows.clean.html.meta`.
 4. The text rules cut what trafilatura kept after the article: the comment thread, related
    posts, a post's footer, furniture lines.
 """
