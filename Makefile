@@ -90,7 +90,7 @@ bench: $(VENV)/.locked
 	$(BIN)/python bench/stages.py
 
 # Cleaner vs trafilatura and readability on the evaluation corpus (kept outside the repository).
-CORPUS ?= ../shared/corpus
+CORPUS ?= ../shared/corpus ../shared/corpus2
 bench-extract: $(VENV)/.locked
 	$(BIN)/python bench/extract_eval.py $(CORPUS)
 

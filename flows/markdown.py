@@ -132,6 +132,30 @@ def label_view(md: str) -> str:
     return "".join(chars)
 
 
+#: An unescaped ``$`` (one not after an odd run of backslashes): it would end the formula.
+_BARE_DOLLAR = re.compile(r"(?<!\\)(?:\\\\)*\$")
+_TRAILING_BACKSLASH = re.compile(r"(?<!\\)(?:\\\\)*\\$")
+
+
+def math(tex: str, display: bool = False) -> str | None:
+    """A formula the cleaner found (MathML, MediaWiki, KaTeX, MathJax) as Pandoc math, or
+    ``None`` if its TeX cannot be one safely (then it stays text, escaped).
+
+    This is the one place where a page's characters become markup: only TeX the page marks as a
+    formula comes here, never scraped text. The TeX is one line, has no ``$`` that would end the
+    math and no trailing backslash that would escape the closing ``$``; an inline formula ends
+    in a non-space character (``{}`` after a final ``\\$``), as Pandoc's ``$…$`` requires.
+    """
+    tex = " ".join(tex.split())
+    if not tex or _BARE_DOLLAR.search(tex) or _TRAILING_BACKSLASH.search(tex):
+        return None
+    if display:
+        return f"$$ {tex} $$"
+    if tex.endswith("\\$"):
+        tex += "{}"
+    return f"${tex}$"
+
+
 def split_blocks(md: str) -> list[str]:
     """Split a body into its top-level blocks (separated by blank lines)."""
     return [b for b in re.split(r"\n[ \t]*\n", md.strip("\n")) if b.strip()]

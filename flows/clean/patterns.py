@@ -33,6 +33,9 @@ COMMENT_SECTION_START = tuple(
         rf"^{_NUMBER_WORD} (thoughts?|responses?|comments?|replies|reactions?) (on|to)\b",
         rf"^{_NUMBER_WORD} (comments?|responses?|replies):?$",
         r"^(comments?|responses?|discussion)( \(\d+\))?:?$",
+        # … and in the corpus's other languages: es/pt, de, fr, it, nl, da/no/sv, pl, tr, ru, zh, ja
+        r"^(comentar(ios)?|coment[aá]rios|kommentare?|kommentar(er)?|commentaires?|commenti|"
+        r"reacties|komentarze|yorumlar|комментарии|评论|留言|コメント)( \(\d+\))?:?$",
         r"^subscribe to: post comments\b",
         r"^(show|view|load|read) (all )?(\d+ )?(comments|responses)\b",
         r"^(leave|post|add|write) (a |your )?(comment|reply|response)s?\b",
@@ -53,10 +56,15 @@ RELATED_START = re.compile(
     _I,
 )
 
+#: The one :data:`RELATED_START` line news sites also put inside an article, before a teaser:
+#: it ends the article only when headlines follow.
+READ_MORE = re.compile(r"^read (more|next)\b", _I)
+
 #: A post's footer: after it comes the blog around the post, not the post.
 POST_FOOTER = re.compile(
     r"^(posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?|\bshare\b)|"
-    r"(posted|filed) (in|under) .{1,80}\|.{0,80}(tagged|comments?|permalink))",
+    r"(posted|filed) (in|under) .{1,80}\|.{0,80}(tagged|comments?|permalink)|"
+    r"posted by .{1,60} (at|on) .{0,40}\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?)?$)",
     _I,
 )
 
@@ -134,11 +142,17 @@ CHROME = tuple(
         r"^(loading|loading\.\.\.|loading…)$",
         r"^(rate this|share on|follow us( on)?)\b",
         r"^(sign up|subscribe) (for|to) (our|the) (newsletter|mailing list)\b",
-        r"^(tags?|categor(y|ies))\s*:",
+        r"^(tags?|categor(y|ies)|topics?|themen|schlagw(ö|oe)rter|tagged( with)?|more on)\s*:",
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
         r"^subscribe( to our newsletter)?$",
         r"^(home|about( us)?|contact( us)?|archives?|blog|donate|login|log in|register)$",
+        # Chinese and Japanese sites' footers and log-in furniture: licence numbers (ICP, public
+        # security filing), copyright notes, the editor's line, member log-in prompts.
+        r"ICP备|公网安备|网络传播视听节目许可证|版权(所有|说明|声明|保护)[:：]|^【?责任编辑[:：]",
+        r"^[（(]?编辑[:：]",
+        r"^[＞>]?\s*(新規会員登録|会員登録|ログイン|無料会員登録)$|会員登録が必要です$|^(evernote|記事)保存$",
+        r"^(有料会員|会員)の方のみ|この記事は(有料)?会員限定です",
     )
 )
 

@@ -41,7 +41,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # latin-1 or ascii is decoded as windows-1252.
 _LABELS = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252",
            "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
-           "windows-1252": "cp1252", "x-sjis": "shift_jis", "gb2312": "gbk",
+           "windows-1252": "cp1252", "x-sjis": "shift_jis", "gb2312": "gb18030", "gbk": "gb18030",
            "iso-8859-9": "cp1254", "tis-620": "cp874", "ks_c_5601-1987": "euc-kr"}  # fmt: skip
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 
@@ -80,7 +80,18 @@ def decode_html(data: bytes, name: str) -> str:
     try:
         return _repair(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return _repair(_mostly_utf8(data) or _detect(data, name))
+        return _repair(
+            _mostly_utf8(data) or _declared_with_strays(data, codec) or _detect(data, name)
+        )
+
+
+def _declared_with_strays(data: bytes, codec: str | None) -> str | None:
+    """The declared codec when it reads all but a few bytes (a page with a few broken
+    sequences, which no detector then recognises): those become U+FFFD, as in a browser."""
+    if not codec:
+        return None
+    text = data.decode(codec, errors="replace")
+    return text if text.count("\ufffd") <= len(text) // 200 else None
 
 
 # What UTF-8 read as cp1252 or latin-1 looks like: "Ã©", "â€™", "Â ". Only then is ftfy asked.

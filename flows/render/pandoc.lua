@@ -138,6 +138,9 @@ local function convert(req, source, images)
     toc_depth = req.toc_depth,
     reference_location = req.reference_location,
     split_level = req.split_level,
+    -- Formulas (Math elements, which only the cleaner's formulas become) as MathML in HTML and
+    -- EPUB; the typst writer sets them as typst math whatever this says.
+    html_math_method = 'mathml',
     variables = {},
   }
   for _, pair in ipairs(req.variables) do options.variables[pair[1]] = pair[2] end

@@ -154,3 +154,14 @@ def test_a_broken_gzip_is_refused_by_name(tmp_path: Path) -> None:
     path.write_bytes(b"\x1f\x8b not really gzip")
     with pytest.raises(PamphleteerError, match=r"^page\.html\.gz: not a gzip file"):
         read(path)
+
+
+def test_a_gb2312_page_with_gb18030_characters_and_a_broken_byte_is_read(tmp_path: Path) -> None:
+    # Browsers read "gb2312" as GB18030; a page's one broken sequence costs one character, not
+    # the page.
+    text = "第一章 凡事谢恩。" * 40 + "𠀀 and the rest of the chapter."
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+    data = _page(text, head).encode("gb18030").replace(b"<p>", b"<p>\x81\x20", 1)
+    path = tmp_path / "a.html"
+    path.write_bytes(data)
+    assert "第一章 凡事谢恩。" * 40 + "𠀀 and the rest" in read(path).text

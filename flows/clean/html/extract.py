@@ -1,12 +1,16 @@
 """Cleaner for HTML pages: the article of a page saved from any CMS, as literal Pandoc Markdown.
 
 1. The page is parsed with lxml. The comment section is cut (or, with ``keep_comments``, set
-   aside), and so is furniture trafilatura tends to keep (share boxes, related posts…).
+   aside), and so is furniture trafilatura tends to keep (share boxes, related posts…), whatever
+   the size of what CMSs mark as never the article (MediaWiki's "[edit]" links and tagline,
+   consent banners, newsletter forms).
 2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
    end of the body, in the form :mod:`flows.footnotes.link` links.
-   Formulas become their TeX as text (:mod:`flows.clean.html.math`): trafilatura would drop them.
-3. trafilatura finds the article; its XML becomes Markdown (:mod:`flows.clean.html.to_markdown`);
-   the page's metadata comes from :mod:`flows.clean.html.meta`.
+   Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math.
+3. Three extractors find the article (trafilatura's fast and slow passes, readability); the one
+   the other two agree with best is kept. Its XML becomes Markdown
+   (:mod:`flows.clean.html.to_markdown`); the page's metadata comes from
+   :mod:`flows.clean.html.meta`.
 4. The text rules cut what trafilatura kept after the article: the comment thread, related
    posts, a post's footer, furniture lines.
 """
@@ -16,18 +20,20 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.readability_lxml import Document as ReadabilityDocument
 
 from flows.clean import patterns
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
-from flows.clean.html.math import keep_math_as_text
+from flows.clean.html.math import keep_math
 from flows.clean.html.meta import page_metadata
 from flows.clean.html.notes import lift_notes
 from flows.clean.html.to_markdown import (
@@ -44,9 +50,9 @@ from flows.model import PamphleteerError
 from flows.read.language import text_language
 from flows.settings import Settings
 
-#: Fewer words than this from trafilatura's fast pass, and its fallbacks are tried.
-MIN_ARTICLE_WORDS = 25
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# Control characters are not text, and lxml refuses them in a tree's strings.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def parse(page: str, name: str = "page", nesting: int | None = None) -> etree._E
     """The page's tree; one nested deeper than ``nesting`` (``limits.nesting``) is flattened
     there (:mod:`flows.clean.html.depth`): its deep text kept, in order."""
     most = min(nesting or Limits().nesting, html_depth.PARSER_DEPTH)
-    page = _XML_DECLARATION.sub("", page, count=1)
+    page = _CONTROL.sub("", _XML_DECLARATION.sub("", page, count=1))
     try:
         tree = lxml_html.document_fromstring(page, parser=_PARSER)
         if html_depth.depth(tree) > most:
@@ -119,6 +125,39 @@ def _is_furniture(el: etree._Element) -> bool:
     return length < 300 or (length < 3000 and _link_density(el) > 0.5)
 
 
+def _chrome(tree: etree._Element) -> list[etree._Element]:
+    """Elements whose class or id is one of :data:`hp.CHROME_NAMES`, whatever their tag."""
+    found = []
+    for el in tree.iter():
+        names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+        if names and not hp.CHROME_NAMES.isdisjoint(names):
+            found.append(el)
+    return [el for el in _outermost(found) if local_name(el.tag) not in ("body", "html")]
+
+
+def _overlays(tree: etree._Element) -> list[etree._Element]:
+    """Consent banners, newsletter sign-ups, paywalls (:data:`hp.OVERLAY_WORDS` in a class or
+    id, or a form asking for an e-mail address), whatever their size; not one that holds the
+    article (a page-wide wrapper that happens to carry such a class)."""
+    found = []
+    page = len(plain_text(tree)) or 1
+    for el in tree.iter(*hp.MARKED_TAGS, "form", "dialog"):
+        names = _NAME_PARTS.split(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+        overlay = not hp.OVERLAY_WORDS.isdisjoint(names)
+        if not overlay and local_name(el.tag) == "form":
+            overlay = any((i.get("type") or "").lower() == "email" for i in el.iter("input"))
+        if (
+            overlay
+            and next(el.iter("article", "main"), None) is None
+            and len(plain_text(el)) < 0.9 * page
+        ):
+            found.append(el)
+    return _outermost(found)
+
+
+_NAME_PARTS = re.compile(r"[\s_-]+")
+
+
 def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Element]]:
     """Elements whose class or id says "comments", and those that say "share", "related"…"""
     comments, furniture = [], []
@@ -165,12 +204,28 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
         n = len(text.split())
         if words >= 30 and n <= 25 and _opens_thread(text):
             return body[:i], body[i:], "comment section"
-        if words >= 100 and n <= 8 and patterns.RELATED_START.search(text):
+        if (
+            words >= 100
+            and n <= 8
+            and patterns.RELATED_START.search(text)
+            and (not patterns.READ_MORE.match(text) or _list_of_links(body[i + 1 :]))
+        ):
             return body[:i], body[i:], "related posts"
         if words >= 50 and patterns.POST_FOOTER.search(text):
             return body[:i], body[i:], "site chrome"
         words += n
     return body, [], ""
+
+
+def _list_of_links(tail: list[str]) -> bool:
+    """What follows a "Related posts" or "Read more" line is other articles only if it is headlines
+    (links, or short lines) or leads to the comment thread. A "READ MORE" link inside a news
+    article is followed by more article."""
+    words = _words(tail)
+    if not words or any(_opens_thread(to_plain(b).strip()) for b in tail if len(b.split()) <= 25):
+        return True  # nothing, or the comment thread, follows
+    short = sum(len(to_plain(b).split()) for b in tail if len(to_plain(b).split()) <= 15)
+    return (short + _link_words(tail) * words) / words >= 0.6
 
 
 def _opens_thread(text: str) -> bool:
@@ -213,15 +268,72 @@ def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
     return blocks(doc.body, ctx) if doc is not None and doc.body is not None else []
 
 
+def _words(body: list[str]) -> int:
+    return sum(len(to_plain(b).split()) for b in body)
+
+
+def _readability(tree: etree._Element, ctx: Ctx) -> list[str]:
+    """The article as readability (trafilatura's copy of readability-lxml) finds it: the page's
+    densest block of paragraphs and its siblings."""
+    try:
+        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary()
+        root = lxml_html.fragment_fromstring(summary, create_parent="div", parser=_PARSER)
+    except (etree.ParserError, ValueError, TypeError):
+        return []
+    return blocks(root, ctx)
+
+
+def _link_words(body: list[str]) -> float:
+    """The share of the words that are link text: a list of links is not an article."""
+    words = _words(body) or 1
+    linked = sum(len(m.split()) for b in body for m in _LINK_TEXT.findall(b))
+    return linked / words
+
+
+_LINK_TEXT = re.compile(r"(?<!\\)\[([^\]]*)\]\(")
+
+
+def _bag(body: list[str]) -> Counter[str]:
+    """The words of a candidate, as a bag; Chinese and Japanese by character (they write no
+    spaces, so a "word" would be a whole clause)."""
+    bag: Counter[str] = Counter()
+    for word in _WORD.findall(to_plain("\n".join(body)).lower()):
+        bag.update(word if _CJK.search(word) else [word])
+    return bag
+
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _agreement(one: Counter[str], other: Counter[str]) -> float:
+    """How far two extractions of a page say the same: the F1 of their bags of words."""
+    total = sum(one.values()) + sum(other.values())
+    return 2 * sum((one & other).values()) / total if total else 0.0
+
+
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article's blocks: trafilatura's fast pass; its fallbacks (readability, jusText) only
-    when that finds next to nothing; the whole page as a last resort."""
-    body = _extract(tree, ctx, fast=True)
-    if sum(b.count(" ") + 1 for b in body) >= MIN_ARTICLE_WORDS:
-        return body
-    body = _extract(tree, ctx, fast=False) or body
-    if body:
-        return body
+    """The article's blocks, as three extractors find it: trafilatura's fast pass, its slow pass
+    (with its own readability and jusText fallbacks), and readability alone. The one that agrees
+    best with the other two is kept, as a vote: each extractor fails in its own way (trafilatura
+    cuts an article short at a pull-quote, a run of code or after its preface, or keeps a list of
+    links; readability takes the comments or the whole page), and two seldom fail alike. A tie
+    goes to the fast pass. Nothing found by any: the whole page."""
+    candidates = [
+        _extract(tree, ctx, fast=True),
+        _extract(tree, ctx, fast=False),
+        _readability(tree, ctx),
+    ]
+    bags = [_bag(c) for c in candidates]
+    best, score = candidates[0], -1.0
+    for i, candidate in enumerate(candidates):
+        if not candidate:
+            continue
+        votes = sum(_agreement(bags[i], bags[j]) for j in range(len(bags)) if j != i)
+        if votes > score:
+            best, score = candidate, votes
+    if best:
+        return best
     root = tree.find("body")
     return blocks(root if root is not None else tree, ctx)
 
@@ -317,16 +429,18 @@ def html_to_markdown(
     rules of ``lang`` (the sidecar's), else of the language the page declares."""
     tree = parse(page, name, settings.limits.nesting)
     meta = page_metadata(tree, settings.build_date)
+    keep_math(tree)
     for el in list(tree.iter("script", "style", "noscript", "template")):
         replace_with_text(el, "")
     # The typography follows the text's language: a Word export's <body lang=DE-CH> over an
     # English letter must not give it German quotes.
     ctx = Ctx(settings, lang=lang or text_language(meta.get("lang"), _page_text(tree)))
-    keep_math_as_text(tree)
+    removed = [("site chrome", t) for t in _remove(_chrome(tree)) if t]
+    removed += [("site chrome", t) for t in _remove(_overlays(tree)) if t]
     marked_comments, marked_furniture = _marked(tree)
     sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
-    removed = [("comment section", t) for t in _remove(sections) if t]
+    removed += [("comment section", t) for t in _remove(sections) if t]
     notes = lift_notes(tree, ctx)
     furniture = [
         el

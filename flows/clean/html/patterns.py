@@ -23,10 +23,12 @@ COMMENT_NAMES = frozenset(
     "comments-wrapper comments-block comments-container comments-list comments-thread "
     "comment-respond respond reply-form disqus_thread comment-form commentform "
     "comment-wrapper blog-comments post-comments article-comments responses discussion "
-    "talkback fb-comments comments_holder comments-page comment-section".split()
+    "talkback fb-comments comments_holder comments-page comment-section comentarios "
+    "kommentare commentaires commenti reacties".split()
 )
 #: Cheap test before :data:`COMMENT_NAMES` is looked at.
-COMMENT_HINT = ("omment", "respon", "disqus", "dsq-", "discussion", "talkback", "reply")
+COMMENT_HINT = ("omment", "respon", "disqus", "dsq-", "discussion", "talkback", "reply",
+                "comentario", "reacties")  # fmt: skip
 
 #: Site furniture trafilatura sometimes keeps next to an article: one word of a class or id
 #: (split at spaces, hyphens and underscores) …
@@ -42,11 +44,19 @@ FURNITURE_PHRASES = ("print-friendly", "pf-button", "post-navigation", "nav-link
 _NAME_PARTS = re.compile(r"[\s_-]+")
 
 
+def _prefixed_comment_name(name: str) -> bool:
+    """A compound name of :data:`COMMENT_NAMES` behind a prefix of the site's: ``sf_comment_list``,
+    ``td-comments-area``. One word alone (``no-comments`` on a post) does not count."""
+    parts = name.replace("_", "-").split("-")
+    return any("-".join(parts[i:]) in COMMENT_NAMES for i in range(1, len(parts) - 1))
+
+
 def marked_kind(names: str) -> str | None:
     """ "comment", "furniture" or ``None`` for an element's ``id`` and ``class``."""
     lower = names.lower()
     if any(h in lower for h in COMMENT_HINT) and any(
-        t in COMMENT_NAMES or t.startswith("dsq-") for t in lower.split()
+        t in COMMENT_NAMES or t.startswith("dsq-") or _prefixed_comment_name(t)
+        for t in lower.split()
     ):
         return "comment"
     if not FURNITURE_WORDS.isdisjoint(_NAME_PARTS.split(lower)) or any(
@@ -54,6 +64,26 @@ def marked_kind(names: str) -> str | None:
     ):
         return "furniture"
     return None
+
+
+#: Class or id names that mark an element as furniture whatever its tag and size: MediaWiki's
+#: section "[edit]" links, its "From Wikipedia, the free encyclopedia" tagline and "Jump to"
+#: links, its category bar, navigation boxes and the parts it marks ``noprint``; screen-reader
+#: skip links.
+CHROME_NAMES = frozenset(
+    "mw-editsection siteSub contentSub contentSub2 jump-to-nav mw-jump-link catlinks "
+    "printfooter navbox vertical-navbox mw-indicators noprint mw-cite-backlink-hidden "
+    "skip-link screen-reader-text sr-only visually-hidden".split()
+)
+
+
+#: Words of a class or id that say what a box is for, whatever its size: a cookie or consent
+#: banner (and the consent platforms' own names), a newsletter sign-up. Such a box is never the
+#: article, even when it is the biggest block of text on the page. ("paywall" and "subscription"
+#: are not here: news sites wrap the article itself in those.)
+OVERLAY_WORDS = frozenset(
+    "cookie cookies consent gdpr newsletter onetrust didomi usercentrics cookiebot".split()
+)
 
 
 #: Containers of a notes list, by id, class or role (DPub-ARIA ``doc-endnotes``).

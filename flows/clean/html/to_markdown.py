@@ -22,13 +22,17 @@ from lxml import etree
 from flows.clean.html import patterns as hp
 from flows.clean.typography import collapse_spaces, curl_quotes, dashes_and_dots, punctuation_spaces
 from flows.markdown import escape_inline, protect_line_start
+from flows.markdown import math as markdown_math
 from flows.settings import Settings
 
 # A note marker while the page is being cleaned: private-use characters no page contains.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"[ \t\u00a0]*{MARK_OPEN}(\\d+){MARK_CLOSE}")
 # Marks the key of a figure's caption (see Ctx.captions).
-CAPTION_KEY = "\ue003"
+CAPTION_KEY = "\ue006"
+# A formula (:mod:`flows.clean.html.math`): its TeX, hex-encoded, between these.
+MATH_INLINE, MATH_DISPLAY, MATH_CLOSE = "\ue003", "\ue005", "\ue004"
+_MATH = re.compile(f"([{MATH_INLINE}{MATH_DISPLAY}])([0-9a-f]*){MATH_CLOSE}")
 # A line break (``<br>``) until a block is finished: two of them end a paragraph.
 _BREAK = "\ue002"
 _PARAGRAPH_BREAK = re.compile(
@@ -60,10 +64,26 @@ def _text(s: str | None, lang: str | None = None) -> str:
     return escape_inline(punctuation_spaces(s, lang))
 
 
+def _formula(m: re.Match[str]) -> str:
+    tex = bytes.fromhex(m[2]).decode("utf-8", errors="replace")
+    end = m.end()
+    # "$x$2" is not math to Pandoc: before a digit, the formula stays text.
+    if m.string[end : end + 1].isdigit() and m[1] == MATH_INLINE:
+        return escape_inline(tex)
+    return markdown_math(tex, display=m[1] == MATH_DISPLAY) or escape_inline(tex)
+
+
+def formulas(md: str) -> str:
+    """The formulas' placeholders in ``md`` as Pandoc math (or, where unsafe, escaped TeX)."""
+    return _MATH.sub(_formula, md) if MATH_CLOSE in md else md
+
+
 def _finish(md: str) -> str:
-    """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, line start safe."""
+    """Inline Markdown of one block: spaces collapsed, markers as ``\\[n\\]``, formulas as
+    math, line start safe."""
     md = collapse_spaces(_BREAKING.sub(" ", md.replace(_BREAK, " "))).strip()
     md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
+    md = formulas(md)
     return protect_line_start(md) if md else ""
 
 
@@ -207,8 +227,36 @@ _BLOCK_NAMES = frozenset({"p", "div", "head", "list", "item", "quote", "table", 
                           "hr", "details", "summary", "nav"})  # fmt: skip
 
 
+#: Where a ``<code>`` is a word of the text (``ls -l`` in a sentence), not a listing.
+_INLINE_PARENTS = frozenset({"p", "li", "item", "cell", "td", "th", "head", "quote", "dd", "dt",
+                             "h1", "h2", "h3", "h4", "h5", "h6", "hi", "a", "ref", "span", "em",
+                             "strong", "b", "i", "cite", "sup", "sub", "small"})  # fmt: skip
+
+
+def _is_listing(el: etree._Element) -> bool:
+    """A ``<code>`` (or trafilatura's ``<code>``) that is a block of its own: a listing of several
+    lines, or a line alone in a container; inside a sentence it is a word like any other."""
+    if local_name(el.tag) != "code":
+        return True
+    if "\n" in "".join(el.itertext()).strip():
+        return True
+    parent = el.getparent()
+    if parent is None or local_name(parent.tag) in ("pre", "code"):
+        return True
+    if local_name(parent.tag) in _INLINE_PARENTS:
+        return False
+    prev = el.getprevious()
+    before = prev.tail if prev is not None else parent.text
+    return not ((before or "").strip() or (el.tail or "").strip())
+
+
+def _is_block(el: etree._Element) -> bool:
+    tag = local_name(el.tag)
+    return (tag in BLOCKS or (tag in _BLOCK_NAMES and tag not in INLINES)) and _is_listing(el)
+
+
 def _has_blocks(el: etree._Element) -> bool:
-    return any(local_name(c.tag) in _BLOCK_NAMES for c in el.iterdescendants())
+    return any(local_name(c.tag) in _BLOCK_NAMES and _is_listing(c) for c in el.iterdescendants())
 
 
 def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
@@ -222,7 +270,7 @@ def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
 
     for child in el:
         tag = local_name(child.tag)
-        if tag in BLOCKS or (tag in _BLOCK_NAMES and tag not in INLINES):
+        if _is_block(child):
             flush()
             out.extend(BLOCKS.get(tag, blocks)(child, ctx))
         elif tag:
@@ -241,7 +289,7 @@ def paragraph(el: etree._Element, ctx: Ctx) -> list[str]:
 def _heading(el: etree._Element, ctx: Ctx) -> list[str]:
     level = (el.get("rend") or local_name(el.tag))[-1:]
     md = collapse_spaces(_BREAKING.sub(" ", inline(el, ctx).replace(_BREAK, " "))).strip()
-    md = _MARKER.sub(lambda m: f"\\[{m[1]}\\]", md)
+    md = formulas(_MARKER.sub(lambda m: f"\\[{m[1]}\\]", md))
     if not md:
         return []
     hashes = {"1": "##", "2": "##", "3": "###"}.get(level, "####")
@@ -295,6 +343,10 @@ def _table(el: etree._Element, ctx: Ctx) -> list[str]:
     if layout:  # a table used for layout: its content is the text
         return [b for r in rows for c in _cells(r) for b in blocks(c, ctx)]
     lines = []
+    # Rows with no text in any cell (a layout grid's spacers) are not read.
+    rows = [r for r in rows if any(plain_text(c) for c in _cells(r))]
+    if not rows:
+        return []
     for i, row in enumerate(rows):
         cells = [_finish(inline(c, ctx)).replace("\\|", "\\|") for c in _cells(row)]
         cells += [""] * (width - len(cells))

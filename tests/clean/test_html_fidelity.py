@@ -1,0 +1,169 @@
+"""The cleaner keeps the whole article and only the article, on invented pages shaped like the
+ones it failed on (issue 20): inline code and emphasis, pull-quotes, prefaces, repeated
+paragraphs, consent and newsletter boxes, tag lines and related-content lists."""
+
+from __future__ import annotations
+
+from flows.markdown import split_blocks, to_plain
+
+from .test_html import PROSE, body_of, page
+
+ESSAY = [
+    "The strike committee met every evening in the back room of the bakery on Mill Lane.",
+    "Its minutes, kept in a school exercise book, record who came and what they decided.",
+    "By the third week the bakers were feeding the pickets, and the pickets guarded the ovens.",
+    "When the owners brought in carts from the next town, the carters turned back at the bridge.",
+    "The settlement gave the bakers a shorter night and the right to elect their own foreman.",
+    "Nobody in the town forgot that winter, and the exercise book is in the library still.",
+]
+
+
+def paragraphs(texts: list[str]) -> str:
+    return "".join(f"<p>{t} {PROSE}</p>" for t in texts)
+
+
+def plain(md: str) -> str:
+    return " ".join(to_plain(md).split())
+
+
+def test_a_run_of_inline_code_stays_in_its_sentence_and_the_article_goes_on() -> None:
+    code = (
+        "<p>To list the files run <code>ls</code> <code>-l</code> <code>-a</code>, then press "
+        "<kbd>Ctrl</kbd>+<kbd>C</kbd> and type <code>exit</code> to leave.</p>"
+    )
+    md = body_of(page(paragraphs(ESSAY[:3]) + code + paragraphs(ESSAY[3:])))
+    sentence = next(b for b in split_blocks(md) if "To list" in b)
+    want = "To list the files run ls -l -a, then press Ctrl+C and type exit to leave."
+    assert plain(sentence) == want
+    assert ESSAY[-1] in plain(md)
+
+
+def test_emphasis_and_links_keep_the_spaces_around_them() -> None:
+    md = body_of(
+        page(
+            paragraphs(ESSAY[:2])
+            + "<p>Das <em>Passing</em> spreche, das <i>Passing </i>spreche, das<b> fette</b> "
+            'Wort und <a href="https://example.org/"><em>ein Link</em></a> hier.</p>'
+            + paragraphs(ESSAY[2:])
+        )
+    )
+    want = "Das Passing spreche, das Passing spreche, das fette Wort und ein Link hier."
+    assert want in plain(md)
+
+
+def test_a_pull_quote_does_not_end_the_article() -> None:
+    quote = (
+        '<aside class="pullquote"><blockquote><p>“The ovens were ours that winter.”</p>'
+        "</blockquote></aside>"
+    )
+    md = body_of(page(paragraphs(ESSAY[:2]) + quote + paragraphs(ESSAY[2:])))
+    assert all(t in plain(md) for t in ESSAY)
+
+
+def test_the_essay_is_kept_not_only_its_preface() -> None:
+    html = (
+        "<!DOCTYPE html><html><head><title>The Bakers' Winter</title></head><body>"
+        '<div class="preface"><p>A preface: this essay first appeared in a union paper.</p></div>'
+        '<div class="layout"><div class="col">'
+        + "".join(f"<div class='para'>{t} {PROSE}</div>" for t in ESSAY)
+        + "</div></div></body></html>"
+    )
+    assert all(t in plain(body_of(html)) for t in ESSAY)
+
+
+def test_a_paragraph_the_article_repeats_is_kept_each_time() -> None:
+    refrain = "Bread for the ovens, and the ovens for the town."
+    body = "".join(f"<p>{t} {PROSE}</p><p>{refrain}</p>" for t in ESSAY[:3])
+    md = body_of(page(body))
+    assert plain(md).count(refrain) == 3
+
+
+def test_a_consent_box_bigger_than_the_article_is_not_the_article() -> None:
+    consent = (
+        '<div id="consent-banner" class="cmp-dialog"><h2>We value your privacy</h2>'
+        + "<p>We and our 842 partners store and access information on your device, such as "
+        "cookies, and process personal data such as unique identifiers for personalised "
+        "advertising, measurement and audience insights. You may accept or manage choices.</p>"
+        * 6
+        + "<button>Accept all</button><button>Manage options</button></div>"
+    )
+    html = (
+        "<!DOCTYPE html><html><head><title>The Bakers' Winter</title></head><body>"
+        f"{consent}<main>{paragraphs(ESSAY[:2])}</main></body></html>"
+    )
+    md = body_of(html)
+    assert ESSAY[0] in plain(md) and "partners" not in md and "Accept all" not in md
+
+
+def test_a_newsletter_form_inside_the_article_is_dropped() -> None:
+    form = (
+        '<form action="/subscribe"><p>Get the weekly digest of labour history in your inbox, '
+        "every Friday morning, free of charge and easy to cancel.</p>"
+        '<input type="email" name="e"><button>Sign me up</button></form>'
+    )
+    md = body_of(page(paragraphs(ESSAY[:3]) + form + paragraphs(ESSAY[3:])))
+    assert "weekly digest" not in md and all(t in plain(md) for t in ESSAY)
+
+
+def test_tag_lines_and_related_content_after_the_article_are_dropped() -> None:
+    tail = (
+        '<p>Topics: <a href="/t/bakers">Bakers</a>, <a href="/t/strikes">Strikes</a></p>'
+        "<h2>Related content</h2><ul>"
+        + "".join(f'<li><a href="/a/{n}">The dockers of {n}: a history</a></li>' for n in range(5))
+        + "</ul>"
+    )
+    md = body_of(page(paragraphs(ESSAY) + tail))
+    assert ESSAY[-1] in plain(md)
+    assert "Topics" not in md and "Related content" not in md and "dockers" not in md
+
+
+def test_mediawiki_edit_links_and_tagline_are_not_text() -> None:
+    html = (
+        "<!DOCTYPE html><html><head><title>Bakers - Wiki</title></head><body>"
+        '<div id="content"><h1>Bakers</h1><div id="siteSub">From the Wiki, the free '
+        'encyclopedia</div><div class="mw-parser-output">'
+        + paragraphs(ESSAY[:3])
+        + '<h2><span class="mw-headline">History</span><span class="mw-editsection">'
+        '<span class="mw-editsection-bracket">[</span><a href="/edit">edit</a>'
+        '<span class="mw-editsection-bracket">]</span></span></h2>'
+        + paragraphs(ESSAY[3:])
+        + "</div></div></body></html>"
+    )
+    md = body_of(html)
+    assert "## History\n" in md and "edit" not in md and "free encyclopedia" not in md
+
+
+def test_a_read_more_link_inside_the_article_does_not_end_it() -> None:
+    teaser = "<p><strong>Read more</strong></p>"
+    md = body_of(page(paragraphs(ESSAY[:3]) + teaser + paragraphs(ESSAY[3:])))
+    assert all(t in plain(md) for t in ESSAY)
+
+
+def test_a_related_posts_list_after_the_article_is_still_cut() -> None:
+    tail = (
+        "<p>Read more</p><ul>"
+        + "".join(f'<li><a href="/a/{n}">The dockers of {n}</a></li>' for n in range(1900, 1906))
+        + "</ul>"
+    )
+    md = body_of(page(paragraphs(ESSAY) + tail))
+    assert ESSAY[-1] in plain(md) and "dockers" not in md
+
+
+def test_a_chinese_sites_licence_footer_and_editor_line_are_not_the_article() -> None:
+    sentence = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
+    article = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(1, 9))
+    footer = (
+        "<p>（编辑：王小明）</p><p>【责任编辑：李华】</p>"
+        "<ul><li><a href='/x'>违法和不良信息举报</a></li>"
+        "<li>京ICP备13028878号-6</li></ul>"
+        "<p>某某网版权说明：凡注明来源为某某网的作品，"
+        "版权均属某某网所有。</p>"
+    )
+    md = body_of(page(article + footer))
+    assert "第8段" in md and "编辑" not in md and "ICP" not in md and "版权" not in md
+
+
+def test_a_layout_grid_of_empty_cells_leaves_no_empty_table() -> None:
+    grid = "<table>" + "<tr><td> </td><td></td><td>&nbsp;</td></tr>" * 3 + "</table>"
+    md = body_of(page(grid + paragraphs(ESSAY) + grid))
+    assert "|" not in md and ESSAY[0] in plain(md)
