@@ -54,6 +54,20 @@ class Answer:
     report: bytes  # what it wrote (EPUBCheck: its JSON report)
 
 
+#: The longest path a Unix socket may have on Linux (``sun_path`` is 108 bytes with its NUL).
+_SOCKET_PATH_MAX = 107
+
+
+def _socket_folder(name: str) -> Path:
+    """A private folder for a service's socket: in TMPDIR, or in /tmp when TMPDIR is so deep
+    that the socket's path would not fit in ``sun_path`` (the JVM could not bind it)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"pamphleteer-{name}-"))
+    if len(os.fsencode(folder / "socket")) <= _SOCKET_PATH_MAX:
+        return folder
+    folder.rmdir()
+    return Path(tempfile.mkdtemp(prefix=f"pamphleteer-{name}-", dir="/tmp"))
+
+
 class Service:
     """One resident JVM running ``source`` with ``classpath``; restarted when it dies.
 
@@ -65,7 +79,7 @@ class Service:
         self, name: str, classpath: str, source: Path, args: Sequence[str] = (), heap_mb: int = 256
     ) -> None:
         self.name = name
-        self.folder = Path(tempfile.mkdtemp(prefix=f"pamphleteer-{name}-"))
+        self.folder = _socket_folder(name)
         self.socket = self.folder / "socket"
         self.cmd = ["java", f"-Xmx{heap_mb}m", *JVM_OPTIONS, "-cp", classpath, str(source),
                     str(self.socket), *args]  # fmt: skip

@@ -165,3 +165,18 @@ def test_resident_nu_checker_says_what_its_command_line_says(tmp_path: Path) -> 
     assert warm == check.nu_html_once(pages)
     assert warm[bad].errors == 3 and warm[good].passed and warm[good].version
     assert check.nu_html([good]) == {good: warm[good]}  # asked again, by the same JVM
+
+
+def test_the_checker_starts_under_a_temporary_folder_too_deep_for_a_socket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build whose TMPDIR is deep (a project in a long path) still checks its EPUBs: a Unix
+    socket's path has at most 107 bytes, so the checker's socket goes where it fits."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    with check.epubcheck_service() as running:
+        assert len(os.fsencode(running.socket)) <= 107
+        args = [samples.EPUB3_VALID, *check.EPUBCHECK_ARGS]
+        report = json.loads(jvm.request(running.socket, args, 120).report)
+        assert report["checker"]["nError"] == 0
