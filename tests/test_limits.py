@@ -363,3 +363,16 @@ def test_an_undated_epub_passes_epubcheck(tmp_path: Path) -> None:
     result = build_document(_undated(tmp_path), tmp_path / "out", settings)
     check = epubcheck(result.outputs["epub"])
     assert check.passed, check.messages
+
+
+def test_every_limit_is_documented_with_its_default() -> None:
+    """docs/limits.md, which the README points to, lists each limit a user can set."""
+    import dataclasses
+
+    from flows.limits import Limits
+
+    from .conftest import ROOT
+
+    page = (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")
+    for field in dataclasses.fields(Limits):
+        assert f"| `{field.name}` | {getattr(Limits(), field.name):g} |" in page, field.name
