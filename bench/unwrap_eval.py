@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from flows.clean.text import split_text
-from flows.clean.typography import normalise_spaces
+from flows.typography import normalise_spaces
 
 WIDTH = 72
 _WORD = re.compile(r"^[^\W\d_]{7,}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flows.build import lifeline
+from flows import lifeline
 from flows.model import PamphleteerError
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
@@ -230,7 +230,7 @@ def temp_root(out_dir: Path) -> Path:
 def _stage_parent(out_dir: Path) -> Path:
     """Where a document's outputs are staged: the build's private folder when it lies inside
     ``out_dir`` (``pamphleteer build`` makes one, removed with everything in it when the build
-    ends, however it ends: see :mod:`flows.build.lifeline`), else ``out_dir/.cache/tmp``."""
+    ends, however it ends: see :mod:`flows.lifeline`), else ``out_dir/.cache/tmp``."""
     root = temp_root(out_dir)
     private = os.environ.get(lifeline.MARKER)
     if private and Path(private).is_relative_to(root) and Path(private).is_dir():

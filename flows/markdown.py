@@ -6,7 +6,7 @@ through :func:`escape` first, so nothing in a scraped page can become markup, ra
 citation.
 
 The edition is read back with :data:`READER_FORMAT`, which also switches off raw HTML/TeX and
-Pandoc's "smart" punctuation: typography is done once, by :mod:`flows.clean.typography`, so the
+Pandoc's "smart" punctuation: typography is done once, by :mod:`flows.typography`, so the
 three output formats carry the same characters.
 
 :func:`plain_view` goes the other way for the footnote stage: it gives the text a reader would see

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.clean.typography import printable
 from flows.limits import Limits
 from flows.model import PamphleteerError
-from flows.read.yamlfile import load_yaml
+from flows.typography import printable
+from flows.yamlfile import load_yaml
 
 
 #: The templates shipped with pamphleteer (the repository's ``templates/``).

@@ -21,13 +21,13 @@ from lxml import etree, html
 
 from flows.assemble.edition import yaml_block
 from flows.build.pipeline import build_document
-from flows.clean.typography import printable, typogrify
 from flows.model import PamphleteerError, PartialDate
 from flows.read.language import language_tag
 from flows.read.sidecar import SIDECAR_KEYS, read_sidecar
 from flows.render import epub, typeset
 from flows.report.index import Entry, entries_from_results, render_index
 from flows.settings import PRESS_KEYS, Press, Settings
+from flows.typography import printable, typogrify
 
 from .epubxml import parse
 

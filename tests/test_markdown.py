@@ -11,8 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flows.assemble.edition import yaml_block
-from flows.clean.typography import normalise_spaces
 from flows.markdown import READER_FORMAT, escape, join_blocks, plain_view, unescape
+from flows.typography import normalise_spaces
 
 TRAPS = [
     "1917. The year the war ended was not 1917.",

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from flows.build import cache, units, workers
-from flows.build.outcome import Outcome
 from flows.files import Skipped, is_html, scan
+from flows.outcome import Outcome
 from flows.report.files import write_reports
 from flows.report.summary import BuildReport
 from flows.settings import Settings

@@ -1,5 +1,5 @@
 """Build one unit, record it in the cache as soon as it is done, and say what became of it as an
-:class:`~flows.build.outcome.Outcome` (no Prefect here). Each unit's failure is caught on its
+:class:`~flows.outcome.Outcome` (no Prefect here). Each unit's failure is caught on its
 own; a unit finished before a crash stays recorded.
 
 The pipeline is imported where a unit is built, not at the top: the command imports this module to
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.build import cache
-from flows.build.outcome import Outcome
 from flows.files import Skipped, output_path
 from flows.model import PamphleteerError
+from flows.outcome import Outcome
 from flows.settings import Settings
 from flows.validate.jvm import CheckerStopped
 

@@ -207,17 +207,5 @@ POSTED_ON = re.compile(r"^(?:posted|published) on (?P<date>.{4,40})$", _I)
 NAME_PARTICLES = frozenset({"von", "van", "de", "der", "den", "la", "le", "du", "da", "di", "del",
                             "bin", "ibn", "al", "y", "e"})  # fmt: skip
 
-#: A heading of a notes list ("Notes", "Footnotes:", "References").
-NOTES_HEADING = re.compile(
-    r"^(notes?|foot-?notes|end-?notes|references|sources|notes and references)\s*:?$", _I
-)
-
 #: The label that opens one note of a notes list: "[12] ".
 NOTE_LABEL = re.compile(r"^\[(?P<n>\d+)\]\s*")
-
-#: A note whose text ends where a link used to be: "see", "can be downloaded from", …
-LOST_LINK_END = re.compile(
-    r"(\bsee|\bsee (also|here|this)|\bat|\bfrom|\bhere|\bavailable (at|on|from)|"
-    r"\bcan be (found|read|downloaded) (at|on|from|here)|\bdownloaded from)\s*:?\s*$",
-    _I,
-)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from flows.clean import mail, patterns, unwrap
-from flows.clean.typography import normalise_spaces, typogrify
 from flows.files import is_html, stem
 from flows.footnotes import lists as notes
+from flows.footnotes import patterns as notes_patterns
 from flows.markdown import (
     escape,
     escape_inline,
@@ -38,6 +38,7 @@ from flows.model import Document, Message, PamphleteerError, Report
 from flows.read.dates import parse_date
 from flows.read.language import checked_language, text_language
 from flows.settings import Settings
+from flows.typography import normalise_spaces, typogrify
 
 #: A block with at least this many words is article text, never chrome or a heading.
 PROSE_WORDS = 25
@@ -290,7 +291,7 @@ def notes_regions(blocks: Sequence[Block]) -> list[range]:
         if _is_section_list(blocks, nl):
             continue
         start = nl.start
-        if start > 0 and patterns.NOTES_HEADING.match(blocks[start - 1].text):
+        if start > 0 and notes_patterns.NOTES_HEADING.match(blocks[start - 1].text):
             start -= 1
         regions.append(range(start, nl.end))
     return regions
@@ -351,7 +352,7 @@ def with_responses(body: Sequence[str], replies: Sequence[str]) -> list[str]:
     if not lists:
         return [*body, *replies]
     at = lists[-1].start
-    if at > 0 and patterns.NOTES_HEADING.match(plains[at - 1].lstrip("#").strip()):
+    if at > 0 and notes_patterns.NOTES_HEADING.match(plains[at - 1].lstrip("#").strip()):
         at -= 1
     return [*body[:at], *replies, *body[at:]]
 

@@ -29,7 +29,7 @@ from flows.settings import FORMATS, Settings, load_limits
 
 if TYPE_CHECKING:
     from flows.build import cache
-    from flows.build.outcome import Outcome
+    from flows.outcome import Outcome
     from flows.read.editions import Edition
 
 
@@ -103,7 +103,7 @@ def _reports_again(out_dir: Path, entries: list[cache.Entry], settings: Settings
     index again when they no longer tell what the cache records (a build killed after it
     recorded a unit, before it wrote them). What to tell the user."""
     from flows.build import cache
-    from flows.report.files import current, from_records
+    from flows.build.records import current, from_records
 
     try:
         with cache.exclusive(out_dir):
@@ -116,7 +116,8 @@ def _reports_again(out_dir: Path, entries: list[cache.Entry], settings: Settings
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from flows.build import cache, lifeline
+    from flows import lifeline
+    from flows.build import cache
     from flows.build.engine import Build
     from flows.files import temp_root
 
@@ -472,7 +473,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "images": args.images,
         "fetch": not args.no_fetch,
     }
-    from flows.build.lifeline import guarded_service
+    from flows.lifeline import guarded_service
 
     with ExitStack() as stack:
         if http := _serve_http(args):

@@ -47,7 +47,7 @@ from flows.files import SIDECAR_SUFFIXES, write_atomic
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.read.sidecar import read_sidecar, slugify
-from flows.read.yamlfile import load_yaml
+from flows.yamlfile import load_yaml
 
 SOURCES_FILE = "sources.yaml"
 STATE_DIR = Path(pages.STATE_DIR) / "sources"

@@ -20,8 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flows.clean import patterns
 from flows.footnotes import lists as notes
+from flows.footnotes import patterns
 from flows.footnotes import scattered as scattered_notes
 from flows.limits import Limits
 from flows.markdown import (

@@ -20,7 +20,7 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.build import engine, units, workers
-from flows.build.outcome import Outcome
+from flows.outcome import Outcome
 from flows.read.editions import Edition
 from flows.report.summary import BuildReport
 from flows.settings import Settings

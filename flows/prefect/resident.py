@@ -258,14 +258,14 @@ def start(home: Path, idle_minutes: float, limit: float = 180) -> Starting:
                 start_new_session=True,  # not ended by the build's Ctrl-C, nor its terminal
                 cwd=home,
                 # It outlives the build that starts it: never marked as one of that build's
-                # processes (flows.build.lifeline ends those with the build), nor in its TMPDIR.
+                # processes (flows.lifeline ends those with the build), nor in its TMPDIR.
                 env={**_unmarked(os.environ), "PREFECT_HOME": str(home)},
             )
         return Starting(home, token, None, proc)
 
 
 def _unmarked(env: Mapping[str, str]) -> dict[str, str]:
-    from flows.build.lifeline import MARKER
+    from flows.lifeline import MARKER
 
     if MARKER not in env:
         return dict(env)

@@ -11,7 +11,6 @@ from pathlib import Path
 import ftfy
 from charset_normalizer import from_bytes
 
-from flows.clean.typography import printable
 from flows.files import (
     HTML_SUFFIXES,
     TEXT_SUFFIXES,
@@ -26,6 +25,7 @@ from flows.model import Document, PamphleteerError, Report
 from flows.read.dates import checked_date
 from flows.read.language import checked_language
 from flows.read.sidecar import read_sidecar, slugify
+from flows.typography import printable
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),

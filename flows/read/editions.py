@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.clean.typography import printable
 from flows.files import discover, sidecar_path
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.read.sidecar import document_slug, meta_value, read_sidecar, resolve_cover, slugify
-from flows.read.yamlfile import load_yaml
 from flows.settings import PRESS_KEYS, press_key
+from flows.typography import printable
+from flows.yamlfile import load_yaml
 
 _EDITION_KEYS = frozenset({"slug", "title", "subtitle", "author", "publisher", "publication",
                            "date", "lang", "rights", "description", "front_matter", "documents",

@@ -12,13 +12,13 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from flows.clean.typography import printable, typogrify
 from flows.files import read_inside, sidecar_path, stem
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.read.dates import parse_date
-from flows.read.yamlfile import load_yaml
 from flows.settings import PRESS_KEYS, Press, press_key
+from flows.typography import printable, typogrify
+from flows.yamlfile import load_yaml
 
 # Sidecar keys, with the other spellings users write.
 KEY_ALIASES = {

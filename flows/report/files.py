@@ -4,13 +4,10 @@ catalogue (opds.xml, opds/, feed.atom)."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.build.cache import Entry
 from flows.files import write_atomic
 from flows.report import html as report_html
 from flows.report.summary import BuildReport
@@ -48,7 +45,7 @@ def write_reports(out_dir: Path, report: BuildReport, settings: Settings) -> Non
     listed = [Listed.of(d) for d in data["documents"]]
     write_catalogue(out_dir, data["documents"], settings)
     index = render_index(
-        entries_from_results(listed, out_dir),  # type: ignore[arg-type]
+        entries_from_results(listed, out_dir),
         settings,
         report="report.html",
         catalogue=CATALOGUE,
@@ -56,35 +53,3 @@ def write_reports(out_dir: Path, report: BuildReport, settings: Settings) -> Non
     )
     write_atomic(out_dir / "index.html", index.encode())
     write_atomic(out_dir / "report.json", json.dumps(data, indent=2).encode() + b"\n")
-
-
-def current(out_dir: Path, entries: Sequence[Entry]) -> bool:
-    """Whether report.json, report.html and index.html tell what the cache records do: written
-    after every record, listing the same units. A build killed after it recorded a unit but
-    before its reports were written leaves them behind (the next plan finds nothing to do)."""
-    report = out_dir / "report.json"
-    # The catalogue too: a build/ from before it existed gets one at the next build.
-    written_too = ("report.html", "index.html", "opds.xml", "feed.atom")
-    if not all((out_dir / name).is_file() for name in written_too):
-        return False
-    try:
-        with report.open("rb") as f:
-            data = json.loads(f.read())
-            written = os.fstat(f.fileno()).st_mtime_ns
-        listed = sorted(str(d["key"]) for d in data["documents"])
-        failures = len(data["failures"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    built = sorted(e.key for e in entries if e.result.get("status") != "failed")
-    failed = len(entries) - len(built)
-    newest = max((e.written for e in entries), default=0)
-    return written >= newest and listed == built and failures == failed
-
-
-def from_records(out_dir: Path, entries: Sequence[Entry], settings: Settings) -> BuildReport:
-    """The reports of a build that had nothing to build, written from the cache records."""
-    from flows.build.units import unchanged
-
-    report = BuildReport([unchanged(e) for e in entries])
-    write_reports(out_dir, report, settings)
-    return report

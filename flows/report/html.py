@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from flows.build.outcome import label
+from flows.outcome import label
 
 _STYLE = """
 :root{color-scheme:light dark;background:#fff;color:#222;--rule:#ddd;--head:#f4f4f4;

@@ -11,15 +11,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import jinja2
 
 from flows.model import PamphleteerError
 from flows.settings import Settings
 
-if TYPE_CHECKING:
-    from flows.build.pipeline import DocumentResult
+
+class Edition(Protocol):
+    """What the index needs of a built edition (a build's result, or one recorded before)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def authors(self) -> tuple[str, ...]: ...
+    @property
+    def date(self) -> str: ...
+
 
 #: The formats the index links to, in this order: (label, file name for a slug).
 FORMAT_FILES = (
@@ -39,7 +50,7 @@ class Entry:
     links: tuple[tuple[str, str], ...]
 
 
-def entries_from_results(results: Iterable[DocumentResult], out_dir: Path) -> list[Entry]:
+def entries_from_results(results: Iterable[Edition], out_dir: Path) -> list[Entry]:
     """One entry per built document, sorted by title; links only to files that are there."""
     entries = []
     for r in results:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.build.outcome import STATUSES, Outcome
+from flows.outcome import STATUSES, Outcome
 
 
 @dataclass

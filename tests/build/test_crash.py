@@ -18,7 +18,7 @@ import pytest
 
 from flows import files
 from flows.build import cache, units
-from flows.build.outcome import Outcome
+from flows.outcome import Outcome
 from flows.report.files import write_reports
 from flows.report.summary import BuildReport
 from flows.settings import Settings
@@ -201,7 +201,7 @@ def test_the_next_build_lists_what_a_killed_build_had_recorded(raw: Path, tmp_pa
 _OWNER = """
 import subprocess, sys, tempfile, time
 from pathlib import Path
-from flows.build import lifeline
+from flows import lifeline
 
 with lifeline.private_run(Path(sys.argv[1])) as run:
     # A grandchild in a session of its own: no process group signal reaches it.
@@ -228,7 +228,7 @@ def _alive(pid: int) -> bool:
 def test_a_killed_commands_processes_and_temporary_files_end_with_it(tmp_path: Path) -> None:
     """Defect: killing the command (alone) left its processes (Prefect's server, workers,
     Pandoc, JVMs) running, and their temporary files in TMPDIR."""
-    from flows.build import lifeline
+    from flows import lifeline
 
     script = tmp_path / "owner.py"
     script.write_text(_OWNER)
@@ -253,7 +253,7 @@ def test_a_killed_commands_processes_and_temporary_files_end_with_it(tmp_path: P
 _QUICK = """
 import os, sys
 from pathlib import Path
-from flows.build import lifeline
+from flows import lifeline
 
 lifeline.spawn_guardian(Path(sys.argv[1]))
 os._exit(0)  # killed before its guardian has even started
@@ -278,7 +278,7 @@ def test_a_guardian_whose_command_died_before_it_started_still_cleans_up(tmp_pat
 def test_a_private_tmpdir_too_deep_for_a_socket_lives_in_the_system_one_and_goes_too(
     tmp_path: Path,
 ) -> None:
-    from flows.build import lifeline
+    from flows import lifeline
 
     deep = tmp_path.joinpath(*["deep" * 4] * 6) / "build"
     with lifeline.private_run(files.temp_root(deep)) as run:

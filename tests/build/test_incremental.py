@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from flows.build import cache, engine, units
-from flows.build.outcome import Outcome
+from flows.outcome import Outcome
 from flows.report import html as report_html
 from flows.report.summary import BuildReport
 from flows.settings import Settings

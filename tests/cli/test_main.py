@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.build.outcome import Outcome
 from flows.cli.main import _progress
+from flows.outcome import Outcome
 from flows.prefect import resident
 
 from ..conftest import ROOT

@@ -11,7 +11,7 @@ import pytest
 
 from flows import files
 from flows.build import cache, units
-from flows.build.outcome import Outcome
+from flows.outcome import Outcome
 from flows.report.summary import BuildReport
 from flows.settings import Settings
 

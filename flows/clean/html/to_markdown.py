@@ -20,10 +20,10 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from flows.clean.html import patterns as hp
-from flows.clean.typography import collapse_spaces, curl_quotes, dashes_and_dots, punctuation_spaces
 from flows.markdown import escape_inline, protect_line_start
 from flows.markdown import math as markdown_math
 from flows.settings import Settings
+from flows.typography import collapse_spaces, curl_quotes, dashes_and_dots, punctuation_spaces
 
 # A note marker while the page is being cleaned: private-use characters no page contains.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from flows.clean.html.extract import html_to_markdown
-from flows.clean.typography import typogrify
-from flows.clean.typography_rules import NBSP, NNBSP, rules_for
 from flows.settings import Settings
+from flows.typography import typogrify
+from flows.typography_rules import NBSP, NNBSP, rules_for
 
 SAID = "She said \"they told me 'no' twice\" and left."
 

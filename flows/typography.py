@@ -3,7 +3,7 @@
 Nothing here changes a word: only spaces, quotes, dashes and dots. The same characters then reach
 the HTML, EPUB and PDF editions, because Pandoc reads the Markdown without its "smart" extension.
 Which quotation marks, which spaces around them and which dash depend on the text's language:
-the rules are one table, :mod:`flows.clean.typography_rules`.
+the rules are one table, :mod:`flows.typography_rules`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flows.clean.typography_rules import Rules, rules_for
+from flows.typography_rules import Rules, rules_for
 
 # Spaces a browser copy leaves behind: en/em/thin and other fixed-width spaces, the ideographic
 # space. The no-break spaces (U+00A0, U+202F) are kept: the text (or the language's rules) put

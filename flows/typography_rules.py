@@ -1,4 +1,4 @@
-"""Typography per language: the one table :func:`flows.clean.typography.typogrify` reads.
+"""Typography per language: the one table :func:`flows.typography.typogrify` reads.
 
 One :class:`Rules` per language (the primary subtag of a BCP 47 tag; a few regional variants
 have their own row): the quotation marks of the first and second level, what stands inside
