@@ -127,3 +127,26 @@ def test_words_are_counted_in_scripts_without_spaces(text: str, words: int) -> N
 )
 def test_datelines_in_any_script(line: str) -> None:
     assert is_dateline(Block(line))
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("de", "Anmerkungen"),
+        ("ru", "Примечания"),
+        ("ar", "الحواشي"),
+        ("zh", "注释"),
+        ("el", "Σημειώσεις"),
+    ],
+)
+def test_a_notes_list_under_a_heading_in_the_texts_language_is_linked(
+    language: str, heading: str
+) -> None:
+    """The heading of the notes list is the list's, not a paragraph left at the end of the body."""
+    text = f"Title\n\nThe first sentence of the text.[1] And another one.[2]\n\n{heading}\n\n"
+    text += "[1] The first note.\n\n[2] The second note.\n"
+    from flows.footnotes.link import link_notes
+
+    doc = link_notes(cleaned(text, language))
+    assert heading not in doc.body
+    assert "[^1]: The first note." in doc.body and "[^2]: The second note." in doc.body
