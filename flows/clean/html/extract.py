@@ -211,10 +211,23 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
             and (not patterns.READ_MORE.match(text) or _list_of_links(body[i + 1 :]))
         ):
             return body[:i], body[i:], "related posts"
-        if words >= 50 and patterns.POST_FOOTER.search(text):
+        if words >= 50 and patterns.POST_FOOTER.search(text) and not _another_post(body[i + 1 :]):
             return body[:i], body[i:], "site chrome"
         words += n
     return body, [], ""
+
+
+def _another_post(tail: list[str]) -> bool:
+    """What follows a post's footer is another post (a blog's home page, an archive) if it has
+    prose and ends in a footer of its own; a single post's footer is followed by the comments,
+    related posts or the sidebar."""
+    for j, md in enumerate(tail):
+        text = to_plain(md).strip()
+        if len(text.split()) <= 40 and patterns.POST_FOOTER.search(text):
+            post = tail[:j]
+            prose = [b for b in post if len(to_plain(b).split()) > 15]
+            return _words(prose) >= 40 and _link_words(post) < 0.5
+    return False
 
 
 def _list_of_links(tail: list[str]) -> bool:
@@ -257,6 +270,7 @@ def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
     doc = trafilatura.bare_extraction(
         tree,
         fast=fast,
+        favor_precision=fast,
         favor_recall=not fast,
         include_comments=False,
         include_tables=True,
