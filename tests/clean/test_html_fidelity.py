@@ -4,6 +4,7 @@ paragraphs, consent and newsletter boxes, tag lines and related-content lists.""
 
 from __future__ import annotations
 
+from flows.clean.html.extract import vote
 from flows.markdown import split_blocks, to_plain
 
 from .test_html import PROSE, body_of, page
@@ -185,3 +186,16 @@ def test_what_follows_a_single_posts_footer_is_still_cut() -> None:
     )
     md = body_of(page(_post("The strike", ESSAY) + sidebar))
     assert ESSAY[-1] in plain(md) and "Label" not in md and "Posted by" not in md
+
+
+def test_with_one_extractor_finding_nothing_the_longer_extraction_is_kept() -> None:
+    whole = [f"{t} {PROSE}" for t in ESSAY]
+    assert vote([whole[:1], whole, []]) == whole
+    assert vote([[], whole[:1], whole]) == whole
+
+
+def test_the_extraction_the_others_agree_with_wins_the_vote() -> None:
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    with_sidebar = article + ["Archive: January February March April May June July August"] * 9
+    assert vote([article, with_sidebar, article]) == article
+    assert vote([with_sidebar, article, article]) == article
