@@ -72,7 +72,9 @@ def decode_html(data: bytes, name: str) -> str:
         if data.startswith(bom):
             return _repair(data.decode(codec))
     codec = declared_encoding(data)
-    if codec and codec != "utf-8":
+    # A page re-saved as UTF-8 often keeps the legacy charset of its original: bytes that are
+    # UTF-8 throughout, with multi-byte sequences, are hardly ever text in another codec.
+    if codec and codec != "utf-8" and not _strict_utf8(data):
         try:
             return _repair(data.decode(codec))
         except UnicodeDecodeError:
@@ -83,6 +85,17 @@ def decode_html(data: bytes, name: str) -> str:
         return _repair(
             _mostly_utf8(data) or _declared_with_strays(data, codec) or _detect(data, name)
         )
+
+
+def _strict_utf8(data: bytes) -> bool:
+    """The bytes are UTF-8, and not only ASCII (which every codec reads alike)."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _declared_with_strays(data: bytes, codec: str | None) -> str | None:
@@ -97,7 +110,7 @@ def _declared_with_strays(data: bytes, codec: str | None) -> str | None:
 # What UTF-8 read as cp1252 or latin-1 looks like: "Ã©", "â€™", "Â ". Only then is ftfy asked.
 _MOJIBAKE = re.compile(
     "[\u00c2\u00c3\u00c5\u00e2\u00c4\u00d0\u00d1]"
-    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u2122]"
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
 )
 
 

@@ -4,6 +4,7 @@ paragraphs, consent and newsletter boxes, tag lines and related-content lists.""
 
 from __future__ import annotations
 
+from flows.clean.html.extract import vote
 from flows.markdown import split_blocks, to_plain
 
 from .test_html import PROSE, body_of, page
@@ -167,3 +168,34 @@ def test_a_layout_grid_of_empty_cells_leaves_no_empty_table() -> None:
     grid = "<table>" + "<tr><td> </td><td></td><td>&nbsp;</td></tr>" * 3 + "</table>"
     md = body_of(page(grid + paragraphs(ESSAY) + grid))
     assert "|" not in md and ESSAY[0] in plain(md)
+
+
+def _post(title: str, texts: list[str]) -> str:
+    footer = "<p>Posted by Ada at 10:15 AM | 2 comments</p>"
+    return f"<div class='post'><h2>{title}</h2>{paragraphs(texts)}{footer}</div>"
+
+
+def test_a_blogs_home_page_keeps_every_post_not_only_the_first() -> None:
+    html = page(_post("The strike", ESSAY[:3]) + _post("The settlement", ESSAY[3:]))
+    assert all(t in plain(body_of(html)) for t in ESSAY)
+
+
+def test_what_follows_a_single_posts_footer_is_still_cut() -> None:
+    sidebar = (
+        "<ul>" + "".join(f'<li><a href="/t/{n}">Label {n}</a></li>' for n in range(8)) + "</ul>"
+    )
+    md = body_of(page(_post("The strike", ESSAY) + sidebar))
+    assert ESSAY[-1] in plain(md) and "Label" not in md and "Posted by" not in md
+
+
+def test_with_one_extractor_finding_nothing_the_longer_extraction_is_kept() -> None:
+    whole = [f"{t} {PROSE}" for t in ESSAY]
+    assert vote([whole[:1], whole, []]) == whole
+    assert vote([[], whole[:1], whole]) == whole
+
+
+def test_the_extraction_the_others_agree_with_wins_the_vote() -> None:
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    with_sidebar = article + ["Archive: January February March April May June July August"] * 9
+    assert vote([article, with_sidebar, article]) == article
+    assert vote([with_sidebar, article, article]) == article

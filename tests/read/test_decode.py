@@ -9,7 +9,7 @@ import pytest
 
 from flows.files import discover
 from flows.model import PamphleteerError, PartialDate
-from flows.read.decode import read
+from flows.read.decode import decode_html, read
 
 TEXT = "“Déjà vu”, said the Bolshevik — 1917.\n"
 
@@ -165,3 +165,18 @@ def test_a_gb2312_page_with_gb18030_characters_and_a_broken_byte_is_read(tmp_pat
     path = tmp_path / "a.html"
     path.write_bytes(data)
     assert "第一章 凡事谢恩。" * 40 + "𠀀 and the rest" in read(path).text
+
+
+def test_a_utf8_page_that_kept_its_originals_legacy_charset_is_read_as_utf8(
+    tmp_path: Path,
+) -> None:
+    text = CODEC_TEXTS["cp1256"]  # its UTF-8, read as cp1252, looks like no mojibake ftfy knows
+    path = tmp_path / "a.html"
+    path.write_bytes(_page(text, '<meta charset="windows-1252">').encode("utf-8"))
+    assert text in read(path).text
+
+
+def test_mojibake_of_a_dash_is_repaired() -> None:
+    text = "facilitated – yet casual – discussions"
+    broken = text.encode("utf-8").decode("cp1252")  # "facilitated â€“ yet casual"
+    assert text in decode_html(_page(broken).encode("utf-8"), "a.html")

@@ -211,10 +211,23 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
             and (not patterns.READ_MORE.match(text) or _list_of_links(body[i + 1 :]))
         ):
             return body[:i], body[i:], "related posts"
-        if words >= 50 and patterns.POST_FOOTER.search(text):
+        if words >= 50 and patterns.POST_FOOTER.search(text) and not _another_post(body[i + 1 :]):
             return body[:i], body[i:], "site chrome"
         words += n
     return body, [], ""
+
+
+def _another_post(tail: list[str]) -> bool:
+    """What follows a post's footer is another post (a blog's home page, an archive) if it has
+    prose and ends in a footer of its own; a single post's footer is followed by the comments,
+    related posts or the sidebar."""
+    for j, md in enumerate(tail):
+        text = to_plain(md).strip()
+        if len(text.split()) <= 40 and patterns.POST_FOOTER.search(text):
+            post = tail[:j]
+            prose = [b for b in post if len(to_plain(b).split()) > 15]
+            return _words(prose) >= 40 and _link_words(post) < 0.5
+    return False
 
 
 def _list_of_links(tail: list[str]) -> bool:
@@ -257,6 +270,7 @@ def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
     doc = trafilatura.bare_extraction(
         tree,
         fast=fast,
+        favor_precision=fast,
         favor_recall=not fast,
         include_comments=False,
         include_tables=True,
@@ -312,26 +326,32 @@ def _agreement(one: Counter[str], other: Counter[str]) -> float:
     return 2 * sum((one & other).values()) / total if total else 0.0
 
 
-def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article's blocks, as three extractors find it: trafilatura's fast pass, its slow pass
-    (with its own readability and jusText fallbacks), and readability alone. The one that agrees
-    best with the other two is kept, as a vote: each extractor fails in its own way (trafilatura
-    cuts an article short at a pull-quote, a run of code or after its preface, or keeps a list of
-    links; readability takes the comments or the whole page), and two seldom fail alike. A tie
-    goes to the fast pass. Nothing found by any: the whole page."""
-    candidates = [
-        _extract(tree, ctx, fast=True),
-        _extract(tree, ctx, fast=False),
-        _readability(tree, ctx),
-    ]
+def vote(candidates: list[list[str]]) -> list[str]:
+    """The candidate the others agree with best; a tie goes to the first. With one extractor
+    finding nothing there is no third voice to settle the vote: the longer of the two is kept,
+    as trafilatura itself falls back to the longer extraction when its own is short."""
+    found = [c for c in candidates if c]
+    if len(found) < len(candidates):
+        return max(found, key=_words, default=[])
     bags = [_bag(c) for c in candidates]
     best, score = candidates[0], -1.0
     for i, candidate in enumerate(candidates):
-        if not candidate:
-            continue
         votes = sum(_agreement(bags[i], bags[j]) for j in range(len(bags)) if j != i)
         if votes > score:
             best, score = candidate, votes
+    return best
+
+
+def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
+    """The article's blocks, as three extractors find it: trafilatura's precision pass, its
+    slow pass (with its own readability and jusText fallbacks), and readability alone. The one
+    that agrees best with the other two is kept, as a vote: each extractor fails in its own way
+    (trafilatura cuts an article short at a pull-quote, a run of code or after its preface, or
+    keeps a list of links; readability takes the comments or the whole page), and two seldom
+    fail alike (:func:`vote`). Nothing found by any: the whole page."""
+    best = vote(
+        [_extract(tree, ctx, fast=True), _extract(tree, ctx, fast=False), _readability(tree, ctx)]
+    )
     if best:
         return best
     root = tree.find("body")
