@@ -42,6 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lxml import etree  # noqa: E402
+
+from flows.report import catalogue  # noqa: E402
 from flows.validate.outputs import check  # noqa: E402
 
 SEEDS = Path("/work/shared/seeds")
@@ -151,12 +154,29 @@ def epub_text(data: bytes) -> str:
                         if n.endswith(".xhtml"))  # fmt: skip
 
 
+def catalogue_problems(folder: Path) -> list[str]:
+    """Problems of the OPDS catalogue's folder: a temporary or a partial (not XML) feed."""
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            problems.append(f"{folder.name}: a temporary file among the feeds: {path.name}")
+            continue
+        try:
+            etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
+        except (OSError, etree.XMLSyntaxError) as exc:
+            problems.append(f"{folder.name}/{path.name}: not XML ({exc})")
+    return problems
+
+
 def check_outputs(out: Path, marks: dict[str, str]) -> list[str]:
     """Problems of the document folders: a partial file, a folder mixing two builds."""
     problems = []
     if not out.is_dir():
         return problems
     for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name == catalogue.FOLDER:  # the OPDS catalogue's feeds, not a document's
+            problems += catalogue_problems(folder)
+            continue
         names = {p.name for p in folder.iterdir()}
         hidden = sorted(n for n in names if n.startswith("."))
         if hidden:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -295,12 +296,8 @@ def _sleeper(tmp: Path, *argv: str) -> subprocess.Popen[bytes]:
                             env={**os.environ, "PREFECT_HOME": str(tmp / ".prefect")})  # fmt: skip
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="the kill test reads Linux's /proc")
-def test_the_kill_test_counts_every_process_left_but_the_projects_resident_server(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Defect: bench/kill_test.py counted the project's resident Prefect server, which builds
-    leave running by design, as a process left behind after every kill."""
+def _kill_test(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """bench/kill_test.py as a module."""
     import importlib.util
 
     script = Path(__file__).resolve().parents[2] / "bench" / "kill_test.py"
@@ -309,6 +306,32 @@ def test_the_kill_test_counts_every_process_left_but_the_projects_resident_serve
     kill_test = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "kill_test", kill_test)  # its dataclasses look it up
     spec.loader.exec_module(kill_test)
+    return kill_test
+
+
+def test_the_kill_test_reads_the_catalogue_folder_as_feeds_not_a_document(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: bench/kill_test.py took build/opds/ (the OPDS catalogue's feeds) for a document
+    folder with no report, a problem after every build."""
+    kill_test = _kill_test(monkeypatch)
+    out = tmp_path / "build"
+    outcomes = _build(raw, out, SETTINGS)
+    write_reports(out, BuildReport(outcomes, 1.0), SETTINGS)
+    assert (out / "opds").is_dir()
+    assert kill_test.check_outputs(out, {}) == []
+    (out / "opds" / "authors.xml").write_bytes(b"<feed xmlns='http://www.w3.org/2005/Atom'><ti")
+    problems = kill_test.check_outputs(out, {})
+    assert [p.split(" (")[0] for p in problems] == ["opds/authors.xml: not XML"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kill test reads Linux's /proc")
+def test_the_kill_test_counts_every_process_left_but_the_projects_resident_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: bench/kill_test.py counted the project's resident Prefect server, which builds
+    leave running by design, as a process left behind after every kill."""
+    kill_test = _kill_test(monkeypatch)
     (tmp_path / ".prefect").mkdir()
     server = _sleeper(tmp_path, "-m", "flows.prefect.resident")
     stray = _sleeper(tmp_path, "a worker")
