@@ -9,7 +9,9 @@ group of its own, sends SIGKILL at a random moment — to the command alone or t
 and checks:
 
 - processes: none left that names the project folder (in its command line or environment;
-  Prefect's server, workers, Pandoc and JVMs all do), after a grace period for the guardian;
+  workers, Pandoc and JVMs all do), after a grace period for the guardian, but the project's
+  resident Prefect server (its record's pid), which builds leave running by design: at the end
+  ``pamphleteer server stop`` must stop it, and then nothing at all may be left;
 - outputs: every document folder complete (each file passes ``flows.validate.outputs``, its report
   lists exactly its files) and from one build (the HTML, EPUB and PDF carry the same trial's mark);
 - temporary files: none in the system temporary folder given to the command (its TMPDIR);
@@ -40,6 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lxml import etree  # noqa: E402
+
+from flows.report import catalogue  # noqa: E402
 from flows.validate.outputs import check  # noqa: E402
 
 SEEDS = Path("/work/shared/seeds")
@@ -86,12 +91,33 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
+def resident_server(tmp: Path) -> int | None:
+    """The pid of the project's resident Prefect server, as its record (``.prefect/server.json``)
+    names it and if it is that server: it outlives every build by design (until it has been idle
+    for a while, or ``pamphleteer server stop``), so it is not a process a build left behind."""
+    try:
+        pid = int(json.loads((tmp / ".prefect" / "server.json").read_bytes())["pid"])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if b"flows.prefect.resident" in cmdline else None
+
+
+def stop_server(tmp: Path) -> subprocess.CompletedProcess[str]:
+    """``pamphleteer server stop`` for the project (what its user would run)."""
+    return subprocess.run([sys.executable, "-m", "flows.cli", "server", "stop", "--raw",
+                           str(tmp / "raw")], capture_output=True, text=True,
+                          env=environment(tmp), cwd=tmp, timeout=120)  # fmt: skip
+
+
 def ours(tmp: Path) -> list[str]:
-    """Processes (not this one) whose command line or environment names the project folder."""
+    """Processes (not this one, nor the project's recorded resident server) whose command line
+    or environment names the project folder."""
     mark = str(tmp).encode()
     found = []
+    exempt = {os.getpid(), resident_server(tmp)}
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
+        if not name.isdigit() or int(name) in exempt:
             continue
         try:
             cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
@@ -128,12 +154,29 @@ def epub_text(data: bytes) -> str:
                         if n.endswith(".xhtml"))  # fmt: skip
 
 
+def catalogue_problems(folder: Path) -> list[str]:
+    """Problems of the OPDS catalogue's folder: a temporary or a partial (not XML) feed."""
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            problems.append(f"{folder.name}: a temporary file among the feeds: {path.name}")
+            continue
+        try:
+            etree.parse(path, etree.XMLParser(resolve_entities=False, no_network=True))
+        except (OSError, etree.XMLSyntaxError) as exc:
+            problems.append(f"{folder.name}/{path.name}: not XML ({exc})")
+    return problems
+
+
 def check_outputs(out: Path, marks: dict[str, str]) -> list[str]:
     """Problems of the document folders: a partial file, a folder mixing two builds."""
     problems = []
     if not out.is_dir():
         return problems
     for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name == catalogue.FOLDER:  # the OPDS catalogue's feeds, not a document's
+            problems += catalogue_problems(folder)
+            continue
         names = {p.name for p in folder.iterdir()}
         hidden = sorted(n for n in names if n.startswith("."))
         if hidden:
@@ -301,6 +344,15 @@ def main() -> int:
                 # kill left unbuilt), so few of them come after it has ended.
                 span = trial(n, mode, tmp, rng, span, args, tally, marks)
     finally:
+        # The resident server is the only process a build may leave: stopped as a user would,
+        # then nothing at all may be left.
+        stopped = stop_server(tmp)
+        if stopped.returncode != 0:
+            tally.problem("server stop", f"exit {stopped.returncode}: {stopped.stderr[-300:]}")
+        if left := wait_gone(tmp):
+            tally.problem("server stop", f"processes left: {left}")
+            for line in left:
+                os.kill(int(line.split()[0]), signal.SIGKILL)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     print("\nSummary")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -287,3 +288,67 @@ def test_a_private_tmpdir_too_deep_for_a_socket_lives_in_the_system_one_and_goes
         assert (run / lifeline.POINTER).read_text().strip() == str(tmpdir)
     lifeline.remove_run(run)  # what the guardian does once the command has ended
     assert not tmpdir.exists() and not run.exists()
+
+
+def _sleeper(tmp: Path, *argv: str) -> subprocess.Popen[bytes]:
+    """A process whose environment names the project folder, as a build's processes' do."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", *argv],
+                            env={**os.environ, "PREFECT_HOME": str(tmp / ".prefect")})  # fmt: skip
+
+
+def _kill_test(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """bench/kill_test.py as a module."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "bench" / "kill_test.py"
+    spec = importlib.util.spec_from_file_location("kill_test", script)
+    assert spec is not None and spec.loader is not None
+    kill_test = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "kill_test", kill_test)  # its dataclasses look it up
+    spec.loader.exec_module(kill_test)
+    return kill_test
+
+
+def test_the_kill_test_reads_the_catalogue_folder_as_feeds_not_a_document(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: bench/kill_test.py took build/opds/ (the OPDS catalogue's feeds) for a document
+    folder with no report, a problem after every build."""
+    kill_test = _kill_test(monkeypatch)
+    out = tmp_path / "build"
+    outcomes = _build(raw, out, SETTINGS)
+    write_reports(out, BuildReport(outcomes, 1.0), SETTINGS)
+    assert (out / "opds").is_dir()
+    assert kill_test.check_outputs(out, {}) == []
+    (out / "opds" / "authors.xml").write_bytes(b"<feed xmlns='http://www.w3.org/2005/Atom'><ti")
+    problems = kill_test.check_outputs(out, {})
+    assert [p.split(" (")[0] for p in problems] == ["opds/authors.xml: not XML"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kill test reads Linux's /proc")
+def test_the_kill_test_counts_every_process_left_but_the_projects_resident_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Defect: bench/kill_test.py counted the project's resident Prefect server, which builds
+    leave running by design, as a process left behind after every kill."""
+    kill_test = _kill_test(monkeypatch)
+    (tmp_path / ".prefect").mkdir()
+    server = _sleeper(tmp_path, "-m", "flows.prefect.resident")
+    stray = _sleeper(tmp_path, "a worker")
+    try:
+        assert {int(line.split()[0]) for line in kill_test.ours(tmp_path)} == {
+            server.pid,
+            stray.pid,
+        }  # no record: the server is left behind like any other
+        record = tmp_path / ".prefect" / "server.json"
+        record.write_text(json.dumps({"pid": server.pid}))
+        assert [int(line.split()[0]) for line in kill_test.ours(tmp_path)] == [stray.pid]
+        record.write_text(json.dumps({"pid": stray.pid}))  # a record naming another process
+        assert {int(line.split()[0]) for line in kill_test.ours(tmp_path)} == {
+            server.pid,
+            stray.pid,
+        }
+    finally:
+        for proc in (server, stray):
+            proc.kill()
+            proc.wait()
