@@ -17,8 +17,12 @@ $(BIN)/uv:
 
 # Exactly the locked versions: the runtime, test, dask and bench extras. `--locked` fails
 # (and says so) if pyproject.toml and uv.lock disagree: run `make lock` and commit both.
+# Bytecode is compiled once here: every command starts several Python processes (the command, its
+# workers, the project's Prefect server), and where PYTHONDONTWRITEBYTECODE is set (as in many
+# container images) each would otherwise compile Prefect and its dependencies from source again.
 $(VENV)/.locked: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --locked --all-extras --python $(BIN)/python --quiet
+	$(BIN)/uv sync --locked --all-extras --python $(BIN)/python --quiet --compile-bytecode
+	$(BIN)/python -m compileall -q flows
 	touch $@
 
 build: $(VENV)/.locked
