@@ -100,16 +100,21 @@ def mathml_tex(el: etree._Element) -> str | None:
     return None
 
 
-def math_text(math: etree._Element) -> str:
-    """One ``<math>`` element as text: its TeX if the page gives it, else its tokens."""
+def _page_tex(math: etree._Element) -> str | None:
+    """The TeX the page gives beside a ``<math>`` element (``alttext``, a TeX annotation)."""
     tex = math.get("alttext")
     if not tex:
         for el in math.iter("annotation"):
             if (el.get("encoding") or "").lower() in _TEX and el.text:
                 tex = el.text
                 break
-    if tex and tex.strip():
-        return tex_text(tex)
+    return tex_text(tex) if tex and tex.strip() else None
+
+
+def math_text(math: etree._Element) -> str:
+    """One ``<math>`` element as text: its TeX if the page gives it, else its tokens."""
+    if tex := _page_tex(math):
+        return tex
     for el in list(math.iter("annotation", "annotation-xml")):
         el.getparent().remove(el)
     return plain_text(math)
@@ -129,14 +134,8 @@ def _renderer(math: etree._Element) -> etree._Element:
 
 def math_tex(math: etree._Element) -> str | None:
     """One ``<math>`` element's TeX: the page's own, else its MathML's; ``None`` if neither."""
-    tex = math.get("alttext")
-    if not tex:
-        for el in math.iter("annotation"):
-            if (el.get("encoding") or "").lower() in _TEX and el.text:
-                tex = el.text
-                break
-    if tex and tex.strip():
-        return tex_text(tex)
+    if tex := _page_tex(math):
+        return tex
     converted = mathml_tex(math)
     return " ".join(converted.split()) if converted and converted.strip() else None
 
