@@ -14,6 +14,7 @@ memory the build costs the machine), and what each process held at the PSS peak
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -25,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import Run, load, make_corpus, measured  # noqa: E402
+import psutil  # noqa: E402
+from scale import Run, load, make_corpus, measured, pss  # noqa: E402
 
 PY = sys.executable
 
@@ -36,17 +38,31 @@ def build(raw: Path, out: Path, *extra: str) -> Run:
     return measured(cmd, env, any_exit=True)
 
 
+def resident(project: Path) -> str:
+    """The project's resident Prefect server, which outlives the build (its memory is not in
+    the build's tree after the first build, but the machine still holds it)."""
+    try:
+        pid = json.loads((project / ".prefect" / "server.json").read_text())["pid"]
+        proc = psutil.Process(pid)
+        return (
+            f"  the project's resident Prefect server (outside the build's tree): "
+            f"{proc.memory_info().rss / 2**20:.0f} MB RSS, {pss(pid) / 2**20:.0f} MB PSS"
+        )
+    except (OSError, ValueError, KeyError, psutil.Error):
+        return "  the project's resident Prefect server: not running"
+
+
 def table(label: str, run: Run) -> None:
     print(f"\n{label}: {run.seconds:.2f} s wall, {run.cpu:.1f} s CPU, exit {run.code}; "
           f"peak RSS {run.peak_mb:.0f} MB, peak PSS {run.pss_mb:.0f} MB")  # fmt: skip
     groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for what, rss, pss in run.at_peak:
-        groups[what].append((rss, pss))
+    for what, rss, proportional in run.at_peak:
+        groups[what].append((rss, proportional))
     print(f"  at the PSS peak:  {'processes':>9} {'RSS MB':>8} {'PSS MB':>8}  each (RSS/PSS)")
     for what, each in sorted(groups.items(), key=lambda g: -sum(p for _, p in g[1])):
-        rss, pss = sum(r for r, _ in each), sum(p for _, p in each)
+        rss, proportional = sum(r for r, _ in each), sum(p for _, p in each)
         per = ", ".join(f"{r:.0f}/{p:.0f}" for r, p in each)
-        print(f"  {what:<17}{len(each):>9} {rss:8.0f} {pss:8.0f}  {per}")
+        print(f"  {what:<17}{len(each):>9} {rss:8.0f} {proportional:8.0f}  {per}")
     print(f"  {'total':<17}{len(run.at_peak):>9} {sum(r for _, r, _ in run.at_peak):8.0f} "
           f"{sum(p for _, _, p in run.at_peak):8.0f}")  # fmt: skip
 
@@ -69,6 +85,7 @@ def main() -> None:
             for n in range(args.cold):
                 shutil.rmtree(out)
                 table(f"cold {n + 1}", build(raw, out, *args.extra))
+                print(resident(project))
         finally:
             subprocess.run([PY, "-m", "flows.cli", "server", "stop"], cwd=project,
                            capture_output=True, check=False)  # fmt: skip

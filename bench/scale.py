@@ -120,6 +120,8 @@ def component(p: psutil.Process, root: int, labels: dict[int, str]) -> str:
         return "EPUBCheck JVM" if "epubcheck" in cmdline.lower() else "JVM (" + cmdline[-40:] + ")"
     if "forkserver" in cmdline:
         return "worker" if labels.get(parent) == "forkserver" else "forkserver"
+    if "resource_tracker" in cmdline:
+        return "resource tracker"
     return name
 
 
