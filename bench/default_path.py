@@ -43,6 +43,13 @@ def build(raw: Path, out: Path, *extra: str) -> Run:
     return measured(cmd, env, any_exit=True)
 
 
+def empty(out: Path) -> None:
+    """Remove build/ (twice, ignoring errors: the last build's lifeline may still be removing
+    its private folder under build/ as the command's exit returns)."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+
+
 def indexed(out: Path) -> int:
     """How many editions build/index.html lists (links to an edition's HTML)."""
     index = out / "index.html"
@@ -90,13 +97,13 @@ def main() -> None:
                           str(work / "naive"), "--epubcheck"])  # fmt: skip
         out = work / "project" / "build"
         first = build(raw, out)  # the project's first build: it also starts its Prefect server
-        shutil.rmtree(out)
+        empty(out)
         cold = build(raw, out)  # cold outputs, the project's server running
         nothing = build(raw, out)
         victim = sorted(raw.iterdir())[len(list(raw.iterdir())) // 2]
         victim.write_text(victim.read_text() + "\n\nOne more paragraph.\n")
         changed = build(raw, out)
-        shutil.rmtree(out)
+        empty(out)
         unchecked = build(raw, out, "--no-check")
         alone_raw = work / "alone" / "raw"
         alone_raw.mkdir(parents=True)

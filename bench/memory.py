@@ -83,7 +83,10 @@ def main() -> None:
             table("first build of the project (starts its Prefect server)",
                   build(raw, out, *args.extra))  # fmt: skip
             for n in range(args.cold):
-                shutil.rmtree(out)
+                # ignore_errors: a child of the last build may still be removing its temporary
+                # folder under build/ as the command's exit returns.
+                shutil.rmtree(out, ignore_errors=True)
+                shutil.rmtree(out, ignore_errors=True)
                 table(f"cold {n + 1}", build(raw, out, *args.extra))
                 print(resident(project))
         finally:
