@@ -122,6 +122,8 @@ def component(p: psutil.Process, root: int, labels: dict[int, str]) -> str:
         return "worker" if labels.get(parent) == "forkserver" else "forkserver"
     if "resource_tracker" in cmdline:
         return "resource tracker"
+    if "lifeline.py" in cmdline:
+        return "lifeline guardian"
     return name
 
 
