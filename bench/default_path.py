@@ -10,7 +10,8 @@ repository). Against the naive script (bench/naive.py --epubcheck: two articles 
 - the project's first build (which starts its Prefect server), then cold (empty build/, the
   server running), the same with ``--no-check``, no change, one article changed, and one
   document alone (a project of one text, rebuilt with ``--force`` once its server runs);
-- peak memory of each (the sum of the process tree's resident memory, sampled);
+- peak memory of each: the sum of the process tree's resident memory (RSS) and of its
+  proportional memory (PSS, shared pages divided among their processes), sampled;
 - the cold build again with ``--busy`` busy-loop processes loading the cores (each stops by itself
   after a bounded time), three times: exit code and how many texts the index lists.
 
@@ -78,7 +79,7 @@ def busy(count: int, seconds: float) -> list[multiprocessing.Process]:
 def row(label: str, run: Run, naive: Run | None = None, note: str = "") -> str:
     ratio = f"{run.seconds / naive.seconds:5.2f}×" if naive else ""
     return (f"  {label:<42}{run.seconds:8.2f} s {ratio:>7} {run.cpu:8.1f} s CPU "
-            f"{run.peak_mb:7.0f} MB  {note}")  # fmt: skip
+            f"{run.peak_mb:7.0f} MB {run.pss_mb:7.0f} MB  {note}")  # fmt: skip
 
 
 def main() -> None:
@@ -118,7 +119,7 @@ def main() -> None:
                               str(work / "naive-one"), "--epubcheck"])  # fmt: skip
 
         print(f"\n{args.count} articles, `pamphleteer build` with its defaults (validators on)")
-        print(f"  {'':<42}{'wall':>10} {'÷naive':>7} {'CPU':>12} {'peak mem':>10}")
+        print(f"  {'':<42}{'wall':>10} {'÷naive':>7} {'CPU':>12} {'peak RSS':>10} {'PSS':>7}")
         print(row("naive script (+ java -jar epubcheck.jar)", naive))
         print(row("first build of the project", first, naive, "(starts its Prefect server)"))
         print(row("cold", cold, naive, f"exit {cold_code(cold)}, index lists {indexed(out)}"))
