@@ -10,7 +10,8 @@ repository). Against the naive script (bench/naive.py --epubcheck: two articles 
 - the project's first build (which starts its Prefect server), then cold (empty build/, the
   server running), the same with ``--no-check``, no change, one article changed, and one
   document alone (a project of one text, rebuilt with ``--force`` once its server runs);
-- peak memory of each (the sum of the process tree's resident memory, sampled);
+- peak memory of each: the sum of the process tree's resident memory (RSS) and of its
+  proportional memory (PSS, shared pages divided among their processes), sampled;
 - the cold build again with ``--busy`` busy-loop processes loading the cores (each stops by itself
   after a bounded time), three times: exit code and how many texts the index lists.
 
@@ -43,6 +44,13 @@ def build(raw: Path, out: Path, *extra: str) -> Run:
     return measured(cmd, env, any_exit=True)
 
 
+def empty(out: Path) -> None:
+    """Remove build/ (twice, ignoring errors: the last build's lifeline may still be removing
+    its private folder under build/ as the command's exit returns)."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+
+
 def indexed(out: Path) -> int:
     """How many editions build/index.html lists (links to an edition's HTML)."""
     index = out / "index.html"
@@ -71,7 +79,7 @@ def busy(count: int, seconds: float) -> list[multiprocessing.Process]:
 def row(label: str, run: Run, naive: Run | None = None, note: str = "") -> str:
     ratio = f"{run.seconds / naive.seconds:5.2f}×" if naive else ""
     return (f"  {label:<42}{run.seconds:8.2f} s {ratio:>7} {run.cpu:8.1f} s CPU "
-            f"{run.peak_mb:7.0f} MB  {note}")  # fmt: skip
+            f"{run.peak_mb:7.0f} MB {run.pss_mb:7.0f} MB  {note}")  # fmt: skip
 
 
 def main() -> None:
@@ -90,13 +98,13 @@ def main() -> None:
                           str(work / "naive"), "--epubcheck"])  # fmt: skip
         out = work / "project" / "build"
         first = build(raw, out)  # the project's first build: it also starts its Prefect server
-        shutil.rmtree(out)
+        empty(out)
         cold = build(raw, out)  # cold outputs, the project's server running
         nothing = build(raw, out)
         victim = sorted(raw.iterdir())[len(list(raw.iterdir())) // 2]
         victim.write_text(victim.read_text() + "\n\nOne more paragraph.\n")
         changed = build(raw, out)
-        shutil.rmtree(out)
+        empty(out)
         unchecked = build(raw, out, "--no-check")
         alone_raw = work / "alone" / "raw"
         alone_raw.mkdir(parents=True)
@@ -111,7 +119,7 @@ def main() -> None:
                               str(work / "naive-one"), "--epubcheck"])  # fmt: skip
 
         print(f"\n{args.count} articles, `pamphleteer build` with its defaults (validators on)")
-        print(f"  {'':<42}{'wall':>10} {'÷naive':>7} {'CPU':>12} {'peak mem':>10}")
+        print(f"  {'':<42}{'wall':>10} {'÷naive':>7} {'CPU':>12} {'peak RSS':>10} {'PSS':>7}")
         print(row("naive script (+ java -jar epubcheck.jar)", naive))
         print(row("first build of the project", first, naive, "(starts its Prefect server)"))
         print(row("cold", cold, naive, f"exit {cold_code(cold)}, index lists {indexed(out)}"))

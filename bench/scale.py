@@ -21,9 +21,13 @@ crawled pages, when the reader supports HTML. Then prints, in one run:
   server: each of those is compared with the mean of the two floors measured just before and
   after it, the rest with the mean of all.
 
-Peak memory is the largest sum of the resident memory of a run's process tree, sampled every
-100 ms (every 20 ms in the first half second; a sample costs ~2 ms of CPU, taken from the run
-measured). Nothing is asserted: read the figures.
+Peak memory is the largest sum of the memory of a run's process tree, sampled every 100 ms
+(every 20 ms in the first half second; a sample costs a few ms of CPU, taken from the run
+measured), twice: resident (RSS: a page shared by several processes, as the fork server's are
+with the workers it forks, counted in each) and proportional (PSS: a shared page's size divided
+among the processes that map it, so the sum is what the run costs the machine). Each peak keeps
+what each process held at that moment (:attr:`Run.at_peak`). Nothing is asserted: read the
+figures.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +80,51 @@ PY = sys.executable
 @dataclass
 class Run:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the largest sum of the tree's resident memory (RSS)
     cpu: float  # user + system seconds of the whole process tree (and of a long-lived server)
     stderr: str = ""
     code: int = 0  # the exit code
+    pss_mb: float = 0.0  # the largest sum of the tree's proportional memory (PSS)
+    #: At the PSS peak: each process's (component, RSS MB, PSS MB), biggest first.
+    at_peak: tuple[tuple[str, float, float], ...] = ()
+
+
+def pss(pid: int) -> int:
+    """Bytes of a process's proportional set size (Linux's /proc; 0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def component(p: psutil.Process, root: int, labels: dict[int, str]) -> str:
+    """What a process of a build is, for the memory table: the command, the fork server, a
+    worker (forked by the fork server), Pandoc, a validator's JVM, the Prefect server."""
+    try:
+        name, cmdline, parent = p.name(), " ".join(p.cmdline()), p.ppid()
+    except psutil.Error:
+        return "?"
+    if p.pid == root:
+        return "command"
+    if labels.get(parent, "").startswith("Prefect server"):
+        return "Prefect server"
+    if "flows.prefect.resident" in cmdline or "prefect.server" in cmdline:
+        return "Prefect server"
+    if name.startswith("pandoc"):
+        return "pandoc"
+    if name == "java":
+        return "EPUBCheck JVM" if "epubcheck" in cmdline.lower() else "JVM (" + cmdline[-40:] + ")"
+    if "forkserver" in cmdline:
+        return "worker" if labels.get(parent) == "forkserver" else "forkserver"
+    if "resource_tracker" in cmdline:
+        return "resource tracker"
+    if "lifeline.py" in cmdline:
+        return "lifeline guardian"
+    return name
 
 
 #: A long-lived Prefect server the runs talk to: its CPU time counts in theirs.
@@ -96,17 +142,28 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, any_exit: bool =
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    peak = 0
+    peak = peak_pss = 0
+    at_peak: list[tuple[str, int, int]] = []
     root = psutil.Process(proc.pid)
     stop = threading.Event()
     seen: dict[tuple[int, float], float] = {}  # each process's CPU seconds when last sampled
+    labels: dict[int, str] = {}  # pid: component (parents are listed before their children)
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss, at_peak
         while not stop.is_set():
             try:
                 tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                now = []
+                for p in tree:
+                    if p.pid not in labels:
+                        labels[p.pid] = component(p, root.pid, labels)
+                    with suppress(psutil.Error):
+                        now.append((labels[p.pid], p.memory_info().rss, pss(p.pid)))
+                peak = max(peak, sum(rss for _, rss, _ in now))
+                if sum(q for _, _, q in now) > peak_pss:
+                    peak_pss = sum(q for _, _, q in now)
+                    at_peak = sorted(now, key=lambda c: -c[2])
                 for p in tree:
                     seen[(p.pid, p.create_time())] = sum(p.cpu_times()[:2])
             except psutil.Error:
@@ -130,7 +187,9 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, any_exit: bool =
     cpu += _server_cpu() - server_before
     if proc.returncode not in (0, 1) and not any_exit:
         raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return Run(seconds, peak / 2**20, cpu, stderr, proc.returncode)
+    mb = 2**20
+    return Run(seconds, peak / mb, cpu, stderr, proc.returncode, peak_pss / mb,
+               tuple((what, rss / mb, q / mb) for what, rss, q in at_peak))  # fmt: skip
 
 
 def make_corpus(corpus: Path, raw: Path, count: int, html: bool) -> str:

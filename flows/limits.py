@@ -54,9 +54,9 @@ class Limits:
     #: a few seconds; 300 s allows a long book on a busy machine and still ends a stuck one.
     document_seconds: float = 300.0
     #: Memory (MB, resident) of one worker process and its Pandoc together; past it, they are
-    #: stopped and the document fails alone. An article needs 200-400 MB, a 2 MB text builds
-    #: within it; with it, a build's processes together (the command, two workers, the JVM) stay
-    #: under 2 GB even for a text at the raw_file_mb limit.
+    #: stopped and the document fails alone. An article needs 350-450 MB (~150 MB of it pages
+    #: shared with the fork server), a 2 MB text ~0.9 GB; with it, a build's processes together
+    #: (the command, two workers, the JVM) stay under 2 GB even for a text at the raw_file_mb limit.
     worker_memory_mb: float = 1024.0
     #: Heap of each validator's resident JVM (MB; EPUBCheck's is shared by a build's workers):
     #: its memory stays bounded however many EPUBs it checks; one that runs out is restarted

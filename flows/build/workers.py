@@ -44,8 +44,9 @@ from flows.validate.validators import epubcheck_service, java_missing
 T = TypeVar("T")
 
 #: What the fork server imports before forking the workers; the HTML cleaner (trafilatura and
-#: its kin, ~85 ms of CPU) only for builds that have HTML to clean.
-PRELOAD = ["flows.build.units", "flows.build.pipeline"]
+#: its kin, ~85 ms of CPU) only for builds that have HTML to clean. The language detector's
+#: model (~85 MB) is loaded here once, its pages shared by every worker, rather than by each.
+PRELOAD = ["flows.build.units", "flows.build.pipeline", "flows.read.language_model"]
 PRELOAD_HTML = ["flows.clean.html.extract"]
 
 #: How often a worker's memory is looked at while it works, in seconds.

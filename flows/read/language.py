@@ -6,7 +6,6 @@ tag (RFC 5646's grammar, parsed by langcodes) gets there; anything else is dropp
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -64,13 +63,11 @@ LIKELY = 0.8
 _SAME_LANGUAGE = 10
 
 
-@functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
-    # Loaded once per process, on first use (~1 s): a build of text files in a language the
-    # sidecar names never pays for it.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    # Loaded once per process, on first use (a build's fork server loads it for its workers).
+    from flows.read.language_model import IDENTIFIER
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return IDENTIFIER
 
 
 def detected_language(text: str) -> tuple[str, float] | None:

@@ -29,10 +29,10 @@ from flows.markdown import READER_FORMAT
 from flows.model import PamphleteerError
 
 SCRIPT = Path(__file__).with_name("pandoc.lua")
-#: Haskell runtime options: a 64 MB allocation area (the default is 4 MB) means fewer garbage
-#: collections; Pandoc's CPU for 200 documents' three formats went from 7.44 to 6.70-6.88 s,
-#: each process holding ~10 MB more (190 MB). Larger areas saved no more.
-RTS_OPTIONS = ("-A64m",)
+#: Haskell runtime options. The binary is built with ``-H64m`` (a 64 MB heap from the start,
+#: most of it allocation area); ``-H1m -A16m`` holds ~45 MB less a process for ~8% more of
+#: Pandoc's CPU, a few tenths of a second in 60 articles (``bench/pandoc_rts.py``).
+RTS_OPTIONS = ("-H1m", "-A16m")
 
 
 @dataclass(frozen=True)
