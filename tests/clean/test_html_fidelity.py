@@ -199,3 +199,15 @@ def test_the_extraction_the_others_agree_with_wins_the_vote() -> None:
     with_sidebar = article + ["Archive: January February March April May June July August"] * 9
     assert vote([article, with_sidebar, article]) == article
     assert vote([with_sidebar, article, article]) == article
+
+
+def test_a_post_tagged_with_a_furniture_word_is_still_the_article() -> None:
+    # WordPress names a post's classes after its tags and categories: "tag-cookie-recipes" or
+    # "category-social" say what the post is about, not that it is a cookie banner.
+    post = (
+        '<div class="post type-post hentry category-social tag-cookie-recipes tag-newsletter">'
+        f"<h2>The Bakers' Winter</h2>{paragraphs(ESSAY)}</div>"
+    )
+    sidebar = "<div class='about'><p>" + "About this blog and its authors. " * 12 + "</p></div>"
+    md = body_of(page(post + sidebar))
+    assert all(t in plain(md) for t in ESSAY)

@@ -142,7 +142,7 @@ def _overlays(tree: etree._Element) -> list[etree._Element]:
     found = []
     page = len(plain_text(tree)) or 1
     for el in tree.iter(*hp.MARKED_TAGS, "form", "dialog"):
-        names = _NAME_PARTS.split(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+        names = _NAME_PARTS.split(hp.own_names(el.get("class"), el.get("id")).lower())
         overlay = not hp.OVERLAY_WORDS.isdisjoint(names)
         if not overlay and local_name(el.tag) == "form":
             overlay = any((i.get("type") or "").lower() == "email" for i in el.iter("input"))
@@ -162,10 +162,10 @@ def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Ele
     """Elements whose class or id says "comments", and those that say "share", "related"…"""
     comments, furniture = [], []
     for el in tree.iter(*hp.MARKED_TAGS):
-        names = el.get("class"), el.get("id")
-        if names == (None, None):
+        names = hp.own_names(el.get("class"), el.get("id"))
+        if not names:
             continue
-        kind = hp.marked_kind(f"{names[0] or ''} {names[1] or ''}")
+        kind = hp.marked_kind(names)
         if kind == "comment":
             comments.append(el)
         elif kind == "furniture":
