@@ -196,12 +196,12 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
     footer ("Posted in … | Tagged …"). The last value says which."""
     words = 0
     for i, md in enumerate(body):
-        n = md.count(" ") + 1
+        n = _count(md)
         if n > 40:  # too long to open a thread, whatever its markup
             words += n
             continue
         text = to_plain(md).strip()
-        n = len(text.split())
+        n = _count(text)
         if words >= 30 and n <= 25 and _opens_thread(text):
             return body[:i], body[i:], "comment section"
         if (
@@ -283,7 +283,13 @@ def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
 
 
 def _words(body: list[str]) -> int:
-    return sum(len(to_plain(b).split()) for b in body)
+    return sum(_count(to_plain(b)) for b in body)
+
+
+def _count(text: str) -> int:
+    """A text's words; in Chinese and Japanese, which write no spaces, its characters (as the
+    corpora count them): a Chinese article is not one word per paragraph."""
+    return len(_CJK.sub(" c ", text).split()) if _CJK.search(text) else len(text.split())
 
 
 def _readability(tree: etree._Element, ctx: Ctx) -> list[str]:
@@ -300,7 +306,7 @@ def _readability(tree: etree._Element, ctx: Ctx) -> list[str]:
 def _link_words(body: list[str]) -> float:
     """The share of the words that are link text: a list of links is not an article."""
     words = _words(body) or 1
-    linked = sum(len(m.split()) for b in body for m in _LINK_TEXT.findall(b))
+    linked = sum(_count(m) for b in body for m in _LINK_TEXT.findall(b))
     return linked / words
 
 
