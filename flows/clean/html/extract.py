@@ -27,7 +27,7 @@ from typing import Any
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.readability_lxml import Document as ReadabilityDocument
+from readability import Document as ReadabilityDocument
 
 from flows.clean import patterns
 from flows.clean.html import depth as html_depth
@@ -293,10 +293,13 @@ def _count(text: str) -> int:
 
 
 def _readability(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article as readability (trafilatura's copy of readability-lxml) finds it: the page's
-    densest block of paragraphs and its siblings."""
+    """The article as readability-lxml finds it: the page's densest block of paragraphs and its
+    siblings. (trafilatura's own copy of it, kept as its fallback, joins fewer siblings: it
+    stops where a magazine splits its article into several containers.)"""
     try:
-        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary()
+        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary(
+            html_partial=True
+        )
         root = lxml_html.fragment_fromstring(summary, create_parent="div", parser=_PARSER)
     except (etree.ParserError, ValueError, TypeError):
         return []
