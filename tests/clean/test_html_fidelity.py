@@ -243,3 +243,12 @@ def test_a_chinese_related_reports_list_ends_the_article() -> None:
     links = [f"v [相关新闻标题第{n}篇](https://example.org/{n}) 2005-07-13" for n in range(5)]
     body, tail, what = cut_tail([*article, "相关报道", *links])
     assert (body, what) == (article, "related posts")
+
+
+def test_trafilaturas_passes_stopping_alike_do_not_outvote_the_whole_article() -> None:
+    # Its precision and recall passes stop at the same pull-quote or container: one voice.
+    whole = [f"{t} {PROSE}" for t in ESSAY]
+    assert vote([whole[:2], whole[:2], whole]) == whole
+    # What readability adds must be the article's prose, not a sidebar of links.
+    links = [f"[Label {n} of the archive of this blog](/t/{n})" for n in range(12)]
+    assert vote([whole[:2], whole[:2], whole[:2] + links]) == whole[:2]

@@ -338,17 +338,48 @@ def _agreement(one: Counter[str], other: Counter[str]) -> float:
 def vote(candidates: list[list[str]]) -> list[str]:
     """The candidate the others agree with best; a tie goes to the first. With one extractor
     finding nothing there is no third voice to settle the vote: the longer of the two is kept,
-    as trafilatura itself falls back to the longer extraction when its own is short."""
+    as trafilatura itself falls back to the longer extraction when its own is short.
+
+    The candidates are trafilatura's two passes, then readability (:func:`extract_article`).
+    trafilatura's passes often stop at the same place, and agree with each other as one voice
+    would: when they do, and readability holds what they found and half as much again in
+    paragraphs of prose, readability's whole article is kept (:func:`_goes_on`)."""
     found = [c for c in candidates if c]
     if len(found) < len(candidates):
         return max(found, key=_words, default=[])
     bags = [_bag(c) for c in candidates]
-    best, score = candidates[0], -1.0
-    for i, candidate in enumerate(candidates):
+    best, score = 0, -1.0
+    for i in range(len(candidates)):
         votes = sum(_agreement(bags[i], bags[j]) for j in range(len(bags)) if j != i)
         if votes > score:
-            best, score = candidate, votes
-    return best
+            best, score = i, votes
+    if (
+        len(candidates) == 3
+        and best != 2
+        and _agreement(bags[0], bags[1]) >= _ONE_VOICE
+        and _goes_on(candidates[best], bags[best], candidates[2], bags[2])
+    ):
+        return candidates[2]
+    return candidates[best]
+
+
+#: How far trafilatura's two passes must agree to count as one voice.
+_ONE_VOICE = 0.98
+
+
+def _goes_on(short: list[str], short_bag: Counter[str], long: list[str],
+             long_bag: Counter[str]) -> bool:  # fmt: skip
+    """``long`` is ``short`` and more of the article: it holds nearly all of ``short``'s words,
+    half as many again, and what it adds is prose (paragraphs of more than 15 words, few of them
+    links), not a sidebar, a gallery or a list of headlines."""
+    size = sum(short_bag.values()) or 1
+    if sum((short_bag & long_bag).values()) < 0.9 * size or sum(long_bag.values()) < 1.5 * size:
+        return False
+    kept = {_key(b) for b in short}
+    added = [b for b in long if _key(b) not in kept]
+    words = _words(added) or 1
+    prose = sum(n for b in added if (n := _words([b])) > 15)
+    return prose >= 0.9 * words and _link_words(added) <= 0.15
 
 
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
