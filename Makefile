@@ -15,7 +15,7 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-# Exactly the locked versions: the runtime, test, dask and bench extras. `--locked` fails
+# Exactly the locked versions: the runtime, test and dask extras. `--locked` fails
 # (and says so) if pyproject.toml and uv.lock disagree: run `make lock` and commit both.
 # Bytecode is compiled once here: every command starts several Python processes (the command, its
 # workers, the project's Prefect server), and where PYTHONDONTWRITEBYTECODE is set (as in many

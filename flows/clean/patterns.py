@@ -52,7 +52,9 @@ RELATED_START = re.compile(
     r"content|links|reading)|you (may|might) also (like|enjoy)|recommended( for you| reading)?|"
     r"more stories|most (popular|read|viewed)|trending( now)?|popular (posts|stories)|"
     r"read (next|more)|what to read next|further reading|loading slideshow|"
-    r"follow (us|me)( on [\w .]{2,30})?!?|connect with (us|me)|share this (post|article|story)):?$",
+    r"follow (us|me)( on [\w .]{2,30})?!?|connect with (us|me)|share this (post|article|story)|"
+    r"相关(报道|新闻|文章|阅读|链接)|延伸阅读|推荐阅读|関連記事|関連ニュース)"
+    r"\s*[:.…：]*$",
     _I,
 )
 

@@ -6,10 +6,11 @@ import codecs
 import re
 import unicodedata
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import ftfy
-from charset_normalizer import from_bytes
+from charset_normalizer import CharsetMatch, from_bytes
 
 from flows.files import (
     HTML_SUFFIXES,
@@ -168,13 +169,49 @@ _PREFERRED = ("cp1252", "iso8859_15", "latin_1", "cp1251", "cp1250")
 
 
 def _detect(data: bytes, name: str) -> str:
-    matches = list(from_bytes(data))
-    if not matches:
+    """The text in the encoding charset_normalizer finds. As trafilatura does, it is first asked
+    about the page's start and end alone: one broken sequence rules a multi-byte codec (GB18030,
+    Shift JIS) out of a whole page, and a Chinese page then reads as Cyrillic. The sample's
+    codec is kept if the sample has text enough beyond ASCII to tell (a few accented letters
+    are easily misread) and it reads the whole page but for a few bytes, which become U+FFFD
+    as in a browser."""
+    if len(data) > 2 * _SAMPLE:
+        # Cut at a space or a "<", never inside a multi-byte character, whose halves would
+        # read as another codec's (no such codec uses these bytes in a character).
+        cuts = [m.start() for m in _BOUNDARY.finditer(data, 0, _SAMPLE)]
+        head = data[: cuts[-1] if cuts else _SAMPLE]
+        cut = _BOUNDARY.search(data, len(data) - _SAMPLE)
+        tail = data[cut.start() if cut else len(data) - _SAMPLE :]
+        sample = head + tail
+        if len(sample) - len(sample.translate(None, _NON_ASCII)) >= _TELLING and (
+            codec := _best(from_bytes(sample))
+        ):
+            text = data.decode(codec, errors="replace")
+            if text.count("\ufffd") <= len(text) // 200:
+                return text
+    codec = _best(from_bytes(data))
+    if codec is None:
         raise PamphleteerError(f"{name}: not a text file (no text encoding decodes it)")
-    least = min(m.chaos for m in matches)
-    tied = [m for m in matches if m.chaos <= least + 0.01]
+    return data.decode(codec)
+
+
+#: Bytes read at each end of a page to tell its encoding (trafilatura reads as many) …
+_SAMPLE = 5000
+#: … and how many of them must be beyond ASCII for the sample to be trusted.
+_TELLING = 400
+_NON_ASCII = bytes(range(128, 256))
+_BOUNDARY = re.compile(rb"[\x00-\x2f\x3a-\x3f]")
+
+
+def _best(matches: Iterable[CharsetMatch]) -> str | None:
+    """The least chaotic codec; of those tied, the one most pages are written in."""
+    found = list(matches)
+    if not found:
+        return None
+    least = min(m.chaos for m in found)
+    tied = [m for m in found if m.chaos <= least + 0.01]
     tied.sort(key=lambda m: _PREFERRED.index(m.encoding) if m.encoding in _PREFERRED else 99)
-    return str(tied[0])
+    return _LABELS.get(tied[0].encoding, tied[0].encoding)  # gb2312 read as GB18030
 
 
 def _gunzip(data: bytes, name: str, most: int, most_mb: float) -> bytes:

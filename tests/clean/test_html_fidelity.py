@@ -4,8 +4,13 @@ paragraphs, consent and newsletter boxes, tag lines and related-content lists.""
 
 from __future__ import annotations
 
-from flows.clean.html.extract import vote
+import pytest
+from lxml import etree
+
+from flows.clean.html.extract import cut_tail, vote
+from flows.clean.html.to_markdown import Ctx, blocks
 from flows.markdown import split_blocks, to_plain
+from flows.settings import Settings
 
 from .test_html import PROSE, body_of, page
 
@@ -199,3 +204,51 @@ def test_the_extraction_the_others_agree_with_wins_the_vote() -> None:
     with_sidebar = article + ["Archive: January February March April May June July August"] * 9
     assert vote([article, with_sidebar, article]) == article
     assert vote([with_sidebar, article, article]) == article
+
+
+def test_a_post_tagged_with_a_furniture_word_is_still_the_article() -> None:
+    # WordPress names a post's classes after its tags and categories: "tag-cookie-recipes" or
+    # "category-social" say what the post is about, not that it is a cookie banner.
+    post = (
+        '<div class="post type-post hentry category-social tag-cookie-recipes tag-newsletter">'
+        f"<h2>The Bakers' Winter</h2>{paragraphs(ESSAY)}</div>"
+    )
+    sidebar = "<div class='about'><p>" + "About this blog and its authors. " * 12 + "</p></div>"
+    md = body_of(page(post + sidebar))
+    assert all(t in plain(md) for t in ESSAY)
+
+
+@pytest.mark.parametrize("heading", ["You may also like…", "Related posts...", "More stories:"])
+def test_a_related_heading_ending_in_an_ellipsis_ends_the_article(heading: str) -> None:
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    links = [f"[The dockers of {n}](https://example.org/{n})" for n in range(1900, 1904)]
+    body, tail, what = cut_tail([*article, heading, *links])
+    assert (body, what) == (article, "related posts")
+
+
+def test_text_standing_in_a_layout_table_outside_its_cells_is_kept() -> None:
+    # trafilatura's fallback extractors hand back a page's layout table as it stood, text and
+    # paragraphs straight inside <table>, not in a cell.
+    table = etree.fromstring(
+        f"<div><table><hi>{ESSAY[0]}</hi><p>{ESSAY[1]}</p>"
+        f"<tr><td><p>{ESSAY[2]}</p></td></tr><p>{ESSAY[3]}</p></table></div>"
+    )
+    md = "\n\n".join(blocks(table, Ctx(Settings())))
+    assert [t for t in ESSAY if t in plain(md)] == ESSAY[:4]
+
+
+def test_a_chinese_related_reports_list_ends_the_article() -> None:
+    # Chinese writes no spaces: the article is counted in characters, not one word a paragraph.
+    article = ["今年五月，双方最终确定了合作协议的框架，并在广州签署了基础协议。" * 3] * 4
+    links = [f"v [相关新闻标题第{n}篇](https://example.org/{n}) 2005-07-13" for n in range(5)]
+    body, tail, what = cut_tail([*article, "相关报道", *links])
+    assert (body, what) == (article, "related posts")
+
+
+def test_trafilaturas_passes_stopping_alike_do_not_outvote_the_whole_article() -> None:
+    # Its precision and recall passes stop at the same pull-quote or container: one voice.
+    whole = [f"{t} {PROSE}" for t in ESSAY]
+    assert vote([whole[:2], whole[:2], whole]) == whole
+    # What readability adds must be the article's prose, not a sidebar of links.
+    links = [f"[Label {n} of the archive of this blog](/t/{n})" for n in range(12)]
+    assert vote([whole[:2], whole[:2], whole[:2] + links]) == whole[:2]

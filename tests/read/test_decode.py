@@ -180,3 +180,14 @@ def test_mojibake_of_a_dash_is_repaired() -> None:
     text = "facilitated – yet casual – discussions"
     broken = text.encode("utf-8").decode("cp1252")  # "facilitated â€“ yet casual"
     assert text in decode_html(_page(broken).encode("utf-8"), "a.html")
+
+
+def test_an_undeclared_chinese_page_with_a_broken_sequence_is_read_as_chinese() -> None:
+    # One broken sequence rules GB18030 out of the whole page for the detector, which then
+    # settled on a Cyrillic codec; the page's start and end say Chinese, as trafilatura asks.
+    half = "</p>\n<p>".join(["中国人民站起来了，我们的民族将再也不是一个被人侮辱的民族了。"] * 100)
+    start, end = _page(f"{half}|{half}").encode("gb18030").split(b"|")
+    data = start + b"\xc7 " + end  # a broken sequence in the middle of the page
+    decoded = decode_html(data, "a.html")
+    assert "中国人民站起来了" in decoded
+    assert decoded.count("\ufffd") <= 2

@@ -27,7 +27,7 @@ from typing import Any
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.readability_lxml import Document as ReadabilityDocument
+from readability import Document as ReadabilityDocument
 
 from flows.clean import patterns
 from flows.clean.html import depth as html_depth
@@ -142,7 +142,7 @@ def _overlays(tree: etree._Element) -> list[etree._Element]:
     found = []
     page = len(plain_text(tree)) or 1
     for el in tree.iter(*hp.MARKED_TAGS, "form", "dialog"):
-        names = _NAME_PARTS.split(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+        names = _NAME_PARTS.split(hp.own_names(el.get("class"), el.get("id")).lower())
         overlay = not hp.OVERLAY_WORDS.isdisjoint(names)
         if not overlay and local_name(el.tag) == "form":
             overlay = any((i.get("type") or "").lower() == "email" for i in el.iter("input"))
@@ -162,10 +162,10 @@ def _marked(tree: etree._Element) -> tuple[list[etree._Element], list[etree._Ele
     """Elements whose class or id says "comments", and those that say "share", "related"…"""
     comments, furniture = [], []
     for el in tree.iter(*hp.MARKED_TAGS):
-        names = el.get("class"), el.get("id")
-        if names == (None, None):
+        names = hp.own_names(el.get("class"), el.get("id"))
+        if not names:
             continue
-        kind = hp.marked_kind(f"{names[0] or ''} {names[1] or ''}")
+        kind = hp.marked_kind(names)
         if kind == "comment":
             comments.append(el)
         elif kind == "furniture":
@@ -196,12 +196,12 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
     footer ("Posted in … | Tagged …"). The last value says which."""
     words = 0
     for i, md in enumerate(body):
-        n = md.count(" ") + 1
+        n = _count(md)
         if n > 40:  # too long to open a thread, whatever its markup
             words += n
             continue
         text = to_plain(md).strip()
-        n = len(text.split())
+        n = _count(text)
         if words >= 30 and n <= 25 and _opens_thread(text):
             return body[:i], body[i:], "comment section"
         if (
@@ -283,14 +283,23 @@ def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
 
 
 def _words(body: list[str]) -> int:
-    return sum(len(to_plain(b).split()) for b in body)
+    return sum(_count(to_plain(b)) for b in body)
+
+
+def _count(text: str) -> int:
+    """A text's words; in Chinese and Japanese, which write no spaces, its characters (as the
+    corpora count them): a Chinese article is not one word per paragraph."""
+    return len(_CJK.sub(" c ", text).split()) if _CJK.search(text) else len(text.split())
 
 
 def _readability(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article as readability (trafilatura's copy of readability-lxml) finds it: the page's
-    densest block of paragraphs and its siblings."""
+    """The article as readability-lxml finds it: the page's densest block of paragraphs and its
+    siblings. (trafilatura's own copy of it, kept as its fallback, joins fewer siblings: it
+    stops where a magazine splits its article into several containers.)"""
     try:
-        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary()
+        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary(
+            html_partial=True
+        )
         root = lxml_html.fragment_fromstring(summary, create_parent="div", parser=_PARSER)
     except (etree.ParserError, ValueError, TypeError):
         return []
@@ -300,7 +309,7 @@ def _readability(tree: etree._Element, ctx: Ctx) -> list[str]:
 def _link_words(body: list[str]) -> float:
     """The share of the words that are link text: a list of links is not an article."""
     words = _words(body) or 1
-    linked = sum(len(m.split()) for b in body for m in _LINK_TEXT.findall(b))
+    linked = sum(_count(m) for b in body for m in _LINK_TEXT.findall(b))
     return linked / words
 
 
@@ -329,17 +338,48 @@ def _agreement(one: Counter[str], other: Counter[str]) -> float:
 def vote(candidates: list[list[str]]) -> list[str]:
     """The candidate the others agree with best; a tie goes to the first. With one extractor
     finding nothing there is no third voice to settle the vote: the longer of the two is kept,
-    as trafilatura itself falls back to the longer extraction when its own is short."""
+    as trafilatura itself falls back to the longer extraction when its own is short.
+
+    The candidates are trafilatura's two passes, then readability (:func:`extract_article`).
+    trafilatura's passes often stop at the same place, and agree with each other as one voice
+    would: when they do, and readability holds what they found and half as much again in
+    paragraphs of prose, readability's whole article is kept (:func:`_goes_on`)."""
     found = [c for c in candidates if c]
     if len(found) < len(candidates):
         return max(found, key=_words, default=[])
     bags = [_bag(c) for c in candidates]
-    best, score = candidates[0], -1.0
-    for i, candidate in enumerate(candidates):
+    best, score = 0, -1.0
+    for i in range(len(candidates)):
         votes = sum(_agreement(bags[i], bags[j]) for j in range(len(bags)) if j != i)
         if votes > score:
-            best, score = candidate, votes
-    return best
+            best, score = i, votes
+    if (
+        len(candidates) == 3
+        and best != 2
+        and _agreement(bags[0], bags[1]) >= _ONE_VOICE
+        and _goes_on(candidates[best], bags[best], candidates[2], bags[2])
+    ):
+        return candidates[2]
+    return candidates[best]
+
+
+#: How far trafilatura's two passes must agree to count as one voice.
+_ONE_VOICE = 0.98
+
+
+def _goes_on(short: list[str], short_bag: Counter[str], long: list[str],
+             long_bag: Counter[str]) -> bool:  # fmt: skip
+    """``long`` is ``short`` and more of the article: it holds nearly all of ``short``'s words,
+    half as many again, and what it adds is prose (paragraphs of more than 15 words, few of them
+    links), not a sidebar, a gallery or a list of headlines."""
+    size = sum(short_bag.values()) or 1
+    if sum((short_bag & long_bag).values()) < 0.9 * size or sum(long_bag.values()) < 1.5 * size:
+        return False
+    kept = {_key(b) for b in short}
+    added = [b for b in long if _key(b) not in kept]
+    words = _words(added) or 1
+    prose = sum(n for b in added if (n := _words([b])) > 15)
+    return prose >= 0.9 * words and _link_words(added) <= 0.15
 
 
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:

@@ -51,6 +51,18 @@ def _prefixed_comment_name(name: str) -> bool:
     return any("-".join(parts[i:]) in COMMENT_NAMES for i in range(1, len(parts) - 1))
 
 
+#: The classes WordPress (``post_class``) and other CMSs give a post after its subjects:
+#: ``tag-cookie-recipes``, ``category-social``. They say what the post is about, not what the
+#: box is.
+_TAXONOMY = re.compile(r"^(?:tag|category|topic|term)[-_]", re.I)
+
+
+def own_names(element_class: str | None, element_id: str | None) -> str:
+    """An element's class and id names, without the ones after its subjects."""
+    names = f"{element_class or ''} {element_id or ''}".split()
+    return " ".join(n for n in names if not _TAXONOMY.match(n))
+
+
 def marked_kind(names: str) -> str | None:
     """ "comment", "furniture" or ``None`` for an element's ``id`` and ``class``."""
     lower = names.lower()

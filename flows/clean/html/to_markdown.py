@@ -340,8 +340,10 @@ def _table(el: etree._Element, ctx: Ctx) -> list[str]:
     rows = _rows(el)
     width = max((len(_cells(r)) for r in rows), default=0)
     layout = width < 2 or len(rows) < 2 or any(_has_blocks(c) for r in rows for c in _cells(r))
-    if layout:  # a table used for layout: its content is the text
-        return [b for r in rows for c in _cells(r) for b in blocks(c, ctx)]
+    if layout:
+        # A table used for layout: its content is the text, in order, with whatever stands in
+        # it outside any cell (browsers show it; trafilatura's fallbacks keep it there).
+        return blocks(el, ctx)
     lines = []
     # Rows with no text in any cell (a layout grid's spacers) are not read.
     rows = [r for r in rows if any(plain_text(c) for c in _cells(r))]
