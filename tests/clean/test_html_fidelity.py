@@ -252,3 +252,16 @@ def test_trafilaturas_passes_stopping_alike_do_not_outvote_the_whole_article() -
     # What readability adds must be the article's prose, not a sidebar of links.
     links = [f"[Label {n} of the archive of this blog](/t/{n})" for n in range(12)]
     assert vote([whole[:2], whole[:2], whole[:2] + links]) == whole[:2]
+
+
+def test_emphasis_around_paragraphs_leaves_paragraphs_and_no_stray_marks() -> None:
+    # Old pages and page builders put <b>/<i>/<font> around whole paragraphs; Markdown's
+    # emphasis cannot span them, so the paragraphs stay paragraphs and no mark is left open.
+    div = etree.fromstring(
+        f"<div><b><font><i>{ESSAY[0]}<p>{ESSAY[1]}</p></i><hr/>"
+        f"<center>{ESSAY[2]}</center></font></b><p>{ESSAY[3]}</p></div>"
+    )
+    md = blocks(div, Ctx(Settings()))
+    texts = [plain(b) for b in md]
+    assert texts == ESSAY[:4]
+    assert not any("__" in b or b.count("_") % 2 for b in md)

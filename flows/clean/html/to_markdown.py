@@ -273,6 +273,12 @@ def blocks(el: etree._Element, ctx: Ctx) -> list[str]:
         if _is_block(child):
             flush()
             out.extend(BLOCKS.get(tag, blocks)(child, ctx))
+        elif tag and _has_blocks(child):
+            # An inline element around paragraphs (``<i><p>…</p><p>…</p></i>``, as old pages
+            # and page builders write): Markdown's emphasis cannot span paragraphs, so its
+            # blocks are kept as blocks and the emphasis around them is let go.
+            flush()
+            out.extend(blocks(child, ctx))
         elif tag:
             run.append(INLINES.get(tag, _inline_plain)(child, ctx))
         run.append(_text(child.tail, ctx.lang))
