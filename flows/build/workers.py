@@ -383,12 +383,15 @@ def local(
     warm: Callable[[], object] | None = None,
 ) -> Iterator[Pool]:  # fmt: skip
     """Worker processes for one build, and the services they share: a build that checks EPUBs
-    starts one resident EPUBCheck that every worker asks (it loads its schemas while the workers
-    start), stopped after the workers when the block ends, however it ends."""
+    has one resident EPUBCheck that every worker asks: the project's, when the command named it
+    (:mod:`flows.validate.resident`), else one of the build's own (it loads its schemas while
+    the workers start), stopped after the workers when the block ends, however it ends."""
     limits = settings.limits if settings else Limits()
     with ExitStack() as stack:
         env = {}
         if settings and settings.check and "epub" in settings.formats and not java_missing():
-            service = stack.enter_context(epubcheck_service(limits))
-            env[jvm.env_name(service.name)] = str(service.socket)
+            variable = jvm.env_name("epubcheck")
+            if not (socket := os.environ.get(variable)):
+                socket = str(stack.enter_context(epubcheck_service(limits)).socket)
+            env[variable] = socket
         yield stack.enter_context(Pool(workers or count(), html, env, limits, warm))

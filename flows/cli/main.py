@@ -157,6 +157,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         # Before the workers load the cores (its start needs them too), and before this build's
         # private run: the project's server outlives the build.
         server.start()
+        if _resident_checker(settings, args):  # its JVM starts while Prefect is imported
+            from flows.validate import resident as checker
+
+            stack.enter_context(checker.used(prefect_env.home(), settings.limits))
         # This build's own folder: its processes' TMPDIR, its staged outputs; they all end
         # with the command, and the folder with them, even when it is killed.
         stack.enter_context(lifeline.private_run(temp_root(out_dir)))
@@ -192,6 +196,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     _print_details(out_dir, built)
     return 0 if report.ok else 1
+
+
+def _resident_checker(settings: Settings, args: argparse.Namespace) -> bool:
+    """Whether the build asks the project's resident EPUBCheck (not with --temporary-server,
+    which leaves nothing behind, nor on a Dask cluster, whose workers could not reach it)."""
+    from flows.validate.validators import java_missing
+
+    wanted = settings.check and "epub" in settings.formats
+    return wanted and not (args.temporary_server or args.dask_address or java_missing())
 
 
 @contextmanager
@@ -490,6 +503,8 @@ def cmd_server(args: argparse.Namespace) -> int:
     """``pamphleteer server status|stop``: the project's resident Prefect server."""
     home = prefect_env.home()
     configured = os.environ.get("PREFECT_API_URL")
+    from flows.validate import resident as checker
+
     if args.action == "stop":
         stopped = resident.stop(home)
         print(
@@ -498,6 +513,9 @@ def cmd_server(args: argparse.Namespace) -> int:
             else f"No Prefect server of {home.parent} was running",
             file=sys.stderr,
         )
+        if stopped_checker := checker.stop(home):
+            print(f"Stopped the resident EPUBCheck of {home.parent} (pid {stopped_checker.pid})",
+                  file=sys.stderr)  # fmt: skip
         return 0
     record = resident.read_record(home)
     if record is not None and resident.answers(record):
@@ -513,6 +531,11 @@ def cmd_server(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
     if configured:
         print(f"PREFECT_API_URL is set: builds use {configured} instead", file=sys.stderr)
+    found = checker.read_record(home)
+    if found is not None and found.ours():
+        print(f"The resident EPUBCheck of {home.parent}: running (pid {found.pid}; stops after "
+              f"{found.idle_minutes:g} min idle); log: {home / checker.LOG}",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -591,7 +614,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "server",
-        help="the project's Prefect server, which builds start and reuse (status, stop)",
+        help="the project's Prefect server and EPUBCheck, which builds start and reuse "
+        "(status, stop)",
     )
     r.add_argument("action", choices=["status", "stop"])
     r.add_argument("--raw", default="raw", help="the project's raw/ (default: raw)")
