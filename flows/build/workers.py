@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import queue
 import signal
@@ -43,10 +44,20 @@ from flows.validate.validators import epubcheck_service, java_missing
 
 T = TypeVar("T")
 
-#: What the fork server imports before forking the workers; the HTML cleaner (trafilatura and
-#: its kin, ~85 ms of CPU) only for builds that have HTML to clean.
-PRELOAD = ["flows.build.units", "flows.build.pipeline"]
+#: What the fork server imports before forking the workers (:mod:`flows.build.preload`); the
+#: HTML cleaner (trafilatura and its kin, ~85 ms of CPU) only for builds that have HTML to clean.
+PRELOAD = ["flows.build.preload"]
 PRELOAD_HTML = ["flows.clean.html.extract"]
+
+
+def start_fork_server(html: bool = True) -> None:
+    """Start the workers' fork server now: it loads what it preloads while this process goes on
+    (the command imports Prefect meanwhile), not when the pool opens. Without it a
+    one-document build waits for those imports; the pool uses this fork server when it opens."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD + (PRELOAD_HTML if html else []))
+    multiprocessing.forkserver.ensure_running()  # returns at once: the imports run there
+
 
 #: How often a worker's memory is looked at while it works, in seconds.
 WATCH_EVERY = 0.2

@@ -164,6 +164,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         # This build's own folder: its processes' TMPDIR, its staged outputs; they all end
         # with the command, and the folder with them, even when it is killed.
         stack.enter_context(lifeline.private_run(temp_root(out_dir)))
+        if not args.dask_address:
+            from flows.build.workers import start_fork_server
+
+            start_fork_server(job.html)  # its imports overlap Prefect's (one of the build's)
         print(
             f"{len(plan.stale)} to build, {len(plan.fresh)} up to date, {len(plan.orphans)} to "
             f"remove. Prefect: {server.describe()}…",

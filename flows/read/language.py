@@ -65,9 +65,9 @@ _SAME_LANGUAGE = 10
 
 
 @functools.lru_cache(maxsize=1)
-def _identifier() -> Any:
-    # Loaded once per process, on first use (~1 s): a build of text files in a language the
-    # sidecar names never pays for it.
+def identifier() -> Any:
+    # Loaded once per process, on first use (~1 s): `pamphleteer clean` of a text whose sidecar
+    # names its language never pays for it; a build's workers have it from their fork server.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -79,7 +79,7 @@ def detected_language(text: str) -> tuple[str, float] | None:
     sample = text[:20_000]
     if sum(c.isalpha() for c in sample) < FEW_LETTERS:
         return None
-    code, probability = _identifier().classify(sample)
+    code, probability = identifier().classify(sample)
     return str(code), float(probability)
 
 
