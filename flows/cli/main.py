@@ -7,6 +7,7 @@ first two stages make of single files (no Prefect involved, so it answers at onc
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import socket
@@ -14,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -659,8 +660,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script."""
-    sys.exit(main())
+    """The console script. Once the command is done (its threads joined, its exit handlers
+    run: Prefect's last events and logs sent), the process ends without tearing down the
+    interpreter, which frees Prefect's thousands of objects one by one (~0.3 s of CPU)."""
+    code = main()
+    threading._shutdown()  # type: ignore[attr-defined]  # what the interpreter does at exit
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a pipe closed by its reader
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
