@@ -107,9 +107,9 @@ def residents(tmp: Path) -> set[int]:
             continue
         if program in cmdline:
             found.add(pid)
-            with contextlib.suppress(OSError, ValueError):  # the checker's JVM
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-                found.update(int(c) for c in children)
+            with contextlib.suppress(OSError, ValueError):  # the checker's JVM (any thread's)
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    found.update(int(c) for c in (task / "children").read_text().split())
     return found
 
 

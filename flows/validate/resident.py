@@ -121,7 +121,6 @@ def start(home: Path, limits: Limits) -> Record:
                 start_new_session=True,  # not ended by the build's Ctrl-C, nor its terminal
                 cwd=home, env=env,
             )  # fmt: skip
-        proc.returncode = 0  # it outlives this process by design: no "still running" warning
         record = Record(proc.pid, token, str(folder / "socket"), identity(_heap(limits)),
                         time.time(), limits.server_idle_minutes)  # fmt: skip
         daemon.write_record(home / RECORD, asdict(record))
