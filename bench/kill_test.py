@@ -222,16 +222,21 @@ def check_outputs(out: Path, marks: dict[str, str]) -> list[str]:
     return problems
 
 
-def leftovers(tmp: Path) -> list[str]:
-    out = tmp / "build"
-    # The resident EPUBCheck's socket folder is the resident's while it runs (see residents).
+def littered(tmp: Path) -> list[Path]:
+    """What the system temporary folder given to the builds holds, but the resident EPUBCheck's
+    socket folder while it runs (see residents)."""
     try:
         record = json.loads((tmp / ".prefect" / "checker.json").read_bytes())
         own = Path(record["socket"]).parent if int(record["pid"]) in residents(tmp) else None
     except (OSError, ValueError, KeyError, TypeError):
         own = None
-    found = [str(p) for p in (tmp / "systmp").rglob("*")
-             if own is None or not (p == own or p.is_relative_to(own))]  # fmt: skip
+    return [p for p in (tmp / "systmp").rglob("*")
+            if own is None or not (p == own or p.is_relative_to(own))]  # fmt: skip
+
+
+def leftovers(tmp: Path) -> list[str]:
+    out = tmp / "build"
+    found = [str(p) for p in littered(tmp)]
     for name in ("tmp", "aside"):
         folder = out / ".cache" / name
         found += [str(p) for p in folder.iterdir()] if folder.is_dir() else []
@@ -307,7 +312,7 @@ def trial(n: int, mode: str, tmp: Path, rng: random.Random, span: float,
             os.kill(int(line.split()[0]), signal.SIGKILL)
     for problem in check_outputs(tmp / "build", marks):
         tally.problem(label, problem)
-    for path in (tmp / "systmp").rglob("*"):
+    for path in littered(tmp):
         tally.problem(label, f"left in TMPDIR: {path.relative_to(tmp)}")
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started = time.monotonic()
