@@ -10,8 +10,8 @@ and checks:
 
 - processes: none left that names the project folder (in its command line or environment;
   workers, Pandoc and JVMs all do), after a grace period for the guardian, but the project's
-  resident Prefect server (its record's pid), which builds leave running by design: at the end
-  ``pamphleteer server stop`` must stop it, and then nothing at all may be left;
+  resident Prefect server and EPUBCheck (their records' pids), which builds leave running by
+  design: at the end ``pamphleteer server stop`` must stop them, and then nothing may be left;
 - outputs: every document folder complete (each file passes ``flows.validate.outputs``, its report
   lists exactly its files) and from one build (the HTML, EPUB and PDF carry the same trial's mark);
 - temporary files: none in the system temporary folder given to the command (its TMPDIR);
@@ -24,6 +24,7 @@ The summary at the end counts the trials and every problem found; the exit statu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -91,16 +92,25 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
-def resident_server(tmp: Path) -> int | None:
-    """The pid of the project's resident Prefect server, as its record (``.prefect/server.json``)
-    names it and if it is that server: it outlives every build by design (until it has been idle
-    for a while, or ``pamphleteer server stop``), so it is not a process a build left behind."""
-    try:
-        pid = int(json.loads((tmp / ".prefect" / "server.json").read_bytes())["pid"])
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return pid if b"flows.prefect.resident" in cmdline else None
+def residents(tmp: Path) -> set[int]:
+    """The project's resident processes, as their records (``.prefect/server.json``,
+    ``.prefect/checker.json``) name them and if they are those: Prefect's server, the resident
+    EPUBCheck and its JVM. They outlive every build by design (until idle for a while, or
+    ``pamphleteer server stop``), so they are not processes a build left behind."""
+    found = set()
+    for record, program in (("server.json", b"flows.prefect.resident"),
+                            ("checker.json", b"flows.validate.resident")):  # fmt: skip
+        try:
+            pid = int(json.loads((tmp / ".prefect" / record).read_bytes())["pid"])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if program in cmdline:
+            found.add(pid)
+            with contextlib.suppress(OSError, ValueError):  # the checker's JVM (any thread's)
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    found.update(int(c) for c in (task / "children").read_text().split())
+    return found
 
 
 def stop_server(tmp: Path) -> subprocess.CompletedProcess[str]:
@@ -111,11 +121,11 @@ def stop_server(tmp: Path) -> subprocess.CompletedProcess[str]:
 
 
 def ours(tmp: Path) -> list[str]:
-    """Processes (not this one, nor the project's recorded resident server) whose command line
-    or environment names the project folder."""
+    """Processes (not this one, nor the project's recorded residents) whose command line or
+    environment names the project folder."""
     mark = str(tmp).encode()
     found = []
-    exempt = {os.getpid(), resident_server(tmp)}
+    exempt = {os.getpid(), *residents(tmp)}
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) in exempt:
             continue
@@ -212,9 +222,21 @@ def check_outputs(out: Path, marks: dict[str, str]) -> list[str]:
     return problems
 
 
+def littered(tmp: Path) -> list[Path]:
+    """What the system temporary folder given to the builds holds, but the resident EPUBCheck's
+    socket folder while it runs (see residents)."""
+    try:
+        record = json.loads((tmp / ".prefect" / "checker.json").read_bytes())
+        own = Path(record["socket"]).parent if int(record["pid"]) in residents(tmp) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        own = None
+    return [p for p in (tmp / "systmp").rglob("*")
+            if own is None or not (p == own or p.is_relative_to(own))]  # fmt: skip
+
+
 def leftovers(tmp: Path) -> list[str]:
     out = tmp / "build"
-    found = [str(p) for p in (tmp / "systmp").rglob("*")]
+    found = [str(p) for p in littered(tmp)]
     for name in ("tmp", "aside"):
         folder = out / ".cache" / name
         found += [str(p) for p in folder.iterdir()] if folder.is_dir() else []
@@ -290,7 +312,7 @@ def trial(n: int, mode: str, tmp: Path, rng: random.Random, span: float,
             os.kill(int(line.split()[0]), signal.SIGKILL)
     for problem in check_outputs(tmp / "build", marks):
         tally.problem(label, problem)
-    for path in (tmp / "systmp").rglob("*"):
+    for path in littered(tmp):
         tally.problem(label, f"left in TMPDIR: {path.relative_to(tmp)}")
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started = time.monotonic()
@@ -344,7 +366,7 @@ def main() -> int:
                 # kill left unbuilt), so few of them come after it has ended.
                 span = trial(n, mode, tmp, rng, span, args, tally, marks)
     finally:
-        # The resident server is the only process a build may leave: stopped as a user would,
+        # The residents are the only processes a build may leave: stopped as a user would,
         # then nothing at all may be left.
         stopped = stop_server(tmp)
         if stopped.returncode != 0:

@@ -13,6 +13,7 @@ import pytest
 
 from flows.prefect import resident
 from flows.prefect.env import use_project_state
+from flows.validate import resident as checker
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
@@ -54,8 +55,8 @@ def _prefect_state(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_server_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Stop the resident Prefect servers this session's commands started (each in a project
-    folder under the session's temporary folder), and check that each has ended."""
+    """Stop the resident Prefect servers and checkers this session's commands started (each in
+    a project folder under the session's temporary folder), and check that each has ended."""
     yield
     base = tmp_path_factory.getbasetemp()
     left = []
@@ -63,8 +64,13 @@ def _no_server_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         record = resident.read_record(record_file.parent)
         resident.stop(record_file.parent)
         if record is not None and resident.alive(record.pid):
-            left.append(f"{record.pid} ({record_file.parent})")
-    assert not left, f"resident Prefect servers still running: {', '.join(left)}"
+            left.append(f"server {record.pid} ({record_file.parent})")
+    for record_file in base.rglob(checker.RECORD):
+        found = checker.read_record(record_file.parent)
+        checker.stop(record_file.parent)
+        if found is not None and resident.alive(found.pid):
+            left.append(f"checker {found.pid} ({record_file.parent})")
+    assert not left, f"resident processes still running: {', '.join(left)}"
 
 
 @pytest.fixture(scope="session")

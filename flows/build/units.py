@@ -4,7 +4,7 @@ own; a unit finished before a crash stays recorded.
 
 The pipeline is imported where a unit is built, not at the top: the command imports this module to
 plan a build, and the worker processes have the pipeline imported already (the fork server
-preloads it, see ``workers.PRELOAD``).
+preloads it, see ``flows.build.preload``).
 """
 
 from __future__ import annotations

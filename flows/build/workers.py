@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import queue
 import signal
@@ -43,11 +44,21 @@ from flows.validate.validators import epubcheck_service, java_missing
 
 T = TypeVar("T")
 
-#: What the fork server imports before forking the workers; the HTML cleaner (trafilatura and
-#: its kin, ~85 ms of CPU) only for builds that have HTML to clean. The language detector's
-#: model (~85 MB) is loaded here once, its pages shared by every worker, rather than by each.
-PRELOAD = ["flows.build.units", "flows.build.pipeline", "flows.read.language_model"]
+#: What the fork server imports before forking the workers (:mod:`flows.build.preload`: the
+#: build's modules and the language model, whose pages the workers then share rather than each
+#: load a copy); the HTML cleaner (trafilatura and its kin) only for builds with HTML to clean.
+PRELOAD = ["flows.build.preload"]
 PRELOAD_HTML = ["flows.clean.html.extract"]
+
+
+def start_fork_server(html: bool = True) -> None:
+    """Start the workers' fork server now: it loads what it preloads while this process goes on
+    (the command imports Prefect meanwhile), not when the pool opens. Without it a
+    one-document build waits for those imports; the pool uses this fork server when it opens."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD + (PRELOAD_HTML if html else []))
+    multiprocessing.forkserver.ensure_running()  # returns at once: the imports run there
+
 
 #: How often a worker's memory is looked at while it works, in seconds.
 WATCH_EVERY = 0.2
@@ -384,12 +395,15 @@ def local(
     warm: Callable[[], object] | None = None,
 ) -> Iterator[Pool]:  # fmt: skip
     """Worker processes for one build, and the services they share: a build that checks EPUBs
-    starts one resident EPUBCheck that every worker asks (it loads its schemas while the workers
-    start), stopped after the workers when the block ends, however it ends."""
+    has one resident EPUBCheck that every worker asks: the project's, when the command named it
+    (:mod:`flows.validate.resident`), else one of the build's own (it loads its schemas while
+    the workers start), stopped after the workers when the block ends, however it ends."""
     limits = settings.limits if settings else Limits()
     with ExitStack() as stack:
         env = {}
         if settings and settings.check and "epub" in settings.formats and not java_missing():
-            service = stack.enter_context(epubcheck_service(limits))
-            env[jvm.env_name(service.name)] = str(service.socket)
+            variable = jvm.env_name("epubcheck")
+            if not (socket := os.environ.get(variable)):
+                socket = str(stack.enter_context(epubcheck_service(limits)).socket)
+            env[variable] = socket
         yield stack.enter_context(Pool(workers or count(), html, env, limits, warm))

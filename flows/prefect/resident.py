@@ -7,12 +7,8 @@ state, its record (``server.json``) and its log (``server.log``) live in the pro
 ``.prefect/`` (``PREFECT_HOME``); it stops by itself after ``limits.server_idle_minutes`` with no
 request and no build (its own watchdog), or on ``pamphleteer server stop``.
 
-Who may use it and when it may stop are two file locks in ``.prefect/``:
-
-- ``server.lock`` (exclusive, short): one command at a time checks and, if need be, starts it;
-- ``server.lease``: a command that uses the server holds it shared for as long as it runs; the
-  watchdog stops the server only when it can take it exclusively, and keeps it while stopping,
-  so a build never connects to a server that is going away (it waits, then starts a new one).
+Who may use it and when it may stop are two file locks in ``.prefect/``, ``server.lock`` and
+``server.lease``, as for every resident process of a project (:mod:`flows.daemon`).
 
 A record that does not lead to a live server of this Prefect, this Python, answering with the
 record's token (a crashed server, a port since taken by another program, a server left by
@@ -26,22 +22,22 @@ that finds its server running pays one local HTTP request.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from flows import daemon
+from flows.daemon import alive
 from flows.model import PamphleteerError
 
 RECORD = "server.json"
@@ -82,17 +78,11 @@ class Record:
 
 
 def read_record(home: Path) -> Record | None:
+    data = daemon.read_record(home / RECORD)
     try:
-        data = json.loads((home / RECORD).read_text(encoding="utf-8"))
-        return Record(**data)
-    except (OSError, ValueError, TypeError):
+        return Record(**data) if data is not None else None
+    except TypeError:
         return None
-
-
-def _write_record(home: Path, record: Record) -> None:
-    temporary = home / f"{RECORD}.{os.getpid()}"
-    temporary.write_text(json.dumps(record.__dict__), encoding="utf-8")
-    temporary.replace(home / RECORD)
 
 
 def _identity(record: Record, timeout: float = 3.0) -> dict[str, Any] | None:
@@ -112,70 +102,23 @@ def answers(record: Record, timeout: float = 3.0) -> bool:
     return bool(found) and found.get("token") == record.token  # type: ignore[union-attr]
 
 
-def alive(pid: int) -> bool:
-    """The process runs (an ended child not yet waited for, a zombie, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
 def _ours(record: Record) -> bool:
     """The record's pid is still the server it names (its command line carries the token)."""
-    try:
-        cmdline = Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return answers(record)  # no /proc: only the server itself can say
-    return record.token.encode() in cmdline
+    found = daemon.carries(record.pid, record.token)
+    return answers(record) if found is None else found  # no /proc: only the server can say
 
 
 def _end(record: Record, grace: float = 20.0) -> None:
     """Stop the record's server (SIGTERM, then SIGKILL after ``grace`` s), if it is ours."""
-    if not alive(record.pid) or not _ours(record):
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(record.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while alive(record.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if alive(record.pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(record.pid, signal.SIGKILL)
+    if alive(record.pid) and _ours(record):
+        daemon.end(record.pid, grace)
 
 
-@contextlib.contextmanager
-def _locked(path: Path, mode: int) -> Iterator[None]:
-    with path.open("a+") as handle:
-        fcntl.flock(handle, mode)
-        yield
-
-
-@contextlib.contextmanager
-def lease(home: Path, wait: float = 60.0) -> Iterator[None]:
+def lease(home: Path, wait: float = 60.0) -> contextlib.AbstractContextManager[None]:
     """Hold the project's server for the duration (shared with other commands): its watchdog
     does not stop it meanwhile. Waits for a server that is stopping to end."""
     home.mkdir(parents=True, exist_ok=True)
-    with (home / LEASE).open("a+") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise PamphleteerError(
-                        f"Prefect's server of {home.parent} is stopping and did not end within "
-                        f"{wait:.0f} s: try `pamphleteer server stop`"
-                    ) from None
-                time.sleep(0.1)
-        yield
+    return daemon.lease(home / LEASE, f"Prefect's server of {home.parent}", wait)
 
 
 @dataclass(frozen=True)
@@ -234,7 +177,7 @@ def start(home: Path, idle_minutes: float, limit: float = 180) -> Starting:
     less than ``limit`` s), or one started now. Not waited for: :meth:`Starting.wait`. Call
     inside :func:`lease`."""
     home.mkdir(parents=True, exist_ok=True)
-    with _locked(home / START_LOCK, fcntl.LOCK_EX):
+    with daemon.locked(home / START_LOCK):
         record = read_record(home)
         if record is not None and record.current():
             if answers(record):
@@ -259,17 +202,9 @@ def start(home: Path, idle_minutes: float, limit: float = 180) -> Starting:
                 cwd=home,
                 # It outlives the build that starts it: never marked as one of that build's
                 # processes (flows.lifeline ends those with the build), nor in its TMPDIR.
-                env={**_unmarked(os.environ), "PREFECT_HOME": str(home)},
+                env={**daemon.unmarked(os.environ), "PREFECT_HOME": str(home)},
             )
         return Starting(home, token, None, proc)
-
-
-def _unmarked(env: Mapping[str, str]) -> dict[str, str]:
-    from flows.lifeline import MARKER
-
-    if MARKER not in env:
-        return dict(env)
-    return {k: v for k, v in env.items() if k not in (MARKER, "TMPDIR")}
 
 
 @contextlib.contextmanager
@@ -290,7 +225,7 @@ def stop(home: Path) -> Record | None:
     """Stop the project's server; the record of the one stopped, None if none was running."""
     if not (home / RECORD).exists():
         return None
-    with _locked(home / START_LOCK, fcntl.LOCK_EX):
+    with daemon.locked(home / START_LOCK):
         record = read_record(home)
         if record is None:
             return None
@@ -330,32 +265,6 @@ class _Tracker:
             self.last = time.monotonic()
 
 
-def _watchdog(server: Any, tracker: _Tracker, home: Path, token: str, idle: float) -> None:
-    """Stop the server after ``idle`` seconds with no request and no command holding the lease,
-    or when the record names another server (it was replaced, or `server stop` lost its pid)."""
-    period = min(30.0, max(idle / 4, 0.5))
-    with (home / LEASE).open("a+") as lease_file:
-        while not server.should_exit:
-            time.sleep(period)
-            record = read_record(home)
-            if server.started and (record is None or record.token != token):
-                print("resident: no longer the project's server: stopping", flush=True)
-                server.should_exit = True
-                return
-            if tracker.open or time.monotonic() - tracker.last < idle:
-                continue
-            try:
-                fcntl.flock(lease_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:  # a build or `serve` holds it
-                tracker.last = time.monotonic()
-                continue
-            print(f"resident: idle for {idle / 60:g} min: stopping", flush=True)
-            server.should_exit = True
-            # The lease stays taken until this process ends: a build waits for it, then
-            # starts a new server.
-            threading.Event().wait()
-
-
 def main(token: str, idle_minutes: float) -> None:
     home = Path.cwd()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -364,7 +273,7 @@ def main(token: str, idle_minutes: float) -> None:
     port = int(listener.getsockname()[1])
     record = Record(os.getpid(), port, token, prefect_version(), sys.executable, time.time(),
                     idle_minutes)  # fmt: skip
-    _write_record(home, record)
+    daemon.write_record(home / RECORD, record.__dict__)
 
     import uvicorn
     from prefect.server.api.server import create_app
@@ -372,9 +281,20 @@ def main(token: str, idle_minutes: float) -> None:
     tracker = _Tracker(create_app(final=True), {"token": token, "pid": os.getpid()})
     config = uvicorn.Config(tracker, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    threading.Thread(
-        target=_watchdog, args=(server, tracker, home, token, idle_minutes * 60), daemon=True
-    ).start()
+
+    def ours() -> bool:  # else it was replaced, or `server stop` lost its pid
+        record = read_record(home)
+        return not server.started or (record is not None and record.token == token)
+
+    def stop(why: str) -> None:
+        print(f"resident: {why}", flush=True)
+        server.should_exit = True
+
+    def last_active() -> float:  # a websocket is a request while it is open
+        return time.monotonic() if tracker.open else tracker.last
+
+    watch = (home / LEASE, idle_minutes * 60, ours, stop, last_active)
+    threading.Thread(target=daemon.watch_idle, args=watch, daemon=True).start()
     try:
         server.run(sockets=[listener])
     finally:

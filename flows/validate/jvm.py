@@ -58,10 +58,11 @@ class Answer:
 _SOCKET_PATH_MAX = 107
 
 
-def _socket_folder(name: str) -> Path:
-    """A private folder for a service's socket: in TMPDIR, or in /tmp when TMPDIR is so deep
-    that the socket's path would not fit in ``sun_path`` (the JVM could not bind it)."""
-    folder = Path(tempfile.mkdtemp(prefix=f"pamphleteer-{name}-"))
+def socket_folder(name: str, base: str | None = None) -> Path:
+    """A private folder for a service's socket: in ``base`` (default: TMPDIR), or in /tmp when
+    that is so deep that the socket's path would not fit in ``sun_path`` (the JVM could not
+    bind it)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"pamphleteer-{name}-", dir=base))
     if len(os.fsencode(folder / "socket")) <= _SOCKET_PATH_MAX:
         return folder
     folder.rmdir()
@@ -71,15 +72,17 @@ def _socket_folder(name: str) -> Path:
 class Service:
     """One resident JVM running ``source`` with ``classpath``; restarted when it dies.
 
-    ``args`` follow the socket's path on the program's command line. :meth:`close` stops it
-    (the context manager does too) and removes its folder.
+    ``args`` follow the socket's path on the program's command line; its socket is in ``folder``
+    (made for it, else a new private one). :meth:`close` stops it (the context manager does too)
+    and removes its folder.
     """
 
     def __init__(
-        self, name: str, classpath: str, source: Path, args: Sequence[str] = (), heap_mb: int = 256
-    ) -> None:
+        self, name: str, classpath: str, source: Path, args: Sequence[str] = (), heap_mb: int = 256,
+        folder: Path | None = None,
+    ) -> None:  # fmt: skip
         self.name = name
-        self.folder = _socket_folder(name)
+        self.folder = folder or socket_folder(name)
         self.socket = self.folder / "socket"
         self.cmd = ["java", f"-Xmx{heap_mb}m", *JVM_OPTIONS, "-cp", classpath, str(source),
                     str(self.socket), *args]  # fmt: skip
@@ -129,6 +132,11 @@ class Service:
 
     def wait_ready(self, timeout: float) -> bool:
         return self._ready.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        """It has not given up: its JVM runs, or is being started again."""
+        return self._watcher.is_alive()
 
     @property
     def pid(self) -> int:

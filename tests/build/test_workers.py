@@ -137,11 +137,19 @@ if __name__ == "__main__":
 
 
 def _alive(pid: int) -> bool:
+    """Any of its threads still runs: a killed process's first thread shows Z while its other
+    threads (a worker's exit-with-owner thread) still end, and its pipes are still open."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return False
-    return state != "Z"
+    for task in tasks:
+        try:
+            if (task / "stat").read_text().rpartition(")")[2].split()[0] != "Z":
+                return True
+        except OSError:
+            continue  # that thread ended meanwhile
+    return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
