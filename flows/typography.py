@@ -31,6 +31,12 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("", text)
 
 
+def blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces, control and format characters (a NUL, a
+    bidirectional override)."""
+    return all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in text)
+
+
 def collapse_spaces(text: str) -> str:
     """Runs of ordinary and no-break spaces as one ordinary space: a run is padding (``&nbsp; ``
     after a full stop), a lone no-break space binds two words and stays."""

@@ -27,7 +27,7 @@ from flows.read.sidecar import SIDECAR_KEYS, read_sidecar
 from flows.render import epub, typeset
 from flows.report.index import Entry, entries_from_results, render_index
 from flows.settings import PRESS_KEYS, Press, Settings
-from flows.typography import printable, typogrify
+from flows.typography import blank, printable, typogrify
 
 from .epubxml import parse
 
@@ -239,7 +239,8 @@ def test_hostile_values_in_every_key_stay_text_in_every_format(
 ) -> None:
     outputs, index = _build(tmp_path / "build", data)  # typst would fail on an injected #panic
     parts = _parts(outputs, index)
-    title = _shown(data["title"])
+    # A title with nothing printable in it is no title: the text's own title line stands.
+    title = "A Title" if blank(_shown(data["title"])) else _shown(data["title"])
     for name, root in parts.items():
         _no_markup_from_values(root, name)
         tags, attributes = _shape(root)
@@ -259,3 +260,10 @@ def test_hostile_values_in_every_key_stay_text_in_every_format(
 
 #: Elements a value may bring as text: an empty description drops none, a line break (<br>).
 _MAY_VARY: set[str] = set()
+
+
+def test_a_sidecar_value_with_nothing_printable_is_as_if_not_given(tmp_path: Path) -> None:
+    data = {"title": "\x00\u202e", "author": ["", "Jane Doe", "\x7f"], "subtitle": ""}
+    meta = read_sidecar(_sidecar(tmp_path, data | {"publisher": "Press"}))
+    assert "title" not in meta and "subtitle" not in meta
+    assert meta["author"] == ["Jane Doe"] and meta["publisher"] == "Press"

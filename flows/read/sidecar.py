@@ -17,7 +17,7 @@ from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.read.dates import parse_date
 from flows.settings import PRESS_KEYS, Press, press_key
-from flows.typography import printable, typogrify
+from flows.typography import blank, printable, typogrify
 from flows.yamlfile import load_yaml
 
 # Sidecar keys, with the other spellings users write.
@@ -156,7 +156,12 @@ def read_sidecar(path: Path, limits: Limits | None = None) -> dict[str, Any]:
         elif key in PRESS_KEYS:  # paper, fonts, colours…: checked now, used by the build
             meta[key] = getattr(Press().override({key: value}, path.name), key)
         else:
-            meta[key] = meta_value(key, value, path.name, lang)
+            value = meta_value(key, value, path.name, lang)
+            if isinstance(value, list):
+                value = [v for v in value if not (isinstance(v, str) and blank(v))]
+            if value == [] or (isinstance(value, str) and blank(value)):
+                continue  # nothing to show in it (`title: ""`, a NUL): as if not given
+            meta[key] = value
     if "slug" in meta:
         meta["slug"] = slugify(meta["slug"])
     return meta
