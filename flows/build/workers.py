@@ -40,7 +40,7 @@ from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.settings import Settings
 from flows.validate import jvm
-from flows.validate.validators import epubcheck_service, java_missing
+from flows.validate.validators import checks_epubs, epubcheck_service
 
 T = TypeVar("T")
 
@@ -401,7 +401,7 @@ def local(
     limits = settings.limits if settings else Limits()
     with ExitStack() as stack:
         env = {}
-        if settings and settings.check and "epub" in settings.formats and not java_missing():
+        if settings and checks_epubs(settings.check, settings.formats):
             variable = jvm.env_name("epubcheck")
             if not (socket := os.environ.get(variable)):
                 socket = str(stack.enter_context(epubcheck_service(limits)).socket)

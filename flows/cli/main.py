@@ -206,10 +206,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _resident_checker(settings: Settings, args: argparse.Namespace) -> bool:
     """Whether the build asks the project's resident EPUBCheck (not with --temporary-server,
     which leaves nothing behind, nor on a Dask cluster, whose workers could not reach it)."""
-    from flows.validate.validators import java_missing
+    from flows.validate.validators import checks_epubs
 
-    wanted = settings.check and "epub" in settings.formats
-    return wanted and not (args.temporary_server or args.dask_address or java_missing())
+    wanted = checks_epubs(settings.check, settings.formats)
+    return wanted and not (args.temporary_server or args.dask_address)
 
 
 @contextmanager
@@ -662,7 +662,8 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """The console script. Once the command is done (its threads joined, its exit handlers
     run: Prefect's last events and logs sent), the process ends without tearing down the
-    interpreter, which frees Prefect's thousands of objects one by one (~0.3 s of CPU)."""
+    interpreter, which would free Prefect's thousands of objects one by one: a noticeable part
+    of a one-document build (figures in docs/engine.md)."""
     code = main()
     threading._shutdown()  # type: ignore[attr-defined]  # what the interpreter does at exit
     atexit._run_exitfuncs()

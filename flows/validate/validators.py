@@ -60,6 +60,11 @@ def java_missing() -> str | None:
     return None if shutil.which("java") else "Java is not installed"
 
 
+def checks_epubs(check: bool, formats: Sequence[str]) -> bool:
+    """Whether a build with these settings runs EPUBCheck (and can: Java is installed)."""
+    return check and "epub" in formats and not java_missing()
+
+
 #: The single-file Java program that keeps EPUBCheck warm (see :mod:`flows.validate.jvm`).
 EPUBCHECK_SERVER = Path(__file__).with_name("EpubCheckServer.java")
 #: EPUBCheck's arguments besides the file, as the ``epubcheck`` package's wrapper gives them.
