@@ -99,7 +99,8 @@ def residents(tmp: Path) -> set[int]:
     ``pamphleteer server stop``), so they are not processes a build left behind."""
     found = set()
     for record, program in (("server.json", b"flows.prefect.resident"),
-                            ("checker.json", b"flows.validate.resident")):  # fmt: skip
+                            ("checker.json", b"flows.validate.resident"),
+                            ("command.json", b"flows.cli.warm_process")):  # fmt: skip
         try:
             pid = int(json.loads((tmp / ".prefect" / record).read_bytes())["pid"])
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -107,6 +108,8 @@ def residents(tmp: Path) -> set[int]:
             continue
         if program in cmdline:
             found.add(pid)
+            if record == "command.json":  # its children are builds: they must end with theirs
+                continue
             with contextlib.suppress(OSError, ValueError):  # the checker's JVM (any thread's)
                 for task in Path(f"/proc/{pid}/task").iterdir():
                     found.update(int(c) for c in (task / "children").read_text().split())

@@ -110,6 +110,8 @@ def component(p: psutil.Process, root: int, labels: dict[int, str]) -> str:
         return "?"
     if p.pid == root:
         return "command"
+    if "flows.cli.warm_process" in cmdline:
+        return "build (forked by the warm command)"
     if labels.get(parent, "").startswith("Prefect server"):
         return "Prefect server"
     if "flows.prefect.resident" in cmdline or "prefect.server" in cmdline:
@@ -135,6 +137,30 @@ def _server_cpu() -> float:
     return sum(sum(p.cpu_times()[:2]) for p in SERVER for p in [p, *p.children(recursive=True)])
 
 
+def _warm_record(cmd: list[str]) -> Path | None:
+    """The record of the project's warm command (``.prefect/command.json`` beside ``--raw``)."""
+    if "--raw" not in cmd:
+        return None
+    return Path(cmd[cmd.index("--raw") + 1]).resolve().parent / ".prefect" / "command.json"
+
+
+def _warm_builds(record: Path | None) -> list[psutil.Process]:
+    """The build a warm command runs for the measured command: its child, forked from the
+    warm process, and that child's processes (the warm process itself is a resident, as the
+    Prefect server is: outside the build's tree)."""
+    try:
+        warm = psutil.Process(int(json.loads(record.read_text())["pid"])) if record else None
+    except (OSError, ValueError, KeyError, psutil.Error):
+        return []
+    if warm is None:
+        return []
+    found = []
+    with suppress(psutil.Error):
+        for child in warm.children():
+            found += [child, *child.children(recursive=True)]
+    return found
+
+
 def measured(cmd: list[str], env: dict[str, str] | None = None, any_exit: bool = False) -> Run:
     """Run a command: its wall time, CPU time, and the peak of its tree's resident memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -149,11 +175,13 @@ def measured(cmd: list[str], env: dict[str, str] | None = None, any_exit: bool =
     seen: dict[tuple[int, float], float] = {}  # each process's CPU seconds when last sampled
     labels: dict[int, str] = {}  # pid: component (parents are listed before their children)
 
+    warm_record = _warm_record(cmd)
+
     def sample() -> None:
         nonlocal peak, peak_pss, at_peak
         while not stop.is_set():
             try:
-                tree = [root, *root.children(recursive=True)]
+                tree = [root, *root.children(recursive=True), *_warm_builds(warm_record)]
                 now = []
                 for p in tree:
                     if p.pid not in labels:

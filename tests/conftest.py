@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.cli import warm
 from flows.prefect import resident
 from flows.prefect.env import use_project_state
 from flows.validate import resident as checker
@@ -55,8 +56,9 @@ def _prefect_state(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_server_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Stop the resident Prefect servers and checkers this session's commands started (each in
-    a project folder under the session's temporary folder), and check that each has ended."""
+    """Stop the resident Prefect servers, checkers and warm commands this session's commands
+    started (each in a project folder under the session's temporary folder), and check that each
+    has ended."""
     yield
     base = tmp_path_factory.getbasetemp()
     left = []
@@ -70,6 +72,11 @@ def _no_server_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         checker.stop(record_file.parent)
         if found is not None and resident.alive(found.pid):
             left.append(f"checker {found.pid} ({record_file.parent})")
+    for record_file in base.rglob(warm.RECORD):
+        ready = warm.read_record(record_file.parent)
+        warm.stop(record_file.parent)
+        if ready is not None and resident.alive(ready.pid):
+            left.append(f"warm command {ready.pid} ({record_file.parent})")
     assert not left, f"resident processes still running: {', '.join(left)}"
 
 

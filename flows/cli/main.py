@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from flows import __version__
+from flows.cli import warm
 from flows.limits import Limits
 from flows.model import PamphleteerError
 from flows.prefect import env as prefect_env
@@ -290,6 +291,7 @@ class _PrefectServer:
         if self.starting is not None:
             record = self.starting.wait(self.limits.server_start_seconds)
             os.environ["PREFECT_API_URL"] = record.url
+        prefect_env.read_again()
 
     def failed(self, exc: RuntimeError) -> None:
         """A RuntimeError of Prefect's that is the server's, as one line (else: return)."""
@@ -521,6 +523,9 @@ def cmd_server(args: argparse.Namespace) -> int:
         if stopped_checker := checker.stop(home):
             print(f"Stopped the resident EPUBCheck of {home.parent} (pid {stopped_checker.pid})",
                   file=sys.stderr)  # fmt: skip
+        if stopped_warm := warm.stop(home):
+            print(f"Stopped the warm command of {home.parent} (pid {stopped_warm.pid})",
+                  file=sys.stderr)  # fmt: skip
         return 0
     record = resident.read_record(home)
     if record is not None and resident.answers(record):
@@ -540,6 +545,10 @@ def cmd_server(args: argparse.Namespace) -> int:
     if found is not None and found.ours():
         print(f"The resident EPUBCheck of {home.parent}: running (pid {found.pid}; stops after "
               f"{found.idle_minutes:g} min idle); log: {home / checker.LOG}",
+              file=sys.stderr)  # fmt: skip
+    if (ready := warm.read_record(home)) is not None and ready.ours():
+        print(f"The warm command of {home.parent}: running (pid {ready.pid}; stops after "
+              f"{ready.idle_minutes:g} min idle); log: {home / warm.LOG}",
               file=sys.stderr)  # fmt: skip
     return 0
 
@@ -645,12 +654,25 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
+    """The command; a build runs in the project's warm command when one fits (``hand_over``),
+    else here, and then starts one for the next builds (:mod:`flows.cli.warm`)."""
+    argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     if hasattr(args, "raw"):  # build, fetch, serve, server: Prefect's state in the project
         use_project_state(Path(args.raw).resolve().parent)
+    warm_build = args.command == "build" and not args.temporary_server
+    if warm_build and not args.verbose:
+        _quiet_prefect()  # before the warm command's identity: its builds' Prefect settings
     try:
-        return args.func(args)
+        if warm_build and hand_over:
+            code = warm.hand_over(prefect_env.home(), argv)
+            if code is not None:
+                return code
+        code = args.func(args)
+        if warm_build and hand_over:
+            _start_warm()
+        return code
     except PamphleteerError as exc:
         _err(str(exc))
         return 2
@@ -659,18 +681,34 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def run() -> None:
-    """The console script. Once the command is done (its threads joined, its exit handlers
-    run: Prefect's last events and logs sent), the process ends without tearing down the
-    interpreter, which would free Prefect's thousands of objects one by one: a noticeable part
-    of a one-document build (figures in docs/engine.md)."""
-    code = main()
-    threading._shutdown()  # type: ignore[attr-defined]  # what the interpreter does at exit
+def _start_warm() -> None:
+    """Start the project's warm command for the next builds; it stops after the idle time of
+    the project's server. A build that could not start it has still built."""
+    home = prefect_env.home()
+    record = resident.read_record(home)
+    idle = record.idle_minutes if record is not None else Limits.server_idle_minutes
+    try:
+        warm.start(home, idle)
+    except OSError as exc:
+        _err(f"the warm command did not start ({exc}): the next build starts Prefect itself")
+
+
+def finish(code: int) -> int:
+    """What the interpreter does at exit, but tearing it down: the command's threads joined, its
+    exit handlers run (Prefect's last events and logs sent), its streams flushed. The caller
+    then ends the process with ``os._exit``: freeing Prefect's thousands of objects one by one
+    is a noticeable part of a one-document build (figures in docs/engine.md)."""
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a pipe closed by its reader
             stream.flush()
-    os._exit(code)
+    return code
+
+
+def run() -> None:
+    """The console script."""
+    os._exit(finish(main()))
 
 
 if __name__ == "__main__":

@@ -132,3 +132,21 @@ def run_build(
 
 if __name__ == "__main__":  # python -m flows.prefect.build RAW OUT
     print(run_build(Path(sys.argv[1]), Path(sys.argv[2]), Settings()).markdown())
+
+
+def warm_up() -> None:
+    """Import now what a flow run imports on first use (its engines, FastAPI's encoder for the
+    parameters, the graph of tasks, telemetry, the report pages): for a warm command
+    (:mod:`flows.cli.warm`), whose builds then start with all of it loaded."""
+    import fastapi.encoders  # noqa: F401
+    import prefect.concurrency.context  # noqa: F401
+    import prefect.concurrency.v1.context  # noqa: F401
+    import prefect.engine  # noqa: F401
+    import prefect.flow_engine  # noqa: F401
+    import prefect.task_engine  # noqa: F401
+    import prefect.telemetry.run_telemetry  # noqa: F401
+    import prefect.utilities.visualization  # noqa: F401
+
+    import flows.report.catalogue  # noqa: F401
+    import flows.report.index  # noqa: F401
+    import flows.validate.resident  # noqa: F401

@@ -29,3 +29,14 @@ def use_project_state(project: Path) -> Path:
 def home() -> Path:
     """Prefect's state folder (``PREFECT_HOME``, as :func:`use_project_state` set it)."""
     return Path(os.environ["PREFECT_HOME"])
+
+
+def read_again() -> None:
+    """Prefect read its settings when it was imported: a process that imported it before they
+    changed (a warm command's build, :mod:`flows.cli.warm`) has it read them again."""
+    import sys
+
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
