@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import Run, load, make_corpus, measured, sources_for_naive  # noqa: E402
+from scale import Run, load, make_corpus, measured, sources_for_naive, wait_warm  # noqa: E402
 
 PY = sys.executable
 
@@ -98,6 +98,7 @@ def main() -> None:
                           str(work / "naive"), "--epubcheck"])  # fmt: skip
         out = work / "project" / "build"
         first = build(raw, out)  # the project's first build: it also starts its Prefect server
+        warm = wait_warm(raw.parent)  # and, once done, its warm command
         empty(out)
         cold = build(raw, out)  # cold outputs, the project's server running
         nothing = build(raw, out)
@@ -110,6 +111,7 @@ def main() -> None:
         alone_raw.mkdir(parents=True)
         shutil.copy(victim, alone_raw / victim.name)
         build(alone_raw, work / "alone" / "build")  # its project's server starts
+        warm_alone = wait_warm(alone_raw.parent)
         alone = build(alone_raw, work / "alone" / "build", "--force")
         one_naive_dir = work / "one-source"
         one_naive_dir.mkdir()
@@ -121,7 +123,8 @@ def main() -> None:
         print(f"\n{args.count} articles, `pamphleteer build` with its defaults (validators on)")
         print(f"  {'':<42}{'wall':>10} {'÷naive':>7} {'CPU':>12} {'peak RSS':>10} {'PSS':>7}")
         print(row("naive script (+ java -jar epubcheck.jar)", naive))
-        print(row("first build of the project", first, naive, "(starts its Prefect server)"))
+        started = "its warm command ready" if warm and warm_alone else "NO warm command"
+        print(row("first build of the project", first, naive, f"(starts its server; {started})"))
         print(row("cold", cold, naive, f"exit {cold_code(cold)}, index lists {indexed(out)}"))
         ratio = cold.seconds / unchecked.seconds
         print(row("cold, --no-check", unchecked, naive, f"cold is {ratio:.2f}× this"))

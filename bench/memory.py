@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import psutil  # noqa: E402
-from scale import Run, load, make_corpus, measured, pss  # noqa: E402
+from scale import Run, load, make_corpus, measured, pss, wait_warm  # noqa: E402
 
 PY = sys.executable
 
@@ -39,17 +39,21 @@ def build(raw: Path, out: Path, *extra: str) -> Run:
 
 
 def resident(project: Path) -> str:
-    """The project's resident Prefect server, which outlives the build (its memory is not in
-    the build's tree after the first build, but the machine still holds it)."""
-    try:
-        pid = json.loads((project / ".prefect" / "server.json").read_text())["pid"]
-        proc = psutil.Process(pid)
-        return (
-            f"  the project's resident Prefect server (outside the build's tree): "
-            f"{proc.memory_info().rss / 2**20:.0f} MB RSS, {pss(pid) / 2**20:.0f} MB PSS"
-        )
-    except (OSError, ValueError, KeyError, psutil.Error):
-        return "  the project's resident Prefect server: not running"
+    """The project's resident processes, which outlive the build (their memory is not in the
+    build's tree after the first build, but the machine still holds it): Prefect's server,
+    the warm command (its builds, forked from it, are in the build's tree) and EPUBCheck."""
+    lines = []
+    for record, what in (("server.json", "Prefect server"), ("command.json", "warm command"),
+                         ("checker.json", "EPUBCheck (its Python)")):  # fmt: skip
+        try:
+            pid = json.loads((project / ".prefect" / record).read_text())["pid"]
+            proc = psutil.Process(pid)
+            lines.append(f"  the project's resident {what} (outside the build's tree): "
+                         f"{proc.memory_info().rss / 2**20:.0f} MB RSS, "
+                         f"{pss(pid) / 2**20:.0f} MB PSS")  # fmt: skip
+        except (OSError, ValueError, KeyError, psutil.Error):
+            lines.append(f"  the project's resident {what}: not running")
+    return "\n".join(lines)
 
 
 def table(label: str, run: Run) -> None:
@@ -82,6 +86,7 @@ def main() -> None:
         try:
             table("first build of the project (starts its Prefect server)",
                   build(raw, out, *args.extra))  # fmt: skip
+            wait_warm(project)  # the later builds run in its warm command
             for n in range(args.cold):
                 # ignore_errors: a child of the last build may still be removing its temporary
                 # folder under build/ as the command's exit returns.

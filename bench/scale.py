@@ -161,6 +161,21 @@ def _warm_builds(record: Path | None) -> list[psutil.Process]:
     return found
 
 
+def wait_warm(project: Path, limit: float = 60.0) -> bool:
+    """Wait until the project's warm command, which its first build started, listens (as it
+    does long before a user types the next command); whether it does."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            pid = json.loads((project / ".prefect" / "command.json").read_text())["pid"]
+            if f"warm: ready (pid {pid})" in (project / ".prefect" / "command.log").read_text():
+                return True
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def measured(cmd: list[str], env: dict[str, str] | None = None, any_exit: bool = False) -> Run:
     """Run a command: its wall time, CPU time, and the peak of its tree's resident memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
