@@ -1,8 +1,14 @@
 """pamphleteer: scraped articles to HTML, EPUB and PDF editions."""
 
-from importlib import metadata
 
-try:
-    __version__ = metadata.version("pamphleteer")
-except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-    __version__ = "0+unknown"
+def __getattr__(name: str) -> str:
+    """``flows.__version__``, read from the installed package's metadata when first asked
+    (importing ``importlib.metadata`` is a quarter of a command that has nothing to do)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'flows' has no attribute {name!r}")
+    from importlib import metadata
+
+    try:
+        return metadata.version("pamphleteer")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0+unknown"

@@ -19,7 +19,6 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from flows import __version__
 from flows.cli import warm
 from flows.limits import Limits
 from flows.model import PamphleteerError
@@ -577,11 +576,20 @@ def _cleaning_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from flows import __version__
+
+        parser.exit(message=f"pamphleteer {__version__}\n")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pamphleteer", description="Turn scraped articles into HTML, EPUB and PDF editions."
     )
-    p.add_argument("--version", action="version", version=f"pamphleteer {__version__}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the editions of every text in raw/")

@@ -32,7 +32,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,8 @@ IDENTITY = "/pamphleteer-server"
 
 
 def prefect_version() -> str:
+    from importlib import metadata  # here: a build that hands over never needs it
+
     return metadata.version("prefect")
 
 
