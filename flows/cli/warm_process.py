@@ -112,6 +112,11 @@ def serve(token: str, idle: str) -> None:
     home, idle_minutes = Path.cwd(), float(idle)
     warm_up()
     wanted = identity(os.environ)
+    record = read_record(home)
+    if record is None or record.token != token or record.identity != wanted:
+        # replaced meanwhile, or the code changed as it started: the next build starts another
+        print("warm: not what the project's record names: stopping", flush=True)
+        return
     if threading.active_count() > 1:  # a fork would inherit another thread's locks
         threads = threading.active_count()
         print(f"warm: {threads} threads after the imports: not forking", flush=True)
