@@ -265,3 +265,30 @@ def test_emphasis_around_paragraphs_leaves_paragraphs_and_no_stray_marks() -> No
     texts = [plain(b) for b in md]
     assert texts == ESSAY[:4]
     assert not any("__" in b or b.count("_") % 2 for b in md)
+
+
+def test_a_winner_that_only_adds_short_lines_gives_way_to_the_candidate_it_holds() -> None:
+    # Two extractors keep the photo credits and the share line around the article; the third
+    # stops where the prose stops. What the longer ones add is no paragraph of prose.
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    credits = [article[0], "Photo: Jane Roe / Agency", *article[1:4], "Photo: Agency", *article[4:]]
+    furnished = ["Share on Facebook", *credits, "Share on Facebook", "Print this page"]
+    assert vote([furnished, furnished, article]) == article
+    # The article twice over (a screen copy and a print copy of it) is the article once.
+    assert vote([article, article + article, article + article]) == article
+    # A winner that adds a paragraph of prose is the whole article: it stays.
+    assert vote([article, article, article[:-1]]) == article
+
+
+def test_a_consent_platforms_placeholder_for_a_blocked_embed_is_not_text() -> None:
+    placeholder = (
+        '<div class="sourcepoint__social-placeholder"><h3>External content unavailable</h3>'
+        "<p>Your privacy settings prevent all external content (for example graphics, tables "
+        "and the subscription login) and social networks (for example YouTube, Twitter, "
+        "Facebook and Instagram) from loading and showing here. To see this content, please "
+        "allow it in your privacy settings.</p>"
+        "<button>Change privacy settings</button></div>"
+    )
+    md = body_of(page(paragraphs(ESSAY[:2]) + placeholder + paragraphs(ESSAY[2:]) + placeholder))
+    assert all(t in plain(md) for t in ESSAY)
+    assert "privacy" not in md and "External content" not in md

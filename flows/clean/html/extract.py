@@ -343,7 +343,9 @@ def vote(candidates: list[list[str]]) -> list[str]:
     The candidates are trafilatura's two passes, then readability (:func:`extract_article`).
     trafilatura's passes often stop at the same place, and agree with each other as one voice
     would: when they do, and readability holds what they found and half as much again in
-    paragraphs of prose, readability's whole article is kept (:func:`_goes_on`)."""
+    paragraphs of prose, readability's whole article is kept (:func:`_goes_on`). The other
+    way round, a winner that only adds short lines to a candidate it holds gives way to it
+    (:func:`_without_furniture`)."""
     found = [c for c in candidates if c]
     if len(found) < len(candidates):
         return max(found, key=_words, default=[])
@@ -359,8 +361,38 @@ def vote(candidates: list[list[str]]) -> list[str]:
         and _agreement(bags[0], bags[1]) >= _ONE_VOICE
         and _goes_on(candidates[best], bags[best], candidates[2], bags[2])
     ):
-        return candidates[2]
-    return candidates[best]
+        best = 2
+    return _without_furniture(best, candidates, bags)
+
+
+def _without_furniture(
+    best: int, candidates: list[list[str]], bags: list[Counter[str]]
+) -> list[str]:
+    """The winner, or a shorter candidate it holds whole when all the winner adds to it is short
+    lines (a caption credit, "Share", a list of headlines, a byline) or the same paragraphs
+    again: the other extractor saw where the article's prose stops and the page's furniture
+    starts. Of several such candidates, the longest."""
+    size = sum(bags[best].values())
+    held = [
+        i
+        for i, bag in enumerate(bags)
+        if i != best
+        and size >= _FURNITURE_MORE * sum(bag.values())
+        and sum((bag & bags[best]).values()) >= _HELD * sum(bag.values())
+        and _adds_no_prose(candidates[i], candidates[best])
+    ]
+    return candidates[max(held, key=lambda i: sum(bags[i].values()), default=best)]
+
+
+#: How much longer the winner must be than a candidate it holds for the difference to count,
+#: and how much of that candidate it must hold.
+_FURNITURE_MORE, _HELD = 1.05, 0.95
+
+
+def _adds_no_prose(short: list[str], long: list[str]) -> bool:
+    """``long`` adds to ``short`` no paragraph of prose (more than 15 words)."""
+    kept = {_key(b) for b in short}
+    return all(_words([b]) <= 15 for b in long if _key(b) not in kept)
 
 
 #: How far trafilatura's two passes must agree to count as one voice.
