@@ -7,8 +7,8 @@
 2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
    end of the body, in the form :mod:`flows.footnotes.link` links.
    Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math.
-3. Three extractors find the article (trafilatura's fast and slow passes, readability); the one
-   the other two agree with best is kept. Its XML becomes Markdown
+3. Three extractors find the article (trafilatura's precision and recall passes, readability);
+   the one the other two agree with best is kept. Its XML becomes Markdown
    (:mod:`flows.clean.html.to_markdown`); the page's metadata comes from
    :mod:`flows.clean.html.meta`.
 4. The text rules cut what trafilatura kept after the article: the comment thread, related
@@ -266,12 +266,15 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
     return body, removed
 
 
-def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
+def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
+    """trafilatura's article, by its precision or its recall settings; both with its fallback
+    extractors, which it runs when its own extraction looks short or thin (the precision pass
+    alone stops at a page's first container and misses most of a many-part page)."""
     doc = trafilatura.bare_extraction(
         tree,
-        fast=fast,
-        favor_precision=fast,
-        favor_recall=not fast,
+        fast=False,
+        favor_precision=precision,
+        favor_recall=not precision,
         include_comments=False,
         include_tables=True,
         include_images=ctx.settings.images,
@@ -415,14 +418,18 @@ def _goes_on(short: list[str], short_bag: Counter[str], long: list[str],
 
 
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article's blocks, as three extractors find it: trafilatura's precision pass, its
-    slow pass (with its own readability and jusText fallbacks), and readability alone. The one
+    """The article's blocks, as three extractors find it: trafilatura's precision and recall
+    passes (each with its own readability and jusText fallbacks), and readability alone. The one
     that agrees best with the other two is kept, as a vote: each extractor fails in its own way
     (trafilatura cuts an article short at a pull-quote, a run of code or after its preface, or
     keeps a list of links; readability takes the comments or the whole page), and two seldom
     fail alike (:func:`vote`). Nothing found by any: the whole page."""
     best = vote(
-        [_extract(tree, ctx, fast=True), _extract(tree, ctx, fast=False), _readability(tree, ctx)]
+        [
+            _extract(tree, ctx, precision=True),
+            _extract(tree, ctx, precision=False),
+            _readability(tree, ctx),
+        ]
     )
     if best:
         return best
