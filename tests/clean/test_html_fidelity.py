@@ -292,3 +292,19 @@ def test_a_consent_platforms_placeholder_for_a_blocked_embed_is_not_text() -> No
     md = body_of(page(paragraphs(ESSAY[:2]) + placeholder + paragraphs(ESSAY[2:]) + placeholder))
     assert all(t in plain(md) for t in ESSAY)
     assert "privacy" not in md and "External content" not in md
+
+
+def test_a_list_opening_with_a_related_heading_ends_the_article() -> None:
+    # A page laid out in list items: the article in one, "You might also like" and the other
+    # articles' teasers in the next.
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    teasers = "\n".join(
+        f"    - [The dockers of {n}](https://example.org/{n}) 2024-10-14 {PROSE}"
+        for n in range(1900, 1904)
+    )
+    related = f"- You might also like\n{teasers}"
+    body, tail, what = cut_tail([*article, related, "Copyright © 2024 The Daily"])
+    assert (body, what) == (article, "related posts")
+    # A list in the article whose first item merely mentions related work stays.
+    listed = "- Related work on the strike is in the town library.\n- The minutes are online."
+    assert cut_tail([*article, listed, *article])[0] == [*article, listed, *article]

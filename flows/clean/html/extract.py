@@ -197,6 +197,8 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
     words = 0
     for i, md in enumerate(body):
         n = _count(md)
+        if words >= 100 and _LIST_START.match(md) and _related_list(md):
+            return body[:i], body[i:], "related posts"
         if n > 40:  # too long to open a thread, whatever its markup
             words += n
             continue
@@ -215,6 +217,17 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
             return body[:i], body[i:], "site chrome"
         words += n
     return body, [], ""
+
+
+_LIST_START = re.compile(r"^(?:[-*+]|\d+[.)]) ")
+
+
+def _related_list(md: str) -> bool:
+    """A list whose first item is a "Related posts" or "You might also like" heading, the
+    headlines in the items after it: a widget built as one list, or a page laid out in list
+    items, the article in one and the other articles in the next."""
+    first = to_plain(md).strip().split("\n", 1)[0].strip()
+    return _count(first) <= 8 and bool(patterns.RELATED_START.search(first))
 
 
 def _another_post(tail: list[str]) -> bool:
