@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from flows.clean.html.extract import cut_tail, vote
+from flows.clean.html.extract import _extract, cut_tail, parse, vote
 from flows.clean.html.to_markdown import Ctx, blocks
 from flows.markdown import split_blocks, to_plain
 from flows.settings import Settings
@@ -308,3 +308,16 @@ def test_a_list_opening_with_a_related_heading_ends_the_article() -> None:
     # A list in the article whose first item merely mentions related work stays.
     listed = "- Related work on the strike is in the town library.\n- The minutes are online."
     assert cut_tail([*article, listed, *article])[0] == [*article, listed, *article]
+
+
+def test_the_precision_voice_does_not_stop_after_a_preface() -> None:
+    # The preface in a paragraph of its own box, the essay as <br>-separated text in another:
+    # trafilatura's precision settings alone keep the preface; its fallbacks find the essay.
+    essay = "<br><br>".join(f"{t} {PROSE}" for t in ESSAY[1:])
+    html = (
+        f"<html><head><title>T</title></head><body><div class='intro'><p>{ESSAY[0]} {PROSE}</p>"
+        f"</div><div class='x'><div><font>{essay}</font></div></div><div id='footer'>"
+        "<a href='/a'>About</a> <a href='/b'>Contact</a></div></body></html>"
+    )
+    md = "\n\n".join(_extract(parse(html), Ctx(Settings()), precision=True))
+    assert all(t in plain(md) for t in ESSAY)
