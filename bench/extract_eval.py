@@ -47,9 +47,11 @@ CHARACTER_LANGS = frozenset({"zh", "ja", "th", "my"})
 
 
 def pamphleteer(data: bytes, codec: str) -> str:
-    """What a reader of the edition sees: the title, then the body."""
+    """What a reader of the edition sees: the title, the subtitle (a page's standfirst, when the
+    cleaner found it in the page's description), then the body."""
     markdown = html_to_markdown(decode_html(data, "page.html"), Settings())
-    return f"{markdown.meta.get('title', '')}\n{to_plain(markdown.body)}"
+    head = [markdown.meta.get(k, "") for k in ("title", "subtitle")]
+    return "\n".join([*head, to_plain(markdown.body)])
 
 
 def trafilatura_(data: bytes, codec: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from flows.clean.html.extract import cut_tail, vote
+from flows.clean.html.extract import _extract, cut_tail, parse, vote
 from flows.clean.html.to_markdown import Ctx, blocks
 from flows.markdown import split_blocks, to_plain
 from flows.settings import Settings
@@ -265,3 +265,59 @@ def test_emphasis_around_paragraphs_leaves_paragraphs_and_no_stray_marks() -> No
     texts = [plain(b) for b in md]
     assert texts == ESSAY[:4]
     assert not any("__" in b or b.count("_") % 2 for b in md)
+
+
+def test_a_winner_that_only_adds_short_lines_gives_way_to_the_candidate_it_holds() -> None:
+    # Two extractors keep the photo credits and the share line around the article; the third
+    # stops where the prose stops. What the longer ones add is no paragraph of prose.
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    credits = [article[0], "Photo: Jane Roe / Agency", *article[1:4], "Photo: Agency", *article[4:]]
+    furnished = ["Share on Facebook", *credits, "Share on Facebook", "Print this page"]
+    assert vote([furnished, furnished, article]) == article
+    # The article twice over (a screen copy and a print copy of it) is the article once.
+    assert vote([article, article + article, article + article]) == article
+    # A winner that adds a paragraph of prose is the whole article: it stays.
+    assert vote([article, article, article[:-1]]) == article
+
+
+def test_a_consent_platforms_placeholder_for_a_blocked_embed_is_not_text() -> None:
+    placeholder = (
+        '<div class="sourcepoint__social-placeholder"><h3>External content unavailable</h3>'
+        "<p>Your privacy settings prevent all external content (for example graphics, tables "
+        "and the subscription login) and social networks (for example YouTube, Twitter, "
+        "Facebook and Instagram) from loading and showing here. To see this content, please "
+        "allow it in your privacy settings.</p>"
+        "<button>Change privacy settings</button></div>"
+    )
+    md = body_of(page(paragraphs(ESSAY[:2]) + placeholder + paragraphs(ESSAY[2:]) + placeholder))
+    assert all(t in plain(md) for t in ESSAY)
+    assert "privacy" not in md and "External content" not in md
+
+
+def test_a_list_opening_with_a_related_heading_ends_the_article() -> None:
+    # A page laid out in list items: the article in one, "You might also like" and the other
+    # articles' teasers in the next.
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    teasers = "\n".join(
+        f"    - [The dockers of {n}](https://example.org/{n}) 2024-10-14 {PROSE}"
+        for n in range(1900, 1904)
+    )
+    related = f"- You might also like\n{teasers}"
+    body, tail, what = cut_tail([*article, related, "Copyright © 2024 The Daily"])
+    assert (body, what) == (article, "related posts")
+    # A list in the article whose first item merely mentions related work stays.
+    listed = "- Related work on the strike is in the town library.\n- The minutes are online."
+    assert cut_tail([*article, listed, *article])[0] == [*article, listed, *article]
+
+
+def test_the_precision_voice_does_not_stop_after_a_preface() -> None:
+    # The preface in a paragraph of its own box, the essay as <br>-separated text in another:
+    # trafilatura's precision settings alone keep the preface; its fallbacks find the essay.
+    essay = "<br><br>".join(f"{t} {PROSE}" for t in ESSAY[1:])
+    html = (
+        f"<html><head><title>T</title></head><body><div class='intro'><p>{ESSAY[0]} {PROSE}</p>"
+        f"</div><div class='x'><div><font>{essay}</font></div></div><div id='footer'>"
+        "<a href='/a'>About</a> <a href='/b'>Contact</a></div></body></html>"
+    )
+    md = "\n\n".join(_extract(parse(html), Ctx(Settings()), precision=True))
+    assert all(t in plain(md) for t in ESSAY)

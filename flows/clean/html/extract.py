@@ -7,8 +7,8 @@
 2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
    end of the body, in the form :mod:`flows.footnotes.link` links.
    Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math.
-3. Three extractors find the article (trafilatura's fast and slow passes, readability); the one
-   the other two agree with best is kept. Its XML becomes Markdown
+3. Three extractors find the article (trafilatura's precision and recall passes, readability);
+   the one the other two agree with best is kept. Its XML becomes Markdown
    (:mod:`flows.clean.html.to_markdown`); the page's metadata comes from
    :mod:`flows.clean.html.meta`.
 4. The text rules cut what trafilatura kept after the article: the comment thread, related
@@ -197,6 +197,8 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
     words = 0
     for i, md in enumerate(body):
         n = _count(md)
+        if words >= 100 and _LIST_START.match(md) and _related_list(md):
+            return body[:i], body[i:], "related posts"
         if n > 40:  # too long to open a thread, whatever its markup
             words += n
             continue
@@ -215,6 +217,17 @@ def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
             return body[:i], body[i:], "site chrome"
         words += n
     return body, [], ""
+
+
+_LIST_START = re.compile(r"^(?:[-*+]|\d+[.)]) ")
+
+
+def _related_list(md: str) -> bool:
+    """A list whose first item is a "Related posts" or "You might also like" heading, the
+    headlines in the items after it: a widget built as one list, or a page laid out in list
+    items, the article in one and the other articles in the next."""
+    first = to_plain(md).strip().split("\n", 1)[0].strip()
+    return _count(first) <= 8 and bool(patterns.RELATED_START.search(first))
 
 
 def _another_post(tail: list[str]) -> bool:
@@ -266,12 +279,15 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
     return body, removed
 
 
-def _extract(tree: etree._Element, ctx: Ctx, *, fast: bool) -> list[str]:
+def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
+    """trafilatura's article, by its precision or its recall settings; both with its fallback
+    extractors, which it runs when its own extraction looks short or thin (the precision pass
+    alone stops at a page's first container and misses most of a many-part page)."""
     doc = trafilatura.bare_extraction(
         tree,
-        fast=fast,
-        favor_precision=fast,
-        favor_recall=not fast,
+        fast=False,
+        favor_precision=precision,
+        favor_recall=not precision,
         include_comments=False,
         include_tables=True,
         include_images=ctx.settings.images,
@@ -343,7 +359,9 @@ def vote(candidates: list[list[str]]) -> list[str]:
     The candidates are trafilatura's two passes, then readability (:func:`extract_article`).
     trafilatura's passes often stop at the same place, and agree with each other as one voice
     would: when they do, and readability holds what they found and half as much again in
-    paragraphs of prose, readability's whole article is kept (:func:`_goes_on`)."""
+    paragraphs of prose, readability's whole article is kept (:func:`_goes_on`). The other
+    way round, a winner that only adds short lines to a candidate it holds gives way to it
+    (:func:`_without_furniture`)."""
     found = [c for c in candidates if c]
     if len(found) < len(candidates):
         return max(found, key=_words, default=[])
@@ -359,8 +377,38 @@ def vote(candidates: list[list[str]]) -> list[str]:
         and _agreement(bags[0], bags[1]) >= _ONE_VOICE
         and _goes_on(candidates[best], bags[best], candidates[2], bags[2])
     ):
-        return candidates[2]
-    return candidates[best]
+        best = 2
+    return _without_furniture(best, candidates, bags)
+
+
+def _without_furniture(
+    best: int, candidates: list[list[str]], bags: list[Counter[str]]
+) -> list[str]:
+    """The winner, or a shorter candidate it holds whole when all the winner adds to it is short
+    lines (a caption credit, "Share", a list of headlines, a byline) or the same paragraphs
+    again: the other extractor saw where the article's prose stops and the page's furniture
+    starts. Of several such candidates, the longest."""
+    size = sum(bags[best].values())
+    held = [
+        i
+        for i, bag in enumerate(bags)
+        if i != best
+        and size >= _FURNITURE_MORE * sum(bag.values())
+        and sum((bag & bags[best]).values()) >= _HELD * sum(bag.values())
+        and _adds_no_prose(candidates[i], candidates[best])
+    ]
+    return candidates[max(held, key=lambda i: sum(bags[i].values()), default=best)]
+
+
+#: How much longer the winner must be than a candidate it holds for the difference to count,
+#: and how much of that candidate it must hold.
+_FURNITURE_MORE, _HELD = 1.05, 0.95
+
+
+def _adds_no_prose(short: list[str], long: list[str]) -> bool:
+    """``long`` adds to ``short`` no paragraph of prose (more than 15 words)."""
+    kept = {_key(b) for b in short}
+    return all(_words([b]) <= 15 for b in long if _key(b) not in kept)
 
 
 #: How far trafilatura's two passes must agree to count as one voice.
@@ -383,14 +431,18 @@ def _goes_on(short: list[str], short_bag: Counter[str], long: list[str],
 
 
 def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
-    """The article's blocks, as three extractors find it: trafilatura's precision pass, its
-    slow pass (with its own readability and jusText fallbacks), and readability alone. The one
+    """The article's blocks, as three extractors find it: trafilatura's precision and recall
+    passes (each with its own readability and jusText fallbacks), and readability alone. The one
     that agrees best with the other two is kept, as a vote: each extractor fails in its own way
     (trafilatura cuts an article short at a pull-quote, a run of code or after its preface, or
     keeps a list of links; readability takes the comments or the whole page), and two seldom
     fail alike (:func:`vote`). Nothing found by any: the whole page."""
     best = vote(
-        [_extract(tree, ctx, fast=True), _extract(tree, ctx, fast=False), _readability(tree, ctx)]
+        [
+            _extract(tree, ctx, precision=True),
+            _extract(tree, ctx, precision=False),
+            _readability(tree, ctx),
+        ]
     )
     if best:
         return best

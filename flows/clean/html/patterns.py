@@ -90,11 +90,13 @@ CHROME_NAMES = frozenset(
 
 
 #: Words of a class or id that say what a box is for, whatever its size: a cookie or consent
-#: banner (and the consent platforms' own names), a newsletter sign-up. Such a box is never the
-#: article, even when it is the biggest block of text on the page. ("paywall" and "subscription"
-#: are not here: news sites wrap the article itself in those.)
+#: banner (and the consent platforms' own names: the placeholder Sourcepoint leaves where it
+#: blocked an embed), a newsletter sign-up. Such a box is never the article, even when it is the
+#: biggest block of text on the page. ("paywall" and "subscription" are not here: news sites
+#: wrap the article itself in those.)
 OVERLAY_WORDS = frozenset(
-    "cookie cookies consent gdpr newsletter onetrust didomi usercentrics cookiebot".split()
+    "cookie cookies consent gdpr newsletter onetrust didomi usercentrics cookiebot "
+    "sourcepoint".split()
 )
 
 
