@@ -223,10 +223,11 @@ def test_a_tuned_allocator_reuses_large_buffers_instead_of_faulting_them_in_agai
         return [int(n) for n in run.stdout.split()]
 
     # glibc's defaults map each larger buffer afresh (215 MiB: ~55,000 faults, ~0.1 s of the
-    # kernel's time); tuned, the heap grows to the largest (26 MiB) and keeps it.
+    # kernel's time); tuned, the heap grows to the largest (26 MiB: ~7,000 faults, more when
+    # the kernel reclaims pages of a busy machine meanwhile) and keeps it for the second round.
     default, tuned = faults("default"), faults("tuned")
     assert default[0] > 40_000, default
-    assert tuned[0] < 10_000 and tuned[1] < 1_000, tuned
+    assert tuned[0] < default[0] / 3 and tuned[1] < 1_000, (default, tuned)
 
 
 @GLIBC
