@@ -321,3 +321,23 @@ def test_the_precision_voice_does_not_stop_after_a_preface() -> None:
     )
     md = "\n\n".join(_extract(parse(html), Ctx(Settings()), precision=True))
     assert all(t in plain(md) for t in ESSAY)
+
+
+def test_a_box_of_links_and_an_invitation_to_comment_inside_the_article_end_nothing() -> None:
+    # A news page's sidebar box between two of the article's paragraphs: its "More Stories"
+    # and "Post Your Comments" lines are not where the article ends; the thread after it is.
+    box = (
+        "<p>___ <b>Election Night</b> ___</p><p>On the night, the first results came in.</p>"
+        '<ul><li><a href="/b">Vote counts are in for the state</a></li>'
+        '<li><a href="/c">State results in full</a></li></ul><p><b>More Stories</b></p>'
+        "<p>___ Message Boards ___</p><p>Post Your Comments</p>"
+    )
+    thread = (
+        "<h3>2 Comments</h3><p>Ann says: March 3, 2005 at 10:15 am</p>"
+        "<p>What a story, thank you for it.</p>"
+    )
+    html = page(paragraphs(ESSAY[:3]) + box + paragraphs(ESSAY[3:]) + thread)
+    md = plain(body_of(html))
+    for sentence in ESSAY:
+        assert sentence in md
+    assert "What a story" not in md

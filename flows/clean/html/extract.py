@@ -190,13 +190,21 @@ def _is_comment_heading(el: etree._Element) -> bool:
     return len(text) < 60 and any(r.search(text) for r in patterns.COMMENT_SECTION_START)
 
 
-def cut_tail(body: list[str]) -> tuple[list[str], list[str], str]:
+def cut_tail(
+    body: list[str], agreed: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str], str]:
     """The article's blocks, and what follows it: the comment section (cut at the block that
     opens the thread), other articles ("Related posts", "Also on …") or the blog after a post's
-    footer ("Posted in … | Tagged …"). The last value says which."""
+    footer ("Posted in … | Tagged …"). The last value says which. A box of related links or an
+    invitation to comment with more of the article after it — paragraphs of prose that the
+    extractors ``agreed`` on (:func:`extract_article`) — is inside the article: no cut there."""
     words = 0
+    goes_on = _article_after(body, agreed)
     for i, md in enumerate(body):
         n = _count(md)
+        if goes_on[i + 1] >= 100:
+            words += n
+            continue
         if words >= 100 and _LIST_START.match(md) and _related_list(md):
             return body[:i], body[i:], "related posts"
         if n > 40:  # too long to open a thread, whatever its markup
@@ -252,6 +260,29 @@ def _list_of_links(tail: list[str]) -> bool:
         return True  # nothing, or the comment thread, follows
     short = sum(len(to_plain(b).split()) for b in tail if len(to_plain(b).split()) <= 15)
     return (short + _link_words(tail) * words) / words >= 0.6
+
+
+#: A line that only invites comments ("Post your comments", "Leave a reply").
+_INVITATION = re.compile(
+    r"^(leave|post|add|write|submit) (a |your )?(new )?(comment|reply|response)s?\b", re.I
+)
+
+
+def _article_after(body: list[str], agreed: frozenset[str]) -> list[int]:
+    """For each position, the words of the article's prose from there on, up to the first line
+    that opens a comment thread (a count of comments, a comment's author line; not a mere
+    invitation to comment, which a box inside the article has too): paragraphs of over 40 words
+    that every extractor kept (trafilatura, by its own comment detection, and readability). One
+    more entry, 0, at the end."""
+    after = [0] * (len(body) + 1)
+    for i in range(len(body) - 1, -1, -1):
+        line = to_plain(body[i]).strip()
+        n = _count(line)
+        if n <= 25 and _opens_thread(line) and not _INVITATION.match(line):
+            after[i] = 0
+        else:
+            after[i] = after[i + 1] + (n if n > 40 and _key(body[i]) in agreed else 0)
+    return after
 
 
 def _opens_thread(text: str) -> bool:
@@ -430,24 +461,25 @@ def _goes_on(short: list[str], short_bag: Counter[str], long: list[str],
     return prose >= 0.9 * words and _link_words(added) <= 0.15
 
 
-def extract_article(tree: etree._Element, ctx: Ctx) -> list[str]:
+def extract_article(tree: etree._Element, ctx: Ctx) -> tuple[list[str], frozenset[str]]:
     """The article's blocks, as three extractors find it: trafilatura's precision and recall
     passes (each with its own readability and jusText fallbacks), and readability alone. The one
     that agrees best with the other two is kept, as a vote: each extractor fails in its own way
     (trafilatura cuts an article short at a pull-quote, a run of code or after its preface, or
     keeps a list of links; readability takes the comments or the whole page), and two seldom
-    fail alike (:func:`vote`). Nothing found by any: the whole page."""
-    best = vote(
-        [
-            _extract(tree, ctx, precision=True),
-            _extract(tree, ctx, precision=False),
-            _readability(tree, ctx),
-        ]
-    )
-    if best:
-        return best
+    fail alike (:func:`vote`). Nothing found by any: the whole page. With the blocks, the
+    paragraphs trafilatura and readability both kept (as :func:`_key` gives them)."""
+    candidates = [
+        _extract(tree, ctx, precision=True),
+        _extract(tree, ctx, precision=False),
+        _readability(tree, ctx),
+    ]
+    trafilatura_keeps = {_key(b) for b in candidates[0] + candidates[1]}
+    agreed = frozenset(k for b in candidates[2] if (k := _key(b)) in trafilatura_keeps)
+    if best := vote(candidates):
+        return best, agreed
     root = tree.find("body")
-    return blocks(root if root is not None else tree, ctx)
+    return blocks(root if root is not None else tree, ctx), agreed
 
 
 def _key(md: str) -> str:
@@ -563,9 +595,9 @@ def html_to_markdown(
 
     if settings.images:
         ctx = mark_captions(tree, ctx)
-    body = extract_article(tree, ctx)
+    body, agreed = extract_article(tree, ctx)
     body = _drop_title(body, meta)
-    body, tail, what = cut_tail(body)
+    body, tail, what = cut_tail(body, agreed)
     if tail:
         removed.append((what, to_plain(tail[0])))
         if settings.keep_comments and what == "comment section":
