@@ -158,6 +158,18 @@ CHROME = tuple(
     )
 )
 
+#: A line a news site puts between an article's paragraphs, never the article's own when it
+#: stands as a block of its own: an advertisement's label, a skip link past it, a screen
+#: reader's "Start Quote" around a pull-quote (English, then de, fr, es, it, nl, ru, zh, ja).
+INTERSTITIAL = re.compile(
+    r"^(advertisement|advertisements|sponsored|ad|"
+    r"(continue|keep) reading( the main story| below)?|"
+    r"(the )?(story|article) continues (below|after)( (this |the )?advertisement)?|"
+    r"skip (advertisement|ad)|scroll to continue( with content)?|(start|end) quote|"
+    r"anzeige|werbung|publicité|publicidad|pubblicità|advertentie|реклама|广告|広告)$",
+    _I,
+)
+
 #: The end of a sentence or clause in the scripts of the texts we meet (Latin, Greek, Cyrillic,
 #: CJK, Arabic and Persian, Urdu, Devanagari, Armenian, Ethiopic, Hebrew), maybe inside closing
 #: quotes or brackets: a line ending so is text, not a heading.

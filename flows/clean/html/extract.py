@@ -310,6 +310,16 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
     return body, removed
 
 
+def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
+    """The body without the advertisement labels and skip links between its paragraphs
+    (:data:`patterns.INTERSTITIAL`), and their text."""
+    kept, dropped = [], []
+    for md in body:
+        text = to_plain(md).strip().strip(".:…")
+        (dropped if patterns.INTERSTITIAL.match(text) else kept).append(md)
+    return kept, [to_plain(md).strip() for md in dropped]
+
+
 def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
     """trafilatura's article, by its precision or its recall settings; both with its fallback
     extractors, which it runs when its own extraction looks short or thin (the precision pass
@@ -604,6 +614,8 @@ def html_to_markdown(
             responses = tail[1:] + responses
     body, chrome = trim_chrome(body)
     removed += [("site chrome", to_plain(md)) for md in chrome]
+    body, between = _drop_interstitials(body)
+    removed += [("site chrome", text) for text in between]
     body = _drop_trailing_headings(body, meta)
     for note in notes:
         body.extend(note.markdown())
