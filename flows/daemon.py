@@ -23,9 +23,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flows.model import PamphleteerError
+
+R = TypeVar("R")
 
 
 def alive(pid: int) -> bool:
@@ -107,6 +109,25 @@ def lease(path: Path, what: str, wait: float = 60.0) -> Iterator[None]:
                     ) from None
                 time.sleep(0.1)
         yield
+
+
+def stop(
+    record_path: Path, lock_path: Path, read: Callable[[], R | None],
+    ours: Callable[[R], bool], end: Callable[[R], None],
+) -> R | None:  # fmt: skip
+    """Stop the resident a record names, if it is ours (``end``), and remove the record: the
+    record of the one stopped, None if none was running."""
+    if not record_path.exists():
+        return None
+    with locked(lock_path):
+        record = read()
+        if record is None:
+            return None
+        running = ours(record)
+        if running:
+            end(record)
+        record_path.unlink(missing_ok=True)
+        return record if running else None
 
 
 def unmarked(env: Mapping[str, str]) -> dict[str, str]:

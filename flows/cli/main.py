@@ -147,8 +147,6 @@ def cmd_build(args: argparse.Namespace) -> int:
         for entry in failed:
             print(f"  still failing: {entry.result['reason']}", file=sys.stderr)
         return 1 if failed else 0
-    if not args.verbose:
-        _quiet_prefect()
     if args.dask_address:
         _check_dask(args.dask_address)
 
@@ -670,7 +668,7 @@ def main(argv: list[str] | None = None, hand_over: bool = True) -> int:
     if hasattr(args, "raw"):  # build, fetch, serve, server: Prefect's state in the project
         use_project_state(Path(args.raw).resolve().parent)
     warm_build = args.command == "build" and not args.temporary_server
-    if warm_build and not args.verbose:
+    if args.command == "build" and not args.verbose:
         _quiet_prefect()  # before the warm command's identity: its builds' Prefect settings
     try:
         if warm_build and hand_over:

@@ -72,10 +72,15 @@ class Record:
 
     @property
     def address(self) -> str:
-        return f"\0pamphleteer-command-{self.token}"
+        return address(self.token)
 
     def ours(self) -> bool:
         return daemon.alive(self.pid) and daemon.carries(self.pid, self.token) is not False
+
+
+def address(token: str) -> str:
+    """The warm process's socket: abstract (Linux), named by its token."""
+    return f"\0pamphleteer-command-{token}"
 
 
 def read_record(home: Path) -> Record | None:
@@ -195,12 +200,5 @@ def start(home: Path, idle_minutes: float) -> None:
 
 def stop(home: Path) -> Record | None:
     """Stop the project's warm command (builds it runs go on); the one stopped, or None."""
-    if not (home / RECORD).exists():
-        return None
-    with daemon.locked(home / START_LOCK):
-        record = read_record(home)
-        running = record is not None and record.ours()
-        if record is not None and running:
-            daemon.end(record.pid, grace=5)
-        (home / RECORD).unlink(missing_ok=True)
-        return record if running else None
+    return daemon.stop(home / RECORD, home / START_LOCK, lambda: read_record(home),
+                       Record.ours, lambda record: daemon.end(record.pid, grace=5))  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.cli.main import finish, main
-from flows.cli.warm import MAX_REQUEST, RECORD, Record, identity, read_record
+from flows.cli.warm import MAX_REQUEST, RECORD, address, identity, read_record
 from flows.prefect.build import warm_up
 
 
@@ -130,7 +130,7 @@ def serve(token: str, idle: str) -> None:
         return finish(main(argv, hand_over=False))
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(Record(os.getpid(), token, wanted, 0, 0).address)
+    listener.bind(address(token))
     listener.listen(16)
     wakeup_read, wakeup_write = os.pipe()
     os.set_blocking(wakeup_read, False)

@@ -224,16 +224,8 @@ def running(home: Path, idle_minutes: float = 60, limit: float = 180) -> Iterato
 
 def stop(home: Path) -> Record | None:
     """Stop the project's server; the record of the one stopped, None if none was running."""
-    if not (home / RECORD).exists():
-        return None
-    with daemon.locked(home / START_LOCK):
-        record = read_record(home)
-        if record is None:
-            return None
-        running = alive(record.pid) and _ours(record)
-        _end(record)
-        (home / RECORD).unlink(missing_ok=True)
-        return record if running else None
+    return daemon.stop(home / RECORD, home / START_LOCK, lambda: read_record(home),
+                       lambda record: alive(record.pid) and _ours(record), _end)  # fmt: skip
 
 
 # The server itself: ``python -m flows.prefect.resident TOKEN IDLE_MINUTES`` (cwd: PREFECT_HOME).

@@ -158,16 +158,8 @@ def _end(record: Record) -> None:
 
 def stop(home: Path) -> Record | None:
     """Stop the project's checker; the record of the one stopped, None if none was running."""
-    if not (home / RECORD).exists():
-        return None
-    with daemon.locked(home / START_LOCK):
-        record = read_record(home)
-        if record is None:
-            return None
-        running = record.ours()
-        _end(record)
-        (home / RECORD).unlink(missing_ok=True)
-        return record if running else None
+    return daemon.stop(home / RECORD, home / START_LOCK, lambda: read_record(home),
+                       Record.ours, _end)  # fmt: skip
 
 
 # The checker itself: ``python -m flows.validate.resident TOKEN FOLDER IDLE_MINUTES HEAP_MB``
