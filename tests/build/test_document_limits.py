@@ -27,13 +27,13 @@ def _long_text(size: int) -> str:
     return "A Very Long Pamphlet\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def _project(tmp_path: Path, limits: str) -> tuple[Path, Path]:
+def _project(tmp_path: Path, limits: str, size: int) -> tuple[Path, Path]:
     raw = tmp_path / "raw"
     raw.mkdir()
     (tmp_path / "pamphleteer.yaml").write_text(f"limits: {{{limits}}}\n")
     (raw / "letter.txt").write_text(LETTER)
     (raw / "notice.txt").write_text(LETTER.replace("Letter", "Notice"))
-    (raw / "long.txt").write_text(_long_text(1_500_000))
+    (raw / "long.txt").write_text(_long_text(size))
     return raw, tmp_path / "build"
 
 
@@ -70,19 +70,21 @@ def _cmdline(pid: int) -> bytes:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 @pytest.mark.parametrize(
-    ("limits", "message"),
+    ("limits", "size", "message"),
     [
-        ("document_seconds: 4", "long.txt: took longer than its time limit "
-         "(document_seconds: 4 s) and was stopped"),
-        ("worker_memory_mb: 450", "long.txt: needed more memory than its limit "
+        # Tens of seconds of Pandoc on any machine against a letter's fraction of a second:
+        # the limit is far from both, so a fast or a busy machine does not change the result.
+        ("document_seconds: 1.5", 3_500_000, "long.txt: took longer than its time limit "
+         "(document_seconds: 1.5 s) and was stopped"),
+        ("worker_memory_mb: 450", 1_500_000, "long.txt: needed more memory than its limit "
          "(worker_memory_mb: 450 MB, Pandoc's included) and was stopped"),
     ],
     ids=["time", "memory"],
 )  # fmt: skip
 def test_a_document_past_a_limit_fails_alone_and_the_others_build(
-    tmp_path: Path, limits: str, message: str
+    tmp_path: Path, limits: str, size: int, message: str
 ) -> None:
-    raw, out = _project(tmp_path, limits)
+    raw, out = _project(tmp_path, limits, size)
     settings = project_settings(str(raw), "html", None, None, check=False)
     before = _children()
     report = engine.build(engine.Build.planned(raw, out, settings))
