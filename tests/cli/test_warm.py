@@ -55,8 +55,11 @@ def _ready(project: Path, limit: float = 60) -> warm.Record:
 
 def _children(pid: int) -> list[int]:
     found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:  # it ended meanwhile: no children
+        pass
     return found
 
 
@@ -130,7 +133,9 @@ def test_the_build_ends_with_its_command(project: Path, sent: int, code: int) ->
     while _log(project).count("warm: build ") == builds and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _children(record.pid), "the build did not reach the warm command"
-    time.sleep(1.0)  # under way
+    # Under way: its workers started (two seeds, every format, EPUBCheck: seconds of work left).
+    while not any(map(_children, _children(record.pid))) and time.monotonic() < deadline:
+        time.sleep(0.05)
     client.send_signal(sent)
     _, stderr = client.communicate(timeout=120)
     assert client.returncode == code, stderr
