@@ -170,6 +170,31 @@ INTERSTITIAL = re.compile(
     _I,
 )
 
+#: A teaser of another article inside this one: a sentence or two, then a bare "more" (its
+#: link's text), as news sites set them between paragraphs (English, de, fr, es, it, nl, ru).
+TEASER_MORE = re.compile(
+    r"[.!?…\"”»]\s+(more|read more|mehr|weiterlesen|mehr lesen|lire la suite|lire plus|"
+    r"leer más|seguir leyendo|continua a leggere|leggi tutto|lees meer|подробнее|читать далее)"
+    r"\s*[»›>→…]*$",
+    _I,
+)
+
+#: The label of a line that is only a link to another article: "MORE: …", "Read also: …",
+#: "Lesen Sie auch: …" (English, de, fr, es, it, nl, sv, no, pl, ru).
+LINK_LABEL = re.compile(
+    r"^\W*(more|read more|read also|also read|related|lesen sie auch|mehr zum thema|"
+    r"auch interessant|lire aussi|à lire aussi|leer también|lee también|leggi anche|lees ook|"
+    r"läs också|les også|czytaj (też|także)|читайте также)\s*[:：]",
+    _I,
+)
+
+#: A clock time, not a part of a numeric date ("16:11", "10.30", "9h30").
+CLOCK = re.compile(r"(?<![\d.:/])\d{1,2}[:.h]\d{2}(?![\d.:/])")
+#: What a time stamp says besides its date and time: time zones and "o'clock" words.
+CLOCK_WORDS = re.compile(
+    r"\b(uhr|gmt|utc|cet|cest|bst|est|edt|pst|pdt|am|pm|a\.m\.|p\.m\.|h)\b", _I
+)
+
 #: The end of a sentence or clause in the scripts of the texts we meet (Latin, Greek, Cyrillic,
 #: CJK, Arabic and Persian, Urdu, Devanagari, Armenian, Ethiopic, Hebrew), maybe inside closing
 #: quotes or brackets: a line ending so is text, not a heading.
@@ -202,6 +227,14 @@ DATELINE = re.compile(
     rf"\d{{4}}(?:\s+г\.)?"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}"
     rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)[.。]?$",
+    _I,
+)
+
+#: A date inside a line: numeric, ISO, or with a month's name and a year.
+DATE_IN_LINE = re.compile(
+    rf"\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"|\b(?:\d{{1,2}}(?:st|nd|rd|th|\.)?\s+)?{MONTH}\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
+    rf"\d{{4}}\b",
     _I,
 )
 

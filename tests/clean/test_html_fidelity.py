@@ -317,7 +317,7 @@ def test_the_precision_voice_does_not_stop_after_a_preface() -> None:
     html = (
         f"<html><head><title>T</title></head><body><div class='intro'><p>{ESSAY[0]} {PROSE}</p>"
         f"</div><div class='x'><div><font>{essay}</font></div></div><div id='footer'>"
-        "<a href='/a'>About</a> <a href='/b'>Contact</a></div></body></html>"
+        "<a href='https://example.org/a'>About</a> <a href='https://example.org/b'>Contact</a></div></body></html>"
     )
     md = "\n\n".join(_extract(parse(html), Ctx(Settings()), precision=True))
     assert all(t in plain(md) for t in ESSAY)
@@ -354,3 +354,41 @@ def test_advertisement_labels_and_skip_links_between_paragraphs_go() -> None:
     for label in labels:
         assert f"{label} " not in md.replace("Advertisement was", "")
     assert "Advertisement was their last resort." in md
+
+
+def test_teasers_ending_in_more_and_labelled_links_to_other_articles_go() -> None:
+    teasers = [
+        "<p>Der Minister war schon lange umstritten. <a href='https://example.org/a'>mehr</a></p>",
+        "<p>The council voted again on Tuesday. <a href='https://example.org/b'>Read more</a></p>",
+        "<p>MORE: <a href='https://example.org/c'>Bakers walk out in Leeds</a></p>",
+        "<p><b>Lesen Sie auch:</b> <a href='https://example.org/d'>Die Bäckerei am Mühlweg</a></p>",
+    ]
+    mixed = "".join(
+        f"<p>{t} {PROSE}</p>{teaser}" for t, teaser in zip(ESSAY, teasers, strict=False)
+    )
+    md = plain(body_of(page(mixed + paragraphs(ESSAY[4:]) + "<p>They wanted more.</p>")))
+    for sentence in ESSAY:
+        assert sentence in md
+    for gone in ("umstritten", "voted again", "Leeds", "Mühlweg"):
+        assert gone not in md
+    assert "They wanted more." in md  # a sentence that ends in "more" is the article's
+
+
+def test_the_pages_time_stamps_and_byline_go_and_a_forums_stay() -> None:
+    head = '<title>A Page</title><meta name="author" content="Oliver Kring">'
+    stamped = (
+        "<p>Stand: 28.04.2023 16:11 Uhr</p><p>von Oliver Kring</p>"
+        + paragraphs(ESSAY)
+        + "<p>Last updated 3 March 2013 at 17:05 GMT</p>"
+    )
+    md = plain(body_of(page(stamped, head)))
+    assert md.startswith(ESSAY[0])
+    assert md.endswith(f"{ESSAY[-1]} {PROSE}")
+    posts = "".join(
+        f"<p>By Dana on Thursday, May {d}, 2003 – 12:3{d} pm:</p><p>{t} {PROSE}</p>"
+        for d, t in enumerate(ESSAY, 1)
+    )
+    md = plain(body_of(page(posts, head)))
+    assert md.count("By Dana on Thursday") == len(ESSAY)
+    guns = "At 10:30 on 12 March 1921 the guns began."  # a sentence, not a stamp
+    assert plain(body_of(page(f"<p>{guns}</p>" + paragraphs(ESSAY)))).startswith(guns)

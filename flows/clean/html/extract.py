@@ -34,7 +34,7 @@ from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
 from flows.clean.html.math import keep_math
-from flows.clean.html.meta import page_metadata
+from flows.clean.html.meta import is_byline, page_metadata
 from flows.clean.html.notes import lift_notes
 from flows.clean.html.to_markdown import (
     SPACES,
@@ -311,13 +311,67 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
-    """The body without the advertisement labels and skip links between its paragraphs
-    (:data:`patterns.INTERSTITIAL`), and their text."""
+    """The body without what a news site sets between its paragraphs, and their text: the
+    advertisement labels and skip links (:data:`patterns.INTERSTITIAL`), teasers of other
+    articles ending in a bare "more" (:data:`patterns.TEASER_MORE`), and lines that are only a
+    labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`)."""
     kept, dropped = [], []
     for md in body:
-        text = to_plain(md).strip().strip(".:…")
-        (dropped if patterns.INTERSTITIAL.match(text) else kept).append(md)
+        text = to_plain(md).strip()
+        between = (
+            patterns.INTERSTITIAL.match(text.strip(".:…"))
+            or (_count(text) <= 60 and patterns.TEASER_MORE.search(text))
+            or _labelled_link(md, text)
+        )
+        (dropped if between else kept).append(md)
     return kept, [to_plain(md).strip() for md in dropped]
+
+
+def _labelled_link(md: str, text: str) -> bool:
+    """ "MORE: <a headline>": a label, then (mostly) one link's words."""
+    label = patterns.LINK_LABEL.match(text)
+    if not label:
+        return False
+    linked = sum(_count(m) for m in _LINK_TEXT.findall(md))
+    return linked >= 0.8 * _count(text[label.end() :]) > 0
+
+
+def _drop_stamps(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The body without the page's time stamps among its first or last lines, outside its
+    prose ("Stand: 28.04.2023 16:11 Uhr", "Last updated at …"), and the byline among its first
+    lines ("von Oliver Kring", when the metadata names the same author): the edition prints
+    its date and authors on its title page. A page of more stamps than a publication and an
+    update (a forum's posts, a live blog's entries) keeps them all."""
+    prose = [i for i, md in enumerate(body) if not md.startswith("#") and _count(md) > 25]
+    if not prose:
+        return body, []
+    texts = [to_plain(md).strip() for md in body]
+    stamps = {i for i, text in enumerate(texts) if _is_timestamp(text)}
+    if len(stamps) > 2:  # a forum's posts, a live blog's entries: each has its own
+        stamps = set()
+    head = range(min(prose[0], _HEAD_LINES))
+    tail = range(max(prose[-1] + 1, len(body) - _HEAD_LINES), len(body))
+    drop = {i for i in stamps if i in head or i in tail}
+    drop |= {
+        i for i in range(_HEAD_LINES) if i < len(body) and is_byline(texts[i], meta.get("author"))
+    }
+    return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
+
+
+#: The first (last) lines of a body, where its byline and time stamps stand.
+_HEAD_LINES = 5
+
+
+def _is_timestamp(text: str) -> bool:
+    """A date and a clock time, with a few labels at most ("Last updated at", "Uhr", "GMT")."""
+    if _count(text) > 15 or not patterns.DATE_IN_LINE.search(text):
+        return False
+    if not patterns.CLOCK.search(text):
+        return False
+    rest = patterns.CLOCK.sub(" ", patterns.DATE_IN_LINE.sub(" ", text))
+    rest = patterns.CLOCK_WORDS.sub(" ", rest)
+    # "At 10:30 on 12 March 1921 the guns began." is a sentence: it ends in a word and a stop.
+    return len(_WORD.findall(rest)) <= 6 and not re.search(r"[^\W\d_][.!?…]$", rest.strip())
 
 
 def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
@@ -616,6 +670,8 @@ def html_to_markdown(
     removed += [("site chrome", to_plain(md)) for md in chrome]
     body, between = _drop_interstitials(body)
     removed += [("site chrome", text) for text in between]
+    body, stamps = _drop_stamps(body, meta)
+    removed += [("site chrome", text) for text in stamps]
     body = _drop_trailing_headings(body, meta)
     for note in notes:
         body.extend(note.markdown())

@@ -250,6 +250,15 @@ def author_names(value: Any) -> list[str]:
     return names
 
 
+def is_byline(text: str, authors: Any) -> bool:
+    """A line that only names the page's ``authors``: "By Jane Doe", "von Oliver Kring"."""
+    known = {a.casefold() for a in author_names(authors)}
+    if not known or len(text.split()) > 12:
+        return False
+    names = author_names(text)
+    return bool(names) and all(n.casefold() in known for n in names)
+
+
 def _name(part: str) -> str | None:
     name = _clean(part).strip(" .:,-–—()[]\"'“”‘’@")
     while (m := _AUTHOR_PREFIX.match(name + " ")) and m.end() <= len(name):
