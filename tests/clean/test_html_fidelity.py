@@ -392,3 +392,12 @@ def test_the_pages_time_stamps_and_byline_go_and_a_forums_stay() -> None:
     assert md.count("By Dana on Thursday") == len(ESSAY)
     guns = "At 10:30 on 12 March 1921 the guns began."  # a sentence, not a stamp
     assert plain(body_of(page(f"<p>{guns}</p>" + paragraphs(ESSAY)))).startswith(guns)
+
+
+def test_a_page_of_teasers_keeps_them() -> None:
+    teasers = "".join(
+        f"<p>{t} <a href='https://example.org/{i}'>Read more…</a></p>" for i, t in enumerate(ESSAY)
+    )
+    md = plain(body_of(page(teasers)))
+    for sentence in ESSAY:
+        assert sentence in md

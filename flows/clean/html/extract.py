@@ -314,17 +314,20 @@ def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
     """The body without what a news site sets between its paragraphs, and their text: the
     advertisement labels and skip links (:data:`patterns.INTERSTITIAL`), teasers of other
     articles ending in a bare "more" (:data:`patterns.TEASER_MORE`), and lines that are only a
-    labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`)."""
-    kept, dropped = [], []
-    for md in body:
-        text = to_plain(md).strip()
-        between = (
-            patterns.INTERSTITIAL.match(text.strip(".:…"))
-            or (_count(text) <= 60 and patterns.TEASER_MORE.search(text))
-            or _labelled_link(md, text)
-        )
-        (dropped if between else kept).append(md)
-    return kept, [to_plain(md).strip() for md in dropped]
+    labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`). A page that is
+    mostly teasers (a blog's front page, a list of news) keeps them: they are what it says."""
+    texts = [to_plain(md).strip() for md in body]
+    teasers = {
+        i for i, text in enumerate(texts)
+        if _count(text) <= 60 and patterns.TEASER_MORE.search(text)
+    }  # fmt: skip
+    if 2 * sum(_count(texts[i]) for i in teasers) >= sum(map(_count, texts)):
+        teasers = set()
+    drop = teasers | {
+        i for i, (md, text) in enumerate(zip(body, texts, strict=True))
+        if patterns.INTERSTITIAL.match(text.strip(".:…")) or _labelled_link(md, text)
+    }  # fmt: skip
+    return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
 
 
 def _labelled_link(md: str, text: str) -> bool:
