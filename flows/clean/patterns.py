@@ -218,25 +218,23 @@ MONTH = (
     r"октябр[ья]|ноябр[ья]|декабр[ья])"
 )
 
-#: A dateline: "January 2017", "12 March 1921", "March 12, 1921", "Moscow, April 1918", an ISO date.
-#: The place may be in any script (its case says nothing in Arabic or Chinese), before a comma
-#: of its script; the date is also numeric ("12.03.1921") or Chinese and Japanese ("1921年3月12日").
-DATELINE = re.compile(
-    rf"^(?:(?P<place>[^\W\d_][\w.'’ -]{{0,30}})[,،，、]\s*)?"
-    rf"(?P<date>(?:\d{{1,2}}(?:st|nd|rd|th|\.)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
+#: A date: "January 2017", "12 March 1921", "March 12, 1921", an ISO date, a numeric one
+#: ("12.03.1921"), a Chinese or Japanese one ("1921年3月12日").
+_DATE = (
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th|\.)?\s+)?{MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
     rf"\d{{4}}(?:\s+г\.)?"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}"
-    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)[.。]?$",
-    _I,
+    rf"|\d{{4}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?"
 )
 
-#: A date inside a line: numeric, ISO, or with a month's name and a year.
-DATE_IN_LINE = re.compile(
-    rf"\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
-    rf"|\b(?:\d{{1,2}}(?:st|nd|rd|th|\.)?\s+)?{MONTH}\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
-    rf"\d{{4}}\b",
-    _I,
+#: A dateline: a date alone, or after a place ("Moscow, April 1918"). The place may be in any
+#: script (its case says nothing in Arabic or Chinese), before a comma of its script.
+DATELINE = re.compile(
+    rf"^(?:(?P<place>[^\W\d_][\w.'’ -]{{0,30}})[,،，、]\s*)?(?P<date>{_DATE})[.。]?$", _I
 )
+
+#: A date inside a line ("Stand: 28.04.2023 16:11 Uhr").
+DATE_IN_LINE = re.compile(rf"(?<!\w)(?:{_DATE})", _I)
 
 #: "By Jane Doe", "Posted on March 18, 2021 by Jane Doe" at the head of an article.
 BYLINE = re.compile(

@@ -131,6 +131,3 @@ BLOCK_TAGS = frozenset({"p", "li", "div", "dd", "dt", "aside", "section", "td", 
 
 #: URLs a reader may follow; every other link becomes its text.
 SAFE_URL = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\]+$", _I)
-
-#: Bylines trafilatura may keep as the first paragraph of the body.
-BYLINE_BLOCK = re.compile(r"^(by|posted by|written by|von|par|por)\s+\S.{0,60}$", _I)
