@@ -123,13 +123,15 @@ def test_a_call_past_its_memory_is_stopped_and_fails_alone() -> None:
 _OWNER = """
 import os, sys, time
 from flows.render import pandoc as pandoc_server
-from flows.build import workers
+from flows.build import units, workers
 
 def pids():
     return [os.getpid(), *(p.proc.pid for p in pandoc_server._all)]
 
 if __name__ == "__main__":
-    with workers.local(2) as pool:
+    # Warmed as a build's are: each worker has its Pandoc before its first call, so a worker
+    # and its Pandoc are found even when one worker takes every call.
+    with workers.local(2, warm=units.warm_up) as pool:
         found = {pid for _ in range(8) for pid in pool.run(pids)}
         print(" ".join(map(str, sorted(found))), flush=True)
         time.sleep(600)
