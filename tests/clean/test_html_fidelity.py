@@ -401,3 +401,28 @@ def test_a_page_of_teasers_keeps_them() -> None:
     md = plain(body_of(page(teasers)))
     for sentence in ESSAY:
         assert sentence in md
+
+
+def test_loose_text_between_blocks_keeps_its_sentences_and_spaces() -> None:
+    # A CMS's article body: text straight in the <div>, paragraphs made with <br><br>, a quote
+    # and an image's box among them, as a browser shows it.
+    loose = "<br><br>".join(
+        [
+            f"{ESSAY[0]} {PROSE}",
+            'The ongoing investigation went as far as <a href="/x">fishing a diaper</a> from an '
+            "embassy trash can, and <em>nobody</em> <strong>denied it</strong> afterwards.",
+            f"<strong>The minutes were kept.</strong> {ESSAY[1]} {PROSE}",
+        ]
+    )
+    body = (
+        f'<div class="article-body"><div class="image">A photograph</div>{loose}'
+        f"<blockquote><p>{ESSAY[2]}</p></blockquote>{ESSAY[3]} {PROSE}<br><br>{ESSAY[4]}</div>"
+    )
+    texts = [plain(b) for b in split_blocks(body_of(page(body)))]
+    assert (
+        "The ongoing investigation went as far as fishing a diaper from an embassy trash can, "
+        "and nobody denied it afterwards."
+    ) in texts
+    assert f"The minutes were kept. {ESSAY[1]} {PROSE}" in texts
+    assert f"{ESSAY[3]} {PROSE}" in texts
+    assert ESSAY[4] in texts

@@ -33,6 +33,7 @@ from flows.clean import patterns
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
+from flows.clean.html.loose import wrap_loose_text
 from flows.clean.html.math import keep_math
 from flows.clean.html.meta import is_byline, page_metadata
 from flows.clean.html.notes import lift_notes
@@ -662,6 +663,7 @@ def html_to_markdown(
 
     if settings.images:
         ctx = mark_captions(tree, ctx)
+    wrap_loose_text(tree)
     body, agreed = extract_article(tree, ctx)
     body = _drop_title(body, meta)
     body, tail, what = cut_tail(body, agreed)

@@ -1,0 +1,82 @@
+"""Loose text made paragraphs, as a browser sets it, before the extractors read the page.
+
+A container that holds blocks (a ``<div>`` with a ``<blockquote>``, a ``<div>`` of an image) and,
+between them, text of its own (``… to <a>fishing a diaper</a> from an embassy …<br><br>``) is
+drawn by a browser as paragraphs: each run of inline content between two blocks is a block of
+its own (CSS 2.1, §9.2.1.1, "anonymous block boxes"), and each ``<br>`` starts a line. trafilatura
+reads such a run as separate pieces: it breaks the sentence at each link or emphasis and drops
+the spaces around it ("a diaperfrom an embassy"). So each line of such a run is wrapped in a
+``<p>`` here (trafilatura too made each line a paragraph: sites that write loose text write one
+paragraph a line), and every extractor reads the same paragraphs.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from flows.clean.html.to_markdown import local_name
+
+#: Elements that are part of a line of text; any other element (or one of these holding such
+#: an element: a card link around a ``<div>``) is a block and ends the run.
+_INLINE = frozenset({"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code",
+                     "data", "del", "dfn", "em", "font", "i", "img", "ins", "kbd", "label",
+                     "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
+                     "sub", "sup", "time", "tt", "u", "var", "wbr"})  # fmt: skip
+
+#: Containers whose loose text is laid out in paragraphs. Lists and table cells are left as
+#: they are: an item's text beside its sublist is the item, not a paragraph of the page; and so
+#: are quotes, which trafilatura reads whole (and drops, made of paragraphs, on some pages).
+_CONTAINERS = ("div", "article", "section", "main", "body", "center", "aside",
+               "header", "footer", "form")  # fmt: skip
+
+
+def _is_inline(el: etree._Element) -> bool:
+    return local_name(el.tag) in _INLINE and not any(
+        local_name(d.tag) not in _INLINE for d in el.iterdescendants()
+    )
+
+
+def wrap_loose_text(tree: etree._Element) -> None:
+    """Each line of text and inline elements in a container that also holds blocks becomes a
+    ``<p>``: a block or a ``<br>`` ends it. Containers of inline content alone,
+    or of blocks alone, are left as they are."""
+    for el in list(tree.iter(*_CONTAINERS)):
+        children = list(el)
+        if not any(not _is_inline(c) for c in children):
+            continue
+        if not (el.text or "").strip() and not any((c.tail or "").strip() for c in children):
+            continue
+        _wrap(el, children)
+
+
+def _wrap(el: etree._Element, children: list[etree._Element]) -> None:
+    paragraph: etree._Element | None = None
+    text, el.text = el.text, None
+
+    def add_text(value: str | None) -> None:
+        nonlocal paragraph
+        if not value:
+            return
+        if paragraph is None:
+            if not value.strip():
+                return
+            paragraph = etree.SubElement(el, "p")
+        if len(paragraph):
+            paragraph[-1].tail = (paragraph[-1].tail or "") + value
+        else:
+            paragraph.text = (paragraph.text or "") + value
+
+    add_text(text)
+    for child in children:
+        tail, child.tail = child.tail, None
+        if local_name(child.tag) == "br" or not _is_inline(child):
+            paragraph = None
+            if local_name(child.tag) == "br":
+                el.remove(child)
+            else:
+                el.append(child)
+        else:
+            if paragraph is None:
+                paragraph = etree.SubElement(el, "p")
+            paragraph.append(child)
+        add_text(tail)
