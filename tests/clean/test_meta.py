@@ -109,6 +109,11 @@ def test_a_year_a_page_states_alone_is_a_year() -> None:
         ("Twitter", []),
         ("Staff Writer", []),
         ("3 hours ago", []),
+        ("Rivka @ 7", ["Rivka"]),
+        ("About the Author", []),
+        ("See more articles by Rosie Einhorn", []),
+        ("The Associated Press", ["The Associated Press"]),
+        ("A Kumar", ["A Kumar"]),
     ],
 )
 def test_author_names_are_names(byline: str, names: list[str]) -> None:

@@ -229,6 +229,9 @@ _RELATIVE = re.compile(
     re.I,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
+#: Words no name starts with but a phrase does, in English ("The" starts an agency's name, "A"
+#: an initial, and other languages' articles surnames: "De Gaulle", "La Fontaine").
+_PHRASE_START = re.compile(r"(?:an|about|this|these|our|your|see|more|all|it'?s)$", re.I)
 #: A name is a few words of letters: longer is a sentence ("Jane Doe is a reporter at …").
 _MOST_NAME_WORDS = 5
 
@@ -268,7 +271,7 @@ def _name(part: str) -> str | None:
     if not words or len(words) > _MOST_NAME_WORDS:
         return None
     if m := _RELATIVE.search(name):  # "Jana Nováková před 2 hodinami": the name before it
-        name = name[: m.start()].strip(" .:,-–—()")
+        name = name[: m.start()].strip(" .:,-–—()@")
         words = name.split()
     # A job title after the name ("Jane Doe Senior Editor", "Sameer Hashmi business reporter")
     # goes, from its first word on; a segment that is only one ("Staff Writer") is no name.
@@ -278,6 +281,8 @@ def _name(part: str) -> str | None:
         words = words[:k] if k >= 2 else []
         name = " ".join(words)
     if not words or name.casefold() in _SOCIAL or _RELATIVE.search(name):
+        return None
+    if _PHRASE_START.match(words[0]):  # "About the Author", "See more articles by …"
         return None
     if sum(c.isalpha() for c in name) < 2 or hp.SAFE_URL.match(name) or "www." in name:
         return None
