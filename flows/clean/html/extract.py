@@ -6,7 +6,9 @@
    consent banners, newsletter forms).
 2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
    end of the body, in the form :mod:`flows.footnotes.link` links.
-   Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math.
+   Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math. Text standing
+   loose between a container's blocks is made paragraphs, as a browser lays it out
+   (:mod:`flows.clean.html.loose`).
 3. Three extractors find the article (trafilatura's precision and recall passes, readability);
    the one the other two agree with best is kept. Its XML becomes Markdown
    (:mod:`flows.clean.html.to_markdown`); the page's metadata comes from
