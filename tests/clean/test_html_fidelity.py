@@ -426,3 +426,17 @@ def test_loose_text_between_blocks_keeps_its_sentences_and_spaces() -> None:
     assert f"The minutes were kept. {ESSAY[1]} {PROSE}" in texts
     assert f"{ESSAY[3]} {PROSE}" in texts
     assert ESSAY[4] in texts
+
+
+def test_a_time_stamp_goes_in_a_script_written_with_few_spaces() -> None:
+    # Thai writes no spaces between words: its paragraphs are prose by their length.
+    thai = (
+        "คณะกรรมการนัดหยุดงานประชุมกันทุกเย็นในห้องหลังร้านขนมปังบนถนนมิลล์เลน "
+        "บันทึกการประชุมเขียนไว้ในสมุดแบบฝึกหัดของโรงเรียนว่าใครมาและตัดสินใจอะไร "
+        "เมื่อถึงสัปดาห์ที่สามคนทำขนมปังเลี้ยงอาหารผู้ประท้วงและผู้ประท้วงเฝ้าเตาอบให้"
+    )
+    body = "<p>Submitted on Mon, 2019-01-21 13:49</p>" + "".join(
+        f"<p>{n}. {thai}</p>" for n in range(1, 7)
+    )
+    md = plain(body_of(page(body)))
+    assert md.startswith(f"1. {thai}")

@@ -348,10 +348,15 @@ def _drop_stamps(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list
     lines ("von Oliver Kring", when the metadata names the same author): the edition prints
     its date and authors on its title page. A page of more stamps than a publication and an
     update (a forum's posts, a live blog's entries) keeps them all."""
-    prose = [i for i, md in enumerate(body) if not md.startswith("#") and _count(md) > 25]
+    texts = [to_plain(md).strip() for md in body]
+    # Prose: many words, or many letters in a script that writes few spaces (Thai, Burmese).
+    prose = [
+        i
+        for i, md in enumerate(body)
+        if not md.startswith("#") and (_count(md) > 25 or len(texts[i]) > _PROSE_CHARACTERS)
+    ]
     if not prose:
         return body, []
-    texts = [to_plain(md).strip() for md in body]
     stamps = {i for i, text in enumerate(texts) if _is_timestamp(text)}
     if len(stamps) > 2:  # a forum's posts, a live blog's entries: each has its own
         stamps = set()
@@ -366,6 +371,8 @@ def _drop_stamps(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list
 
 #: The first (last) lines of a body, where its byline and time stamps stand.
 _HEAD_LINES = 5
+#: A line this long is a paragraph of prose in any script (in English some 35 words).
+_PROSE_CHARACTERS = 200
 
 
 def _is_timestamp(text: str) -> bool:
