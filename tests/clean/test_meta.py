@@ -205,3 +205,18 @@ def test_a_short_text_keeps_the_page_s_lang() -> None:
 def test_the_sidecar_s_language_wins() -> None:
     html = page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", body_attrs=' lang="de"')
     assert cleaned(html, lang="fr").meta["lang"] == "fr"
+
+
+def test_a_commenters_name_is_not_the_author_and_a_bylines_place_and_date_are_not_names() -> None:
+    comments = (
+        '<div class="sf_comment"><p><span class="sf_comment_author">Alcalino</span></p>'
+        "<p>Muy bien dicho, y hace falta decirlo más a menudo.</p></div>"
+    )
+    doc = cleaned(page(f"<p>{PROSE}</p><p>{PROSE}</p>" + comments))
+    assert "author" not in doc.meta
+    byline = (
+        '<p class="autor"><strong>Patricio Candia</strong> | Palma de Mallorca | 08/01/2014</p>'
+    )
+    doc = cleaned(page(byline + f"<p>{PROSE}</p><p>{PROSE}</p>" + comments))
+    assert doc.meta["author"] == "Patricio Candia"
+    assert doc.body.lstrip().startswith("The committees")

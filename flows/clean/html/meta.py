@@ -21,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 
+from flows.clean import patterns
 from flows.clean.html import patterns as hp
 from flows.model import PartialDate
 from flows.read.dates import parse_date
@@ -48,8 +49,11 @@ _DANGLING = re.compile(r"^\s*[|–—·•»]\s+|\s+[|–—·•»]\s*$")
 
 _BYLINE = etree.XPath(
     "//*[@rel='author' or @itemprop='author'] | "
-    "//*[@class][contains(@class,'author') or contains(@class,'byline')]"
+    "//*[@class][contains(@class,'author') or contains(@class,'autor') or "
+    "contains(@class,'auteur') or contains(@class,'byline')]"
 )
+#: The fields of a byline: "Patricio Candia | Palma de Mallorca | 08/01/2014".
+_BYLINE_FIELDS = re.compile(r"\s+[|•·]\s+")
 
 
 def _clean(value: str) -> str:
@@ -113,13 +117,39 @@ def _first_text(tree: etree._Element, path: str) -> str | None:
 
 
 def _byline(tree: etree._Element) -> str | None:
-    """The text of the first author or byline element outside the comment section."""
+    """The text of the first author or byline element outside the comment section; of a byline
+    that goes on with a place and a date ("Jane Doe | Palma | 08/01/2014"), its first field."""
     for el in _BYLINE(tree):
-        if any("comment" in (a.get("class") or "") for a in el.iterancestors()):
+        if _in_comments(el):
             continue
         if text := _clean("".join(el.itertext())):
-            return text
+            return _without_dateline(text)
     return None
+
+
+def _without_dateline(byline: str) -> str:
+    """A byline's first field when it goes on with a place and a date ("Jane Doe | Palma |
+    08/01/2014"); else the whole byline."""
+    fields = _BYLINE_FIELDS.split(byline)
+    if len(fields) > 1 and any(patterns.DATE_IN_LINE.fullmatch(f) for f in fields):
+        return fields[0]
+    return byline
+
+
+def _in_comments(el: etree._Element) -> bool:
+    return any("comment" in (a.get("class") or "") for a in (el, *el.iterancestors()))
+
+
+def _a_commenter(name: str, tree: etree._Element) -> bool:
+    """``name`` stands on the page only in its comments: a reader, not the author (trafilatura
+    takes a comment's "comment-author" for the page's)."""
+    key = name.casefold()
+    found = [
+        el
+        for el in tree.iter()
+        if isinstance(el.tag, str) and el.text and el.text.strip().casefold() == key
+    ]
+    return bool(found) and all(_in_comments(el) for el in found)
 
 
 def _title_from_head(title: str, site: str | None, h1: str | None) -> str:
@@ -254,11 +284,12 @@ def author_names(value: Any) -> list[str]:
 
 
 def is_byline(text: str, authors: Any) -> bool:
-    """A line that only names the page's ``authors``: "By Jane Doe", "von Oliver Kring"."""
+    """A line that only names the page's ``authors``: "By Jane Doe", "von Oliver Kring", "Jane
+    Doe | Palma | 08/01/2014"."""
     known = {a.casefold() for a in author_names(authors)}
     if not known or len(text.split()) > 12:
         return False
-    names = author_names(text)
+    names = author_names(_without_dateline(text))
     return bool(names) and all(n.casefold() in known for n in names)
 
 
@@ -346,7 +377,7 @@ def page_metadata(
     authors = author_names(meta.pop("author", []))
     guessed: list[str] = []
     if not authors and lib is not None and lib.author:
-        guessed = author_names(lib.author.split("; "))
+        guessed = [a for a in author_names(lib.author.split("; ")) if not _a_commenter(a, tree)]
     if not authors and not guessed:
         byline = _byline(tree)
         if byline and len(byline.split()) <= 8:
