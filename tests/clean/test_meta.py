@@ -114,6 +114,7 @@ def test_a_year_a_page_states_alone_is_a_year() -> None:
         ("See more articles by Rosie Einhorn", []),
         ("The Associated Press", ["The Associated Press"]),
         ("A Kumar", ["A Kumar"]),
+        ("Mark says:", []),
     ],
 )
 def test_author_names_are_names(byline: str, names: list[str]) -> None:

@@ -259,6 +259,8 @@ _RELATIVE = re.compile(
     re.I,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
+#: How a comment's header goes on after its writer's name: "Mark says:", "Jane wrote:".
+_SAYS = re.compile(r"(?:says|said|wrote|writes|sagt|schreibt|dit|écrit|dice|escribió):?$", re.I)
 #: Words no name starts with but a phrase does, in English ("The" starts an agency's name, "A"
 #: an initial, and other languages' articles surnames: "De Gaulle", "La Fontaine").
 _PHRASE_START = re.compile(r"(?:an|about|this|these|our|your|see|more|all|it'?s)$", re.I)
@@ -312,6 +314,8 @@ def _name(part: str) -> str | None:
         words = words[:k] if k >= 2 else []
         name = " ".join(words)
     if not words or name.casefold() in _SOCIAL or _RELATIVE.search(name):
+        return None
+    if _SAYS.match(words[-1]) and len(words) > 1:  # "Mark says:": a comment's header
         return None
     if _PHRASE_START.match(words[0]):  # "About the Author", "See more articles by …"
         return None
