@@ -18,7 +18,9 @@ trafilatura's own metadata (``trafilatura.extract_metadata``, its defaults), sid
 - **date found / author found**: the share of all pages with a value; **date valid**: the share of
   found values that are an ISO 8601 date (``2019``, ``2019-03``, ``2019-03-18``), never a raw
   string or a duration; **author clean**: the share of found names without "By", a digit, a
-  social network's name or an e-mail address;
+  social network's name or an e-mail address; **not a commenter**: where the corpus has comment
+  gold (Dragnet's pages), the share of found authors that are not only in the comments' gold
+  (a reader who commented is not the author);
 - **lang**: the share whose primary language subtag is the manifest's ``lang`` (corpus2 only;
   trafilatura reads none, so its column is the page's own ``<html lang>``).
 
@@ -104,6 +106,17 @@ def trafilatura_(page: str) -> Found:
 EXTRACTORS = {"pamphleteer": ours, "trafilatura": trafilatura_}
 
 
+def _gold(corpus: Path, rel: str | None) -> str:
+    return (corpus / rel).read_text(encoding="utf-8").casefold() if rel else ""
+
+
+def _commenter(name: str, body: str, comments: str) -> bool:
+    """``name`` is in the page's comment gold and not in its body gold: a reader who commented,
+    not the author."""
+    key = " ".join(name.casefold().split())
+    return key in comments and key not in body
+
+
 def pages(corpus: Path, split: str) -> list[dict[str, Any]]:
     out = []
     for line in (corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
@@ -138,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
                 page = data.decode(row["encoding"], errors="replace")
             source = f"{corpus.name}/{row.get('source') or row.get('dataset')}"
             gold_date = url_date(row.get("url"))
+            gold_body = _gold(corpus, row.get("body"))
+            gold_comments = _gold(corpus, row.get("comments"))
             results: dict[str, Found] = {}
             for name, extract in EXTRACTORS.items():
                 try:
@@ -168,6 +183,11 @@ def main(argv: list[str] | None = None) -> None:
                     clean = not any(_UNCLEAN_AUTHOR.search(a) for a in found.authors)
                     c["author clean"][0] += clean
                     c["author clean"][1] += 1
+                if found.authors and gold_comments:
+                    c["not a commenter"][0] += not any(
+                        _commenter(a, gold_body, gold_comments) for a in found.authors
+                    )
+                    c["not a commenter"][1] += 1
                 if row.get("lang"):
                     primary = (found.lang or "").split("-")[0].lower()
                     c["lang"][0] += primary == row["lang"]
@@ -182,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
                     )
 
     measures = ["title", "date ~ URL", "date found", "date valid", "author found",
-                "author clean", "lang"]  # fmt: skip
+                "author clean", "not a commenter", "lang"]  # fmt: skip
     print(f"\nsplit: {args.split}; each cell: pamphleteer / trafilatura (pages scored)")
     print(f"{'source':28} {'pages':>5} " + " ".join(f"{m:>17}" for m in measures))
     for source in sorted(counts):
