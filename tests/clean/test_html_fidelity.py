@@ -278,6 +278,24 @@ def test_a_winner_that_only_adds_short_lines_gives_way_to_the_candidate_it_holds
     assert vote([article, article + article, article + article]) == article
     # A winner that adds a paragraph of prose is the whole article: it stays.
     assert vote([article, article, article[:-1]]) == article
+    # A site's menu bar is a long line, but of links; a Chinese page's source line is short.
+    menu = " - ".join(
+        f"[{w}](https://example.org/{w.lower()})"
+        for w in "Home News Sport Culture Business Technology Travel Weather Video".split() * 2
+    )
+    assert vote([[menu, *article, menu], [menu, *article, menu], article]) == article
+    chinese = [f"{n}、罢工委员会每天晚上都在米尔巷面包店的后屋开会，会议记录写在一本练习本上。"
+               for n in "一二三四五六"]  # fmt: skip
+    stamped = [
+        "2005年08月16日 来源：新华网黑龙江频道 记者：伊琳 李清芬",
+        *chinese,
+        "（责任编辑：黄帅）",
+        "【打印本稿】 【关闭】",
+    ]
+    assert vote([stamped, stamped, chinese]) == chinese
+    # A list of links the article gives is a list of the article's, and keeps it.
+    listed = [*article, *(f"- [{t}](https://example.org/{n})" for n, t in enumerate(ESSAY))]
+    assert vote([listed, listed, article]) == listed
 
 
 def test_a_consent_platforms_placeholder_for_a_blocked_embed_is_not_text() -> None:

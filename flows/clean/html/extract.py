@@ -516,7 +516,23 @@ _FURNITURE_MORE, _HELD = 1.05, 0.95
 def _adds_no_prose(short: list[str], long: list[str]) -> bool:
     """``long`` adds to ``short`` no paragraph of prose (more than 15 words)."""
     kept = {_key(b) for b in short}
-    return all(_words([b]) <= 15 for b in long if _key(b) not in kept)
+    return all(not _is_prose(b) for b in long if _key(b) not in kept)
+
+
+def _is_prose(md: str) -> bool:
+    """A paragraph, not a line of furniture: more than 15 words (in Chinese and Japanese, whose
+    words :func:`_count` counts by character, one to three each, more than 40 characters), most
+    of them not links: a site's menu bar is a long line of links (a list of links the article
+    gives is a list, and counts as its words)."""
+    if _count(to_plain(md)) <= (_PROSE_CJK_CHARACTERS if _CJK.search(md) else 15):
+        return False
+    return bool(_LIST_ITEM.match(md)) or _link_words([md]) <= 0.5
+
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+
+
+_PROSE_CJK_CHARACTERS = 40
 
 
 #: How far trafilatura's two passes must agree to count as one voice.
