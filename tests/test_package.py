@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,16 +17,38 @@ from .conftest import ROOT
 pytestmark = pytest.mark.slow  # builds a wheel and runs a build through Prefect
 
 
+@dataclass(frozen=True)
+class Built:
+    wheel: Path
+    left_in_build: frozenset[str]  # what building it added to the checkout's build/
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     uv = shutil.which("uv", path=str(Path(sys.executable).parent))
     if uv is None:
         pytest.skip("uv is not installed in this environment (make installs it)")
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(ROOT)],
+    before = _listing(ROOT / "build")
+    # The sdist, then the wheel from it in a folder of uv's: setuptools building in the checkout
+    # would leave its build/lib and build/bdist.* in the user's output folder.
+    subprocess.run([uv, "build", "--quiet", "--out-dir", str(out), str(ROOT)],
                    check=True, capture_output=True, timeout=300)  # fmt: skip
-    (built,) = out.glob("pamphleteer-*.whl")
-    return built
+    (wheel,) = out.glob("pamphleteer-*.whl")
+    return Built(wheel, frozenset(_listing(ROOT / "build") - before))
+
+
+def _listing(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+@pytest.fixture(scope="module")
+def wheel(built: Built) -> Path:
+    return built.wheel
+
+
+def test_building_the_package_leaves_the_output_folder_alone(built: Built) -> None:
+    assert not built.left_in_build
 
 
 def test_the_wheel_carries_templates_lua_and_java(wheel: Path) -> None:
