@@ -514,7 +514,7 @@ _FURNITURE_MORE, _HELD = 1.05, 0.95
 
 
 def _adds_no_prose(short: list[str], long: list[str]) -> bool:
-    """``long`` adds to ``short`` no paragraph of prose (more than 15 words)."""
+    """``long`` adds to ``short`` no paragraph of prose (:func:`_is_prose`)."""
     kept = {_key(b) for b in short}
     return all(not _is_prose(b) for b in long if _key(b) not in kept)
 
@@ -530,8 +530,7 @@ def _is_prose(md: str) -> bool:
 
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
-
-
+#: The longest line of Chinese or Japanese that is furniture: a source, an editor, a menu.
 _PROSE_CJK_CHARACTERS = 40
 
 
