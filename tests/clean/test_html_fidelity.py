@@ -298,6 +298,16 @@ def test_a_winner_that_only_adds_short_lines_gives_way_to_the_candidate_it_holds
     assert vote([listed, listed, article]) == listed
 
 
+def test_the_articles_subheadings_stay_when_the_furniture_around_it_goes() -> None:
+    # A live blog: each update under its own heading. readability dropped the headings (each
+    # alone in its section); trafilatura kept them with the share lines around the article.
+    article = [f"{t} {PROSE}" for t in ESSAY]
+    headed = [article[0], "### The committee meets", *article[1:3],
+              "## Week three", "### The pickets", *article[3:]]  # fmt: skip
+    furnished = ["Share on Facebook", *headed, "### Read next", "Print this page"]
+    assert vote([furnished, furnished, article]) == headed
+
+
 def test_a_consent_platforms_placeholder_for_a_blocked_embed_is_not_text() -> None:
     placeholder = (
         '<div class="sourcepoint__social-placeholder"><h3>External content unavailable</h3>'

@@ -495,7 +495,8 @@ def _without_furniture(
     """The winner, or a shorter candidate it holds whole when all the winner adds to it is short
     lines (a caption credit, "Share", a list of headlines, a byline) or the same paragraphs
     again: the other extractor saw where the article's prose stops and the page's furniture
-    starts. Of several such candidates, the longest."""
+    starts. Of several such candidates, the longest, with the winner's headings that stand
+    inside it (:func:`_with_subheadings`)."""
     size = sum(bags[best].values())
     held = [
         i
@@ -505,7 +506,38 @@ def _without_furniture(
         and sum((bag & bags[best]).values()) >= _HELD * sum(bag.values())
         and _adds_no_prose(candidates[i], candidates[best])
     ]
-    return candidates[max(held, key=lambda i: sum(bags[i].values()), default=best)]
+    if not held:
+        return candidates[best]
+    shorter = max(held, key=lambda i: sum(bags[i].values()))
+    return _with_subheadings(candidates[shorter], candidates[best])
+
+
+def _with_subheadings(short: list[str], long: list[str]) -> list[str]:
+    """``short`` with the headings ``long`` sets between two of ``short``'s paragraphs: a
+    subheading inside the article is its structure, not furniture, though it is a short line
+    (readability drops a heading that is a section's only child)."""
+    kept = {_key(b) for b in short}
+
+    def added_heading(block: str) -> bool:
+        return block.startswith("#") and _key(block) not in kept
+
+    before: dict[str, list[str]] = {}
+    j = 1
+    while j < len(long):
+        if not added_heading(long[j]):
+            j += 1
+            continue
+        end = j  # a run of headings: a section's and its first subsection's
+        while end < len(long) and added_heading(long[end]):
+            end += 1
+        if end < len(long) and _key(long[j - 1]) in kept and (after := _key(long[end])) in kept:
+            before.setdefault(after, []).extend(long[j:end])
+        j = end
+    out: list[str] = []
+    for block in short:
+        out.extend(before.pop(_key(block), []))
+        out.append(block)
+    return out
 
 
 #: How much longer the winner must be than a candidate it holds for the difference to count,
