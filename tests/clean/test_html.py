@@ -198,6 +198,18 @@ def test_the_title_without_the_site_name_when_the_page_says_nothing_else() -> No
     assert doc.meta["title"] == "Letters, 1937"
 
 
+def test_a_heading_of_the_title_after_its_kicker_is_the_title_not_text() -> None:
+    head = "<title>The Hotel Lunik Opens Its Doors Again</title>"
+    kicker = "<h1>Premiere in Eisenhüttenstadt – The Hotel Lunik Opens Its Doors Again</h1>"
+    doc = cleaned(page(f"{kicker}<p>{PROSE}</p>", head))
+    assert doc.meta["title"] == "The Hotel Lunik Opens Its Doors Again"
+    assert "Premiere" not in doc.body and doc.body.strip() == PROSE
+    # A heading that merely ends with a short title is a heading of the text.
+    head = "<title>Opens Again</title>"
+    doc = cleaned(page(f"<h2>The Theatre Opens Again</h2><p>{PROSE}</p>", head))
+    assert "The Theatre Opens Again" in doc.body
+
+
 def test_pamphleteer_clean_prints_a_page_with_its_title(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -629,7 +629,7 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
     i = 0
     while i < len(body) and (body[i].startswith("#") or len(body[i].split()) <= 20):
         key = _key(body[i])
-        if key and key == title:
+        if key and (key == title or body[i].startswith("#") and _kicker_and(title, key)):
             del body[i]
         elif key and key == description:
             meta["subtitle"] = meta["description"]
@@ -639,6 +639,13 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
         else:
             break
     return body
+
+
+def _kicker_and(title: str, heading: str) -> bool:
+    """``heading`` is the title of several words after a kicker of a few ("Premiere in
+    Eisenhüttenstadt – Hotel Lunik opens again"), as news sites set the two in one heading."""
+    kicker = heading.removesuffix(f" {title}")
+    return len(title.split()) >= 3 and kicker != heading and len(kicker.split()) <= 6
 
 
 def _drop_trailing_headings(body: list[str], meta: dict[str, Any]) -> list[str]:
