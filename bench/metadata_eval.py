@@ -25,7 +25,17 @@ trafilatura's own metadata (``trafilatura.extract_metadata``, its defaults), sid
   gold (Dragnet's pages), the share of found authors that are not only in the comments' gold
   (a reader who commented is not the author);
 - **lang**: the share whose primary language subtag is the manifest's ``lang`` (corpus2 only;
-  trafilatura reads none, so its column is the page's own ``<html lang>``).
+  trafilatura reads none, so its column is the page's own ``<html lang>``);
+- **author = gold / author ∩ gold / date = gold**: where ``--meta-gold`` gives a page's authors
+  and date (Fundus's test JSON: see below), the share of those pages whose found names are the
+  gold's (normalised as titles are; no name where the gold has none), that share at least one
+  of them, and whose date is the gold's day (none where it has none).
+
+``--meta-gold DIR`` (default ``../metagold`` when it exists) holds JSON lines ``{"id", "authors",
+"date", "title", "body_check"}``: the ``authors`` and ``publishing_date`` of Fundus's own test
+JSON for corpus2's Fundus pages, read from the repository the corpus names in ``source_ref``;
+only rows whose JSON body is the page's gold (``"body_check": "match"``) are scored, as the
+stored JSON of some keys is a later article of the same site.
 
 Nothing here is asserted: the figures are printed.
 """
@@ -53,6 +63,7 @@ from flows.settings import Settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent.parent
 DEFAULT_CORPORA = [HERE.parent / "shared" / "corpus2", HERE.parent / "shared" / "corpus"]
+DEFAULT_META_GOLD = HERE.parent / "metagold"
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _URL_DAY = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_-]([01]\d)[/_-]([0-3]\d)(?!\d)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]\d)/")
@@ -123,6 +134,25 @@ def _commenter(name: str, body: str, comments: str) -> bool:
     return _said(name, comments) and not _said(name, body)
 
 
+def meta_gold(folder: Path | None) -> dict[str, dict[str, Any]]:
+    """Author and date gold by page id (see the module's doc); none without the folder."""
+    if folder is None or not folder.is_dir():
+        return {}
+    gold = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("body_check") == "match":
+                gold[row["id"]] = row
+    return gold
+
+
+def _same_names(found: tuple[str, ...], gold: list[str]) -> tuple[bool, bool]:
+    """(the same names, at least one name in common or none on either side)."""
+    ours, theirs = {norm(a) for a in found}, {norm(a) for a in gold if a.strip()}
+    return ours == theirs, bool(ours & theirs) or not (ours or theirs)
+
+
 def pages(corpus: Path, split: str) -> list[dict[str, Any]]:
     out = []
     for line in (corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
@@ -139,7 +169,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--split", default="dev", choices=["dev", "test", "all"])
     ap.add_argument("--limit", type=int, default=0, help="pages per corpus (0: all)")
     ap.add_argument("--show", type=int, default=0, help="print N title/author/date differences")
+    ap.add_argument("--meta-gold", type=Path, default=DEFAULT_META_GOLD,
+                    help="author and date gold (default: ../metagold when it exists)")  # fmt: skip
     args = ap.parse_args(argv)
+    gold_meta = meta_gold(args.meta_gold)
 
     # counts[source][extractor][measure] = [hits, out of]
     counts: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(
@@ -200,6 +233,14 @@ def main(argv: list[str] | None = None) -> None:
                     primary = (found.lang or "").split("-")[0].lower()
                     c["lang"][0] += primary == row["lang"]
                     c["lang"][1] += 1
+                if known := gold_meta.get(row["id"]):
+                    same, common = _same_names(found.authors, known["authors"])
+                    c["author = gold"][0] += same
+                    c["author ∩ gold"][0] += common
+                    day = (known["date"] or "")[:10]
+                    c["date = gold"][0] += (found.date or "") == day
+                    for m in ("author = gold", "author ∩ gold", "date = gold"):
+                        c[m][1] += 1
             a, b = results["pamphleteer"], results["trafilatura"]
             if shown < args.show and (a.title, a.authors, a.date) != (b.title, b.authors, b.date):
                 shown += 1
@@ -210,7 +251,8 @@ def main(argv: list[str] | None = None) -> None:
                     )
 
     measures = ["title", "date ~ URL", "date found", "date valid", "author found",
-                "author clean", "author in text", "not a commenter", "lang"]  # fmt: skip
+                "author clean", "author in text", "not a commenter", "lang",
+                "author = gold", "author ∩ gold", "date = gold"]  # fmt: skip
     print(f"\nsplit: {args.split}; each cell: pamphleteer / trafilatura (pages scored)")
     print(f"{'source':28} {'pages':>5} " + " ".join(f"{m:>17}" for m in measures))
     for source in sorted(counts):
