@@ -141,6 +141,17 @@ def test_json_ld_authors_are_cleaned_too() -> None:
     assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["author"] == ["Jane Doe", "John Roe"]
 
 
+def test_a_name_written_surname_first_is_the_name() -> None:
+    # Dublin Core's and Highwire Press's fields put the surname first, as a journal's pages do.
+    head = '<title>Kronstadt</title><meta name="dc.creator" content="Brazil, Rachel">'
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["author"] == "Rachel Brazil"
+    head = '<title>Kronstadt</title><meta name="citation_author" content="Doe, Jane A.; Roe, John">'
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["author"] == ["Jane A. Doe", "John Roe"]
+    # Elsewhere a comma parts two names, or a name and a place.
+    head = '<title>Kronstadt</title><meta name="author" content="Jane Doe, John Roe">'
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["author"] == ["Jane Doe", "John Roe"]
+
+
 def test_no_author_is_no_author() -> None:
     assert "author" not in cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p>")).meta
 

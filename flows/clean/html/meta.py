@@ -104,8 +104,16 @@ def _meta_tags(tree: etree._Element) -> dict[str, str]:
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         content = meta.get("content")
         if key and content and content.strip():
-            tags.setdefault(key, content.strip())
+            content = content.strip()
+            if key in _SURNAME_FIRST:
+                content = "; ".join(_SURNAME_COMMA.sub(r"\2 \1", n) for n in content.split(";"))
+            tags.setdefault(key, content)
     return tags
+
+
+#: Fields that write a name surname first: "Brazil, Rachel" (Dublin Core, Highwire Press).
+_SURNAME_FIRST = frozenset({"dc.creator", "citation_author"})
+_SURNAME_COMMA = re.compile(r"^\s*([^\s,]+(?: [^\s,]+)?),\s*([^\s,]+(?: [^\s,]+){0,2})\s*$")
 
 
 def _first_text(tree: etree._Element, path: str) -> str | None:
