@@ -91,6 +91,21 @@ def test_a_year_a_page_states_alone_is_a_year() -> None:
     assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["date"] == PartialDate(1921)
 
 
+def test_the_articles_date_published_is_its_date_and_a_day_in_its_url_the_local_one() -> None:
+    # A daily's page: the article went online the evening before the print edition's day.
+    head = '<title>Kronstadt</title><meta name="date" content="2019-04-26">' + ld(
+        **{"@type": "NewsArticle", "headline": "K", "datePublished": "2019-04-25T19:30+02:00"}
+    )
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["date"] == PartialDate(2019, 4, 25)
+    # In UTC, an evening story in California is already the next day; its URL has the day.
+    head = (
+        '<title>Kronstadt</title><link rel="canonical" href="https://example.com/2019/11/18/k/">'
+        '<meta property="article:published_time" content="2019-11-18T23:03:25-08:00">'
+        + ld(**{"@type": "NewsArticle", "headline": "K", "datePublished": "2019-11-19T07:03:25Z"})
+    )
+    assert cleaned(page(f"<p>{PROSE}</p>", head)).meta["date"] == PartialDate(2019, 11, 18)
+
+
 # -- authors ------------------------------------------------------------------------------------
 
 

@@ -257,6 +257,8 @@ _ROLE_WORD = re.compile(
     re.I,
 )
 #: Drupal's "Submitted by … on Tue, 12/02/2019 - 10:00": its default format is m/d/Y.
+#: A day in a URL: "/2019/11/18/", "2019-11-18".
+_URL_DAY = re.compile(r"(?<!\d)(?:19|20)\d\d[/_-][01]\d[/_-][0-3]\d(?!\d)")
 _DRUPAL_DATE = re.compile(r"\b[A-Z][a-z]{2}, \d{2}/\d{2}/\d{4} - \d{2}:\d{2}\b")
 #: A site's address as a name: "ORF.at", "Cleveland.com", "ndr.de".
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
@@ -399,7 +401,7 @@ def page_metadata(
     authors = authors or guessed
     if authors:
         meta["author"] = authors
-    date = _page_date(ld, tags, tree, lib, latest)
+    date = _page_date(ld, tags, tree, lib, latest, url if isinstance(url, str) else None)
     if date:
         meta["date"] = date
     if canonical:
@@ -408,18 +410,30 @@ def page_metadata(
 
 
 def _page_date(
-    ld: dict[str, Any], tags: dict[str, str], tree: etree._Element, lib: Any, latest: dt.date | None
+    ld: dict[str, Any],
+    tags: dict[str, str],
+    tree: etree._Element,
+    lib: Any,
+    latest: dt.date | None,
+    url: str | None,
 ) -> PartialDate | None:
-    """The publication date: htmldate's (through trafilatura: it weighs the URL, the markup and
-    the text, and prefers the original date to an update), else JSON-LD's ``datePublished``, a
-    ``<meta>`` that says "published", a ``<time datetime>``; the first that is a date no later
-    than ``latest``. A page that states only a year or a month keeps that precision."""
+    """The publication date: JSON-LD's ``datePublished`` of the article when it gives a day and
+    the URL none, else htmldate's (through trafilatura: it weighs the URL, the markup and the
+    text, and prefers the original date to an update), else a ``<meta>`` that says "published",
+    a ``<time datetime>``; the first that is a date no later than ``latest``. A page that states
+    only a year or a month keeps that precision."""
     marked: list[Any] = [ld.get("date"), *(tags.get(n) for n in _META_KEYS["date"])]
     marked += _DRUPAL_DATE.findall(" ".join(tree.xpath("//body//text()[contains(., '/')]")[:200]))[
         :3
     ]
     stated = [d for v in marked if v and (d := parse_date(v)) is not None]
     candidates: list[PartialDate | None] = []
+    declared = parse_date(ld["date"]) if ld.get("date") else None
+    if declared is not None and declared.precision == "day" and not _URL_DAY.search(url or ""):
+        # The article's own datePublished, before htmldate's guess (which may take an update's
+        # or the print edition's day); but a day in the URL is the site's local day, where
+        # datePublished is often a time in UTC, a day off in the Americas or in Asia.
+        candidates.append(declared)
     if lib is not None and lib.date and (found := parse_date(lib.date)) is not None:
         # htmldate writes a year or a month it found alone as its first day.
         coarse = [d for d in stated if d.precision != "day" and found.iso().startswith(d.iso())]
