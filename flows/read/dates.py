@@ -76,6 +76,8 @@ def parse_date(value: Any, lang: str | None = None) -> PartialDate | None:
         return _partial(when.year, when.month, when.day)
     if not _YEAR.search(text) or not _LETTER.search(text) and "/" not in text:
         return None  # no year of its own: "12 février", "yesterday", "Mo-Fr"
+    if found := _by_weekday(text):
+        return found
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -83,6 +85,29 @@ def parse_date(value: Any, lang: str | None = None) -> PartialDate | None:
     else:
         return _partial(when.year, when.month, when.day)
     return _in_words(text, _language(lang))
+
+
+def _by_weekday(text: str) -> PartialDate | None:
+    """ "Tue, 12/02/2019": a day and a month in either order (Drupal writes m/d/Y, most of the
+    world d/m/Y), told apart by the weekday written with them; None when it does not tell."""
+    if not (m := _WEEKDAY_NUMERIC.match(text)):
+        return None
+    weekday = _WEEKDAYS.index(m[1][:3].casefold())
+    readings = {(int(m[2]), int(m[3])), (int(m[3]), int(m[2]))}
+    fitting = []
+    for month, day in readings:
+        try:
+            if dt.date(int(m[4]), month, day).weekday() == weekday:
+                fitting.append(_partial(int(m[4]), month, day))
+        except ValueError:
+            continue
+    return fitting[0] if len(fitting) == 1 else None
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NUMERIC = re.compile(
+    r"^((?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s+(\d{1,2})/(\d{1,2})/(\d{4})\b", re.I
+)
 
 
 def _language(lang: str | None) -> str | None:

@@ -46,7 +46,8 @@ def ld(**fields: object) -> str:
         ("Tue, 13 Dec 2016 10:00:00 GMT", PartialDate(2016, 12, 13)),  # RFC 2822
         ("1651035600", PartialDate(2022, 4, 27)),  # Unix time
         ("1651035600000", PartialDate(2022, 4, 27)),  # in milliseconds
-        ("Tue, 12/02/2019 - 10:00", PartialDate(2019, 12, 2)),  # Drupal's "D, m/d/Y - H:i"
+        ("Mon, 12/02/2019 - 10:00", PartialDate(2019, 12, 2)),  # Drupal's "D, m/d/Y - H:i"
+        ("Tue, 12/02/2019 - 10:00", PartialDate(2019, 2, 12)),  # d/m/Y: 2 December was a Monday
         ("2019-03-18T10:00:00+01:00", PartialDate(2019, 3, 18)),
         ("2019-03", PartialDate(2019, 3)),
         ("2019", PartialDate(2019)),
