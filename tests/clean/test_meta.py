@@ -210,6 +210,18 @@ def test_a_section_prefix_goes_when_the_h1_is_the_rest() -> None:
     )
     doc = cleaned(page(f"<h1>The case for trams</h1><p>{PROSE}</p>", head))
     assert doc.meta["title"] == "The case for trams"
+    # A page that sets its headline in several <h1>s (one per screen size) has one headline.
+    h1s = "<h1>The case for trams</h1>" * 3
+    assert cleaned(page(f"{h1s}<p>{PROSE}</p>", head)).meta["title"] == "The case for trams"
+
+
+def test_the_site_s_name_is_read_as_sites_misspell_its_property() -> None:
+    head = (
+        '<meta property="og:title" content="Rates rise | The Stock Paper">'
+        '<meta property="og:site:name" content="The Stock Paper">'
+    )
+    doc = cleaned(page(f"<p>{PROSE}</p>", head))
+    assert (doc.meta["title"], doc.meta["publication"]) == ("Rates rise", "The Stock Paper")
 
 
 # -- language -----------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
     "date": ("article:published_time", "datepublished", "dc.date.issued", "dc.date",
              "citation_publication_date", "pubdate", "publishdate", "parsely-pub-date",
              "og:published_time", "article.published", "date", "sailthru.date"),
-    "publication": ("og:site_name", "application-name", "twitter:site"),
+    "publication": ("og:site_name", "og:site:name", "application-name", "twitter:site"),
     "source_url": ("og:url", "twitter:url"),
     "description": ("og:description", "description", "twitter:description", "dc.description"),
 }  # fmt: skip
@@ -375,7 +375,7 @@ def page_metadata(
     url = url or (canonical[0] if canonical else None) or meta.get("source_url")
     lib = _trafilatura_metadata(tree, url if isinstance(url, str) else None, latest)
     h1s = [t for el in tree.iterfind(".//h1") if (t := _clean("".join(el.itertext())))]
-    h1 = h1s[0] if len(h1s) == 1 else None
+    h1 = h1s[0] if len(set(h1s)) == 1 else None  # one headline (a page may repeat it)
     site = meta.get("publication") if isinstance(meta.get("publication"), str) else None
     if isinstance(meta.get("title"), str):
         meta["title"] = without_site(_clean(meta["title"]), site, h1)
