@@ -468,3 +468,33 @@ def test_a_time_stamp_goes_in_a_script_written_with_few_spaces() -> None:
     )
     md = plain(body_of(page(body)))
     assert md.startswith(f"1. {thai}")
+
+
+TITLE = "The Bakers of Mill Lane Win Their Strike"
+CAPTION = (
+    "Pickets stand at the bakery door on Mill Lane on the third morning of the strike, as the "
+    "owners' carts turn back at the bridge behind them."
+)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # A news page: headline, byline, time, a gallery with its caption, the headline again.
+        f"<h1>{TITLE}</h1><p>By Jane Doe</p><p>Updated 5:27 am, 20 November 2019</p>"
+        f"<p>{CAPTION}</p><p>Photo: Jane Roe, Agency</p>",
+        # A breadcrumb and a photo credit above the title.
+        "<p>Home › News › Town</p><p>Photo: Jane Roe, Agency</p>",
+    ],
+)
+def test_what_stands_above_the_title_line_is_the_pages_header(header: str) -> None:
+    md = body_of(page(f"{header}<p>{TITLE}</p>{paragraphs(ESSAY)}", f"<title>{TITLE}</title>"))
+    assert plain(md.split("\n\n")[0]).startswith(ESSAY[0])
+    assert all(t in plain(md) for t in ESSAY)
+    assert "Photo" not in md and "Jane" not in md and "Bakers" not in md
+
+
+def test_a_lead_paragraph_above_the_title_stays() -> None:
+    lead = f"<p>{CAPTION} {CAPTION}</p><h2>{TITLE}</h2>"
+    md = body_of(page(f"{lead}{paragraphs(ESSAY)}", f"<title>{TITLE}</title>"))
+    assert md.startswith("Pickets stand")

@@ -612,7 +612,7 @@ def _key(md: str) -> str:
 
 def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
     """Headings that repeat the title (it is in the metadata) or the page's description before
-    the first paragraph (kept as the subtitle)."""
+    the first paragraph (kept as the subtitle), and the page's header above the title's line."""
     title, description = _key(meta.get("title", "")), _key(meta.get("description", ""))
     # A blog's header (its name, its tagline), then the post's date as a heading, then the post.
     for k in range(min(len(body) - 2, 6)):
@@ -626,6 +626,21 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
             meta.setdefault("date", dateline["date"])
             del body[: k + 1]
             break
+    # The title, and the title again a few blocks on: what stood between was the page's header
+    # (a byline, a gallery's captions, a photo credit), and the article starts at the second.
+    if body and len(title.split()) >= 3 and _key(body[0]) == title:
+        again = [
+            k for k in range(1, min(len(body) - 1, _MOST_ABOVE_TITLE)) if _key(body[k]) == title
+        ]
+        if again:
+            del body[: again[0]]
+    # The title after a few short lines: a breadcrumb, a section's name, a photo credit.
+    elif len(title.split()) >= 3:
+        for k in range(1, min(len(body) - 1, _MOST_LINES_ABOVE_TITLE + 1)):
+            if _key(body[k]) == title:
+                if not any(_is_prose(b) for b in body[:k]):
+                    del body[:k]
+                break
     i = 0
     while i < len(body) and (body[i].startswith("#") or len(body[i].split()) <= 20):
         key = _key(body[i])
@@ -639,6 +654,11 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
         else:
             break
     return body
+
+
+#: How far from the page's title its second showing may be and still start the article; how
+#: many short lines (no prose) may stand above the title and be the page's header.
+_MOST_ABOVE_TITLE, _MOST_LINES_ABOVE_TITLE = 10, 6
 
 
 def _kicker_and(title: str, heading: str) -> bool:
