@@ -106,7 +106,9 @@ def _by_weekday(text: str) -> PartialDate | None:
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_NUMERIC = re.compile(
-    r"^((?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s+(\d{1,2})/(\d{1,2})/(\d{4})\b", re.I
+    r"^(mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|"
+    r"sun(?:day)?)\.?,?\s+(\d{1,2})/(\d{1,2})/(\d{4})\b",
+    re.I,
 )
 
 

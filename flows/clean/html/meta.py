@@ -256,9 +256,9 @@ _ROLE_WORD = re.compile(
     r"foreign|national|digital|special|local|online|staff)$",
     re.I,
 )
-#: Drupal's "Submitted by … on Tue, 12/02/2019 - 10:00": its default format is m/d/Y.
 #: A day in a URL: "/2019/11/18/", "2019-11-18".
 _URL_DAY = re.compile(r"(?<!\d)(?:19|20)\d\d[/_-][01]\d[/_-][0-3]\d(?!\d)")
+#: Drupal's "Submitted by … on Tue, 12/02/2019 - 10:00": its default format is m/d/Y.
 _DRUPAL_DATE = re.compile(r"\b[A-Z][a-z]{2}, \d{2}/\d{2}/\d{4} - \d{2}:\d{2}\b")
 #: A site's address as a name: "ORF.at", "Cleveland.com", "ndr.de".
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
