@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from flows.clean.html.extract import _extract, cut_tail, parse, vote
+from flows.clean.html.extract import _extract, cut_tail, html_to_markdown, parse, vote
 from flows.clean.html.to_markdown import Ctx, blocks
 from flows.markdown import split_blocks, to_plain
 from flows.settings import Settings
@@ -488,10 +488,13 @@ CAPTION = (
     ],
 )
 def test_what_stands_above_the_title_line_is_the_pages_header(header: str) -> None:
-    md = body_of(page(f"{header}<p>{TITLE}</p>{paragraphs(ESSAY)}", f"<title>{TITLE}</title>"))
+    html = page(f"{header}<p>{TITLE}</p>{paragraphs(ESSAY)}", f"<title>{TITLE}</title>")
+    cleaned = html_to_markdown(html, Settings())
+    md = cleaned.body
     assert plain(md.split("\n\n")[0]).startswith(ESSAY[0])
     assert all(t in plain(md) for t in ESSAY)
     assert "Photo" not in md and "Jane" not in md and "Bakers" not in md
+    assert ("page header", "Photo: Jane Roe, Agency") in cleaned.removed  # the report says so
 
 
 def test_a_lead_paragraph_above_the_title_stays() -> None:

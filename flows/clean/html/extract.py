@@ -610,9 +610,11 @@ def _key(md: str) -> str:
     return re.sub(r"\W+", " ", unescape(md.lstrip("#")).casefold()).strip()
 
 
-def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
+def _drop_title(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Headings that repeat the title (it is in the metadata) or the page's description before
-    the first paragraph (kept as the subtitle), and the page's header above the title's line."""
+    the first paragraph (kept as the subtitle), and the page's header above the title's line
+    (returned, as text, for the report)."""
+    header: list[str] = []
     title, description = _key(meta.get("title", "")), _key(meta.get("description", ""))
     # A blog's header (its name, its tagline), then the post's date as a heading, then the post.
     for k in range(min(len(body) - 2, 6)):
@@ -633,12 +635,14 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
             k for k in range(1, min(len(body) - 1, _MOST_ABOVE_TITLE)) if _key(body[k]) == title
         ]
         if again:
+            header = body[1 : again[0]]
             del body[: again[0]]
     # The title after a few short lines: a breadcrumb, a section's name, a photo credit.
     elif len(title.split()) >= 3:
         for k in range(1, min(len(body) - 1, _MOST_LINES_ABOVE_TITLE + 1)):
             if _key(body[k]) == title:
                 if not any(_is_prose(b) for b in body[:k]):
+                    header = body[:k]
                     del body[:k]
                 break
     i = 0
@@ -653,7 +657,7 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> list[str]:
             i += 1
         else:
             break
-    return body
+    return body, [to_plain(b).strip() for b in header]
 
 
 #: How far from the page's title its second showing may be and still start the article; how
@@ -748,7 +752,8 @@ def html_to_markdown(
         ctx = mark_captions(tree, ctx)
     wrap_loose_text(tree)
     body, agreed = extract_article(tree, ctx)
-    body = _drop_title(body, meta)
+    body, header = _drop_title(body, meta)
+    removed += [("page header", text) for text in header if text]
     body, tail, what = cut_tail(body, agreed)
     if tail:
         removed.append((what, to_plain(tail[0])))
