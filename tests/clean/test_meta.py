@@ -131,6 +131,8 @@ def test_the_articles_date_published_is_its_date_and_a_day_in_its_url_the_local_
         ("The Associated Press", ["The Associated Press"]),
         ("A Kumar", ["A Kumar"]),
         ("Mark says:", []),
+        ("Submitted by Anna Gruber", ["Anna Gruber"]),  # Drupal's byline
+        ("Submitted", []),  # Drupal's, when the site hides the name
     ],
 )
 def test_author_names_are_names(byline: str, names: list[str]) -> None:

@@ -223,7 +223,7 @@ def _rejoin_parts(title: str, keep: list[str]) -> str:
 
 #: What bylines put around a name: "By", "Written by", "Von", "Par", "Door", "Af", "Autor:".
 _AUTHOR_PREFIX = re.compile(
-    r"^(?:(?:posted|written|words|reported|photos?|text|story|article)\s+)?"
+    r"^(?:(?:posted|submitted|published|written|words|reported|photos?|text|story|article)\s+)?"
     r"(?:by|von|par|por|door|af|av|di|da|de|de la|autor(?:in)?|author|auteur|por|text|"
     r"redakce|od|przez|tekst|written|posted)\s*[:\-–—]?\s+",
     re.I,
@@ -273,6 +273,11 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _SAYS = re.compile(r"(?:says|said|wrote|writes|sagt|schreibt|dit|écrit|dice|escribió):?$", re.I)
 #: Words no name starts with but a phrase does, in English ("The" starts an agency's name, "A"
 #: an initial, and other languages' articles surnames: "De Gaulle", "La Fontaine").
+#: A byline's label standing alone, its name left out.
+_LABEL = re.compile(
+    r"(?:submitted|posted|written|published|updated|author|autor|auteur|autore|by|von|par|por)$",
+    re.I,
+)
 _PHRASE_START = re.compile(r"(?:an|about|this|these|our|your|see|more|all|it'?s)$", re.I)
 #: A name is a few words of letters: longer is a sentence ("Jane Doe is a reporter at …").
 _MOST_NAME_WORDS = 5
@@ -328,6 +333,8 @@ def _name(part: str) -> str | None:
     if _SAYS.match(words[-1]) and len(words) > 1:  # "Mark says:": a comment's header
         return None
     if _PHRASE_START.match(words[0]):  # "About the Author", "See more articles by …"
+        return None
+    if len(words) == 1 and _LABEL.match(name):  # Drupal's "Submitted on …" with no name
         return None
     if sum(c.isalpha() for c in name) < 2 or hp.SAFE_URL.match(name) or "www." in name:
         return None
