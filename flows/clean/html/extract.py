@@ -628,23 +628,16 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list[
             meta.setdefault("date", dateline["date"])
             del body[: k + 1]
             break
-    # The title, and the title again a few blocks on: what stood between was the page's header
-    # (a byline, a gallery's captions, a photo credit), and the article starts at the second.
-    if body and len(title.split()) >= 3 and _key(body[0]) == title:
-        again = [
-            k for k in range(1, min(len(body) - 1, _MOST_ABOVE_TITLE)) if _key(body[k]) == title
-        ]
-        if again:
-            header = body[1 : again[0]]
-            del body[: again[0]]
-    # The title after a few short lines: a breadcrumb, a section's name, a photo credit.
-    elif len(title.split()) >= 3:
-        for k in range(1, min(len(body) - 1, _MOST_LINES_ABOVE_TITLE + 1)):
-            if _key(body[k]) == title:
-                if not any(_is_prose(b) for b in body[:k]):
-                    header = body[:k]
-                    del body[:k]
-                break
+    # The title's line a few blocks on starts the article: what stood above it was the page's
+    # header, either between the title and the title again (a byline, a gallery's captions, a
+    # photo credit) or a few short lines (a breadcrumb, a section's name, a photo credit).
+    limit = min(len(body) - 1, _MOST_ABOVE_TITLE) if len(title.split()) >= _TITLE_WORDS else 0
+    at = next((k for k in range(1, limit) if _key(body[k]) == title), None)
+    if at is not None:
+        twice = _key(body[0]) == title
+        if twice or at <= _MOST_LINES_ABOVE_TITLE and not any(_is_prose(b) for b in body[:at]):
+            header = body[int(twice) : at]
+            del body[:at]
     i = 0
     while i < len(body) and (body[i].startswith("#") or len(body[i].split()) <= 20):
         key = _key(body[i])
@@ -661,15 +654,17 @@ def _drop_title(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list[
 
 
 #: How far from the page's title its second showing may be and still start the article; how
-#: many short lines (no prose) may stand above the title and be the page's header.
-_MOST_ABOVE_TITLE, _MOST_LINES_ABOVE_TITLE = 10, 6
+#: many short lines (no prose) may stand above the title and be the page's header; the fewest
+#: words a title has for a line or a heading to be taken for it by those rules (a title of one
+#: or two words is too often a heading of the text too).
+_MOST_ABOVE_TITLE, _MOST_LINES_ABOVE_TITLE, _TITLE_WORDS = 10, 6, 3
 
 
 def _kicker_and(title: str, heading: str) -> bool:
     """``heading`` is the title of several words after a kicker of a few ("Premiere in
     Eisenhüttenstadt – Hotel Lunik opens again"), as news sites set the two in one heading."""
     kicker = heading.removesuffix(f" {title}")
-    return len(title.split()) >= 3 and kicker != heading and len(kicker.split()) <= 6
+    return len(title.split()) >= _TITLE_WORDS and kicker != heading and len(kicker.split()) <= 6
 
 
 def _drop_trailing_headings(body: list[str], meta: dict[str, Any]) -> list[str]:

@@ -271,13 +271,13 @@ _RELATIVE = re.compile(
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 #: How a comment's header goes on after its writer's name: "Mark says:", "Jane wrote:".
 _SAYS = re.compile(r"(?:says|said|wrote|writes|sagt|schreibt|dit|écrit|dice|escribió):?$", re.I)
-#: Words no name starts with but a phrase does, in English ("The" starts an agency's name, "A"
-#: an initial, and other languages' articles surnames: "De Gaulle", "La Fontaine").
 #: A byline's label standing alone, its name left out.
 _LABEL = re.compile(
     r"(?:submitted|posted|written|published|updated|author|autor|auteur|autore|by|von|par|por)$",
     re.I,
 )
+#: Words no name starts with but a phrase does, in English ("The" starts an agency's name, "A"
+#: an initial, and other languages' articles surnames: "De Gaulle", "La Fontaine").
 _PHRASE_START = re.compile(r"(?:an|about|this|these|our|your|see|more|all|it'?s)$", re.I)
 #: A name is a few words of letters: longer is a sentence ("Jane Doe is a reporter at …").
 _MOST_NAME_WORDS = 5
