@@ -62,7 +62,11 @@ class Limits:
     #: its memory stays bounded however many EPUBs it checks; one that runs out is restarted
     #: and only the check it was making fails.
     checker_heap_mb: float = 256.0
-    #: Seconds one validator check may take (waiting for its JVM to start included).
+    #: Seconds a validator's JVM may take to start and load its schemas, before its first
+    #: check: 4 s on an idle two-core machine, 12 s beside four busy processes, and minutes
+    #: when other builds or tests are starting JVMs of their own.
+    checker_start_seconds: float = 180.0
+    #: Seconds one validator check may take once its JVM listens.
     check_seconds: float = 120.0
     #: Seconds Prefect's server (the project's resident one, or a temporary one) may take to
     #: start. Prefect's own limit (20 s) was missed on a busy two-core machine: a slow start is

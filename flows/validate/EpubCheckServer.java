@@ -9,7 +9,8 @@
 //
 // The process ends when its standard input closes: the process that started it ended, however
 // it ended. Nothing else is read from standard input; standard output says "ready VERSION" once
-// the socket listens, then nothing more (EPUBCheck's own printing goes to standard error).
+// the socket listens (after the warm-up on WARM_UP.epub), then nothing more (EPUBCheck's own
+// printing goes to standard error).
 
 import com.adobe.epubcheck.api.EpubCheck;
 import com.adobe.epubcheck.tool.EpubChecker;
@@ -41,14 +42,15 @@ public class EpubCheckServer {
         Thread owner = new Thread(EpubCheckServer::exitWithOwner, "exit-with-owner");
         owner.setDaemon(true);
         owner.start();
+        // The schemas are loaded (on a sample book) before the socket listens: a client waits
+        // for the socket under its start budget, then for its answer under the check's, so a
+        // slow start on a busy machine is not taken for a check that hangs.
+        if (args.length > 1) {
+            check(List.of(args[1], "-q"));
+        }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Files.deleteIfExists(socket);
         server.bind(UnixDomainSocketAddress.of(socket));
-        if (args.length > 1) { // loads the schemas before the first real check waits for them
-            Thread warm = new Thread(() -> check(List.of(args[1], "-q")), "warm-up");
-            warm.setDaemon(true);
-            warm.start();
-        }
         protocol.println("ready " + EpubCheck.version());
         protocol.flush();
         while (true) {

