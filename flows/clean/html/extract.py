@@ -23,6 +23,7 @@ import copy
 import dataclasses
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,7 @@ from flows.clean import patterns
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
-from flows.clean.html.loose import wrap_loose_text
+from flows.clean.html.loose import INLINE_TAGS, wrap_loose_text
 from flows.clean.html.math import keep_math
 from flows.clean.html.meta import is_byline, page_metadata
 from flows.clean.html.notes import lift_notes
@@ -88,15 +89,31 @@ def parse(page: str, name: str = "page", nesting: int | None = None) -> etree._E
 
 
 def _excerpt(el: etree._Element, size: int = 100) -> str:
-    """The start of an element's text, for the report (it shortens it further)."""
+    """The start of an element's text, for the report (it shortens it further); a space
+    between blocks ("Headline" and "Its description" do not run together)."""
     parts: list[str] = []
     length = 0
-    for t in el.itertext():
+    for t in _texts(el):
         parts.append(t)
         length += len(t)
         if length > size:
             break
     return SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _texts(el: etree._Element) -> Iterator[str]:
+    """An element's text in order, as ``itertext`` gives it, with a space around each block."""
+    block = local_name(el.tag) not in INLINE_TAGS
+    if block:
+        yield " "
+    if el.text and isinstance(el.tag, str):
+        yield el.text
+    for child in el:
+        yield from _texts(child)
+        if child.tail:
+            yield child.tail
+    if block:
+        yield " "
 
 
 def _remove(elements: list[etree._Element]) -> list[str]:

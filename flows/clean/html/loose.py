@@ -18,7 +18,7 @@ from flows.clean.html.to_markdown import local_name
 
 #: Elements that are part of a line of text; any other element (or one of these holding such
 #: an element: a card link around a ``<div>``) is a block and ends the run.
-_INLINE = frozenset({"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code",
+INLINE_TAGS = frozenset({"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code",
                      "data", "del", "dfn", "em", "font", "i", "img", "ins", "kbd", "label",
                      "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
                      "sub", "sup", "time", "tt", "u", "var", "wbr"})  # fmt: skip
@@ -31,8 +31,8 @@ _CONTAINERS = ("div", "article", "section", "main", "body", "center", "aside",
 
 
 def _is_inline(el: etree._Element) -> bool:
-    return local_name(el.tag) in _INLINE and not any(
-        local_name(d.tag) not in _INLINE for d in el.iterdescendants()
+    return local_name(el.tag) in INLINE_TAGS and not any(
+        local_name(d.tag) not in INLINE_TAGS for d in el.iterdescendants()
     )
 
 
