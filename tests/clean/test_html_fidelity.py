@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from flows.clean.html.extract import _extract, cut_tail, html_to_markdown, parse, vote
+from flows.clean.html.teasers import teaser_cards
 from flows.clean.html.to_markdown import Ctx, blocks
 from flows.markdown import split_blocks, to_plain
 from flows.settings import Settings
@@ -501,3 +502,59 @@ def test_a_lead_paragraph_above_the_title_stays() -> None:
     lead = f"<p>{CAPTION} {CAPTION}</p><h2>{TITLE}</h2>"
     md = body_of(page(f"{lead}{paragraphs(ESSAY)}", f"<title>{TITLE}</title>"))
     assert md.startswith("Pickets stand")
+
+
+def _cards(headlines: list[str], site: str = "") -> str:
+    """A grid of teaser cards: each a box of its own, a linked headline and a line about it."""
+    return "".join(
+        f'<div class="card"><img src="t{i}.jpg" alt=""><div class="text">'
+        f'<h3><a href="{site}/news/story-{i}">{h}</a></h3><p>{_about(h)}</p>'
+        "</div></div>"
+        for i, h in enumerate(headlines)
+    )
+
+
+def _about(headline: str) -> str:
+    return f"What happened when {headline.lower()}, and what the town said about it on the quay."
+
+
+HEADLINES = ["Harbour strike enters its third week", "Council votes on the new bridge",
+             "Library reopens after the flood"]  # fmt: skip
+
+
+def test_teaser_cards_amid_the_article_go_whole() -> None:
+    grid = f"<h2>More on this</h2><div class='grid'>{_cards(HEADLINES)}</div>"
+    html = page(paragraphs(ESSAY[:3]) + grid + paragraphs(ESSAY[3:]))
+    cleaned = html_to_markdown(html, Settings())
+    text = plain(cleaned.body)
+    assert all(sentence in text for sentence in ESSAY)
+    assert not any(h in text or _about(h) in text for h in HEADLINES)
+    assert ("related posts", f"{HEADLINES[0]} {_about(HEADLINES[0])}") in cleaned.removed
+
+
+def test_a_grid_of_links_out_of_the_site_is_no_cards() -> None:
+    """A listicle's items, each a box, a headline linking to the place it recommends: not
+    other articles of the site. (The extractors judge its lines as they judge any.)"""
+    canonical = '<link rel="canonical" href="https://news.example/a-page">'
+    for site, cards in (("https://elsewhere.example", 0), ("https://www.news.example", 3),
+                        ("", 3)):  # fmt: skip
+        tree = parse(page(paragraphs(ESSAY) + _cards(HEADLINES, site), head=canonical))
+        assert len(teaser_cards(tree, "https://news.example/a-page")) == cards, site
+
+
+def test_a_single_box_and_posts_under_linked_titles_are_no_cards() -> None:
+    one = _cards(["A single box about another story"])
+    posts = "".join(
+        f'<div class="post"><h2><a href="/{i}">{h}</a></h2><p>{ESSAY[i]} {PROSE}</p>'
+        "<p>Filed under news.</p></div>"
+        for i, h in enumerate(HEADLINES)
+    )
+    text = plain(body_of(page(paragraphs(ESSAY) + one + posts)))
+    assert _about("A single box about another story") in text
+    assert all(f"{s} {PROSE}" in text for s in ESSAY[:3])
+
+
+def test_a_page_of_teaser_cards_keeps_them() -> None:
+    """A section's front page is its cards: they are what it says."""
+    assert teaser_cards(parse(page(paragraphs(ESSAY[:1]) + _cards(HEADLINES * 3))), None) == []
+    assert len(teaser_cards(parse(page(paragraphs(ESSAY) + _cards(HEADLINES * 3))), None)) == 9

@@ -3,7 +3,8 @@
 1. The page is parsed with lxml. The comment section is cut (or, with ``keep_comments``, set
    aside), and so is furniture trafilatura tends to keep (share boxes, related posts…), whatever
    the size of what CMSs mark as never the article (MediaWiki's "[edit]" links and tagline,
-   consent banners, newsletter forms).
+   consent banners, newsletter forms), and the teaser cards of other articles
+   (:mod:`flows.clean.html.teasers`).
 2. The notes are lifted out (:mod:`flows.clean.html.notes`) and put back, after extraction, at the
    end of the body, in the form :mod:`flows.footnotes.link` links.
    Formulas become placeholders (:mod:`flows.clean.html.math`), then Pandoc math. Text standing
@@ -40,6 +41,7 @@ from flows.clean.html.loose import INLINE_TAGS, wrap_loose_text
 from flows.clean.html.math import keep_math
 from flows.clean.html.meta import is_byline, page_metadata
 from flows.clean.html.notes import lift_notes
+from flows.clean.html.teasers import teaser_cards
 from flows.clean.html.to_markdown import (
     SPACES,
     Ctx,
@@ -759,6 +761,9 @@ def html_to_markdown(
         if el.getparent() is not None and _is_furniture(el)
     ]
     removed += [("site chrome", t) for t in _remove(furniture) if t]
+    url = meta.get("source_url")
+    cards = teaser_cards(tree, url if isinstance(url, str) else None)
+    removed += [("related posts", t) for t in _remove(cards) if t]
 
     if settings.images:
         ctx = mark_captions(tree, ctx)
