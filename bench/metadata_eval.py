@@ -31,9 +31,10 @@ trafilatura's own metadata (``trafilatura.extract_metadata``, its defaults), sid
   gold's (normalised as titles are; no name where the gold has none), that share at least one
   of them, and whose date is the gold's day (none where it has none).
 
-``--meta-gold DIR`` (default ``../metagold`` when it exists) holds JSON lines ``{"id", "authors",
-"date", "title", "body_check"}``: the ``authors`` and ``publishing_date`` of Fundus's own test
-JSON for corpus2's Fundus pages, read from the repository the corpus names in ``source_ref``;
+``--meta-gold DIR`` (default ``bench/metagold``, see its README) holds JSON lines ``{"id",
+"authors", "date", "title", "body_check"}``: the ``authors`` and ``publishing_date`` of Fundus's
+own test JSON for corpus2's Fundus pages, read from the repository the corpus names in
+``source_ref``;
 only rows whose JSON body is the page's gold (``"body_check": "match"``) are scored, as the
 stored JSON of some keys is a later article of the same site.
 
@@ -63,7 +64,7 @@ from flows.settings import Settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent.parent
 DEFAULT_CORPORA = [HERE.parent / "shared" / "corpus2", HERE.parent / "shared" / "corpus"]
-DEFAULT_META_GOLD = HERE.parent / "metagold"
+DEFAULT_META_GOLD = HERE / "bench" / "metagold"
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _URL_DAY = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_-]([01]\d)[/_-]([0-3]\d)(?!\d)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]\d)/")
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="pages per corpus (0: all)")
     ap.add_argument("--show", type=int, default=0, help="print N title/author/date differences")
     ap.add_argument("--meta-gold", type=Path, default=DEFAULT_META_GOLD,
-                    help="author and date gold (default: ../metagold when it exists)")  # fmt: skip
+                    help="author and date gold (default: bench/metagold)")  # fmt: skip
     args = ap.parse_args(argv)
     gold_meta = meta_gold(args.meta_gold)
 
