@@ -133,6 +133,9 @@ def test_the_articles_date_published_is_its_date_and_a_day_in_its_url_the_local_
         ("Mark says:", []),
         ("Submitted by Anna Gruber", ["Anna Gruber"]),  # Drupal's byline
         ("Submitted", []),  # Drupal's, when the site hides the name
+        ("TOM KRISHER", ["Tom Krisher"]),  # capitals are a style, not the name
+        ("REUTERS", ["Reuters"]),
+        ("LBCI", ["LBCI"]),  # a short word in capitals is an acronym: a broadcaster, an agency
     ],
 )
 def test_author_names_are_names(byline: str, names: list[str]) -> None:

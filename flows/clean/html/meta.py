@@ -340,7 +340,9 @@ def _name(part: str) -> str | None:
         return None
     if _DOMAIN.match(name):
         return None
-    if name.isupper() and len(name) > 3:  # "TOM KRISHER": a name as people write it
+    # "TOM KRISHER": a name as people write it; one short word in capitals is an acronym
+    # ("LBCI", "AFP", "ANSA"), which stays as it is.
+    if name.isupper() and (len(words) > 1 or len(name) > 4):
         name = name.title()
     elif name.islower():  # "viktor hedlund", a slug "chuck-ross"
         slug = " " not in name
