@@ -558,3 +558,13 @@ def test_a_page_of_teaser_cards_keeps_them() -> None:
     """A section's front page is its cards: they are what it says."""
     assert teaser_cards(parse(page(paragraphs(ESSAY[:1]) + _cards(HEADLINES * 3))), None) == []
     assert len(teaser_cards(parse(page(paragraphs(ESSAY) + _cards(HEADLINES * 3))), None)) == 9
+
+
+@pytest.mark.parametrize("depth", [1, 300])
+def test_a_removed_boxs_excerpt_keeps_its_blocks_apart_however_deep(depth: int) -> None:
+    box = (
+        '<div class="share-box">' + "<div>" * depth + "Deep<b>er</b>" + "</div>" * depth
+        + "<p>Share this:</p><ul><li>Twitter</li><li>Face<i>book</i></li></ul></div>"
+    )  # fmt: skip
+    cleaned = html_to_markdown(page(paragraphs(ESSAY) + box), Settings())
+    assert ("site chrome", "Deeper Share this: Twitter Facebook") in cleaned.removed

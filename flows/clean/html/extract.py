@@ -97,25 +97,22 @@ def _excerpt(el: etree._Element, size: int = 100) -> str:
     length = 0
     for t in _texts(el):
         parts.append(t)
-        length += len(t)
+        length += len(t.strip())
         if length > size:
             break
     return SPACES.sub(" ", "".join(parts)).strip()
 
 
 def _texts(el: etree._Element) -> Iterator[str]:
-    """An element's text in order, as ``itertext`` gives it, with a space around each block."""
-    block = local_name(el.tag) not in INLINE_TAGS
-    if block:
-        yield " "
-    if el.text and isinstance(el.tag, str):
-        yield el.text
-    for child in el:
-        yield from _texts(child)
-        if child.tail:
-            yield child.tail
-    if block:
-        yield " "
+    """An element's text in order, as ``itertext`` gives it, with a space around each block
+    (walked, not recursed: ``limits.nesting`` may be set deeper than Python's stack)."""
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if local_name(node.tag) not in INLINE_TAGS:
+            yield " "
+        if event == "start" and node.text and isinstance(node.tag, str):
+            yield node.text
+        elif event == "end" and node is not el and node.tail:
+            yield node.tail
 
 
 def _remove(elements: list[etree._Element]) -> list[str]:
