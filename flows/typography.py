@@ -17,8 +17,10 @@ from flows.typography_rules import Rules, rules_for
 # space. The no-break spaces (U+00A0, U+202F) are kept: the text (or the language's rules) put
 # them where a line must not break, inside « » and before "; : ! ?" in French, in "10 000".
 # Zero-width spaces, word joiners, BOMs and the soft hyphen are dropped; the zero-width
-# (non-)joiners are kept, as Persian and the Indic scripts spell with them.
-_SPACES = re.compile(r"[\u1680\u2000-\u200a\u205f\u3000\t]")
+# (non-)joiners are kept, as Persian and the Indic scripts spell with them. Unicode's line and
+# paragraph separators (U+2028, U+2029) inside a block are spaces too, as Pandoc reads them:
+# "a\u2028- b" is the spaced hyphen of "a - b", in a title as in the page that shows it.
+_SPACES = re.compile(r"[\u1680\u2000-\u200a\u2028\u2029\u205f\u3000\t]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _RUNS = re.compile(r"[ \u00a0\u202f]{2,}")
 # What no XML part (an EPUB's, the HTML) may hold, or holds only as junk: control characters

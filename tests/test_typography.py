@@ -68,6 +68,11 @@ def test_no_break_spaces_in_the_text_are_kept() -> None:
     assert typogrify(f"end.{NBSP} Next") == "end. Next"
 
 
+def test_a_line_or_paragraph_separator_inside_a_block_is_a_space() -> None:
+    # Pandoc reads them as spaces: typeset as one, a spaced hyphen after one is a dash.
+    assert typogrify("war\u2028- and\u2029peace") == "war – and peace"
+
+
 def test_dashes_follow_the_language() -> None:
     assert typogrify("war - and peace", "en") == "war – and peace"
     assert typogrify("война - и мир", "ru") == f"война{NBSP}— и мир"
