@@ -62,6 +62,8 @@ def start_fork_server(html: bool = True) -> None:
 
 #: How often a worker's memory is looked at while it works, in seconds.
 WATCH_EVERY = 0.2
+#: Why a call did not run, or did not end: its build was stopped first (Ctrl-C…).
+STOPPED = "not built: the build was stopped before it was done"
 
 
 class LimitExceeded(PamphleteerError):
@@ -175,6 +177,7 @@ class _Worker:
         self.process.start()
         theirs.close()
         self.ready = False
+        self.halted = False  # stopped by its pool (the build ends early), not dead by itself
 
     def _wait_ready(self) -> None:
         """The worker's start (the fork server's imports, the warm-up) is not a call's time."""
@@ -217,24 +220,37 @@ class _Worker:
 
     def _died(self) -> str:
         self.stop()
+        if self.halted:
+            return STOPPED
         code = self.process.exitcode
         how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         return f"its worker process died ({how}: a crash in Pandoc's or typst's native code?)"
 
+    def halt(self) -> None:
+        """Kill it because its build ends early (interrupted). Only killed: the thread that
+        waits for its call sees it die, says why, and closes its pipe (not two threads at once)."""
+        self.halted = True
+        self._kill()
+
     def stop(self) -> None:
         """End the worker and every process of its group (its Pandoc), now."""
+        self._kill()
+        self.process.join(timeout=10)
+        if not self.conn.closed:
+            self.conn.close()
+
+    def _kill(self) -> None:
         pid = self.process.pid
         if pid is not None:
             with suppress(ProcessLookupError, PermissionError):  # its group (none yet: fine)
                 os.killpg(pid, signal.SIGKILL)
             with suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-        self.process.join(timeout=10)
-        self.conn.close()
 
     def close(self) -> None:
         """Let the worker end (its pipe closes), then make sure its group did."""
-        self.conn.close()
+        if not self.conn.closed:
+            self.conn.close()
         self.process.join(timeout=5)
         if self.process.exitcode is None:
             self.stop()
@@ -330,7 +346,7 @@ class Pool:
                     worker.stop()
                 worker = start()
             if worker is None:
-                why = f"could not start a worker process: {failed[0]}" if failed else "stopped"
+                why = f"could not start a worker process: {failed[0]}" if failed else STOPPED
                 job.future.set_exception(PamphleteerError(why))
                 continue
             try:
@@ -345,7 +361,11 @@ class Pool:
     def submit(self, fn: Callable[..., T], *args: Any, order: float = 0) -> Future[T]:
         """Queue ``fn(*args)``: it runs in a worker once the calls of lower ``order`` have."""
         job = _Job(order, next(self._seq), fn, args, Future())
-        self._queue.put(job)
+        with self._lock:  # not after close() emptied the queue: no dispatcher would take it
+            if self._closing:
+                _refuse(job.future)
+            else:
+                self._queue.put(job)
         return job.future
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -362,10 +382,10 @@ class Pool:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
-            job.future.cancel()
+            _refuse(job.future)
         if now:
             for worker in workers:
-                worker.stop()  # its thread's call fails at once
+                worker.halt()  # its thread's call fails at once
         for _ in self._threads:
             self._queue.put(_Job(_STOP, next(self._seq), _noop, (), Future()))
         for thread in self._threads:
@@ -382,6 +402,13 @@ class Pool:
 
 def _noop() -> None:
     pass
+
+
+def _refuse(future: Future[Any]) -> None:
+    """End a call that will not run, telling whoever waits for it (``as_completed`` is not
+    told of a plain ``cancel()``)."""
+    if future.set_running_or_notify_cancel():
+        future.set_exception(PamphleteerError(STOPPED))
 
 
 def count() -> int:

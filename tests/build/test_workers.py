@@ -3,6 +3,7 @@ call."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import os
 import signal
@@ -54,6 +55,24 @@ def test_a_call_under_way_when_another_crashes_goes_on(tmp_path: Path) -> None:
         with pytest.raises(workers.WorkerDied):
             pool.run(_die)  # kills its worker while the other one runs _slow
         assert slow.result(timeout=60) != os.getpid()
+
+
+def test_a_build_stopped_early_ends_every_call_and_says_why(tmp_path: Path) -> None:
+    """Ctrl-C in a build: the pool closes at once. The call under way, the calls still queued
+    and a call submitted after the close all end (no one waits forever), each "not built"."""
+    started = tmp_path / "started"
+    pool = workers.Pool(1)
+    calls = [pool.submit(_slow, str(started))] + [pool.submit(_pid) for _ in range(3)]
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pool.close(now=True)
+    calls.append(pool.submit(_pid))
+    done = list(concurrent.futures.as_completed(calls, timeout=30))
+    assert len(done) == 5
+    for call in calls:
+        with pytest.raises(PamphleteerError, match="^not built: the build was stopped"):
+            call.result()
 
 
 def test_a_call_made_after_a_worker_was_killed_runs_on_a_new_one() -> None:
