@@ -103,8 +103,11 @@ def _child(connection: socket.socket, request: Mapping[str, Any], fds: list[int]
 
         traceback.print_exc()
     finally:
-        _send(connection, {"exit": code})
-        os._exit(code)
+        try:  # a Ctrl-C after the build ended changes nothing, nor sends this child back
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _send(connection, {"exit": code})
+        finally:
+            os._exit(code)
 
 
 def serve(token: str, idle: str) -> None:

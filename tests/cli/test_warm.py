@@ -125,20 +125,28 @@ def test_server_status_shows_it_and_other_prefect_settings_build_in_the_command(
 )
 def test_the_build_ends_with_its_command(project: Path, sent: int, code: int) -> None:
     record = _ready(project)
+    raw = project / f"raw-{sent}"  # six texts: when the first is built, seconds of work are left
+    raw.mkdir()
+    for copy in range(3):
+        for path in (project / "raw").glob("00[04]_*"):
+            shutil.copy(path, raw / f"{copy}{path.name}")
     builds = _log(project).count("warm: build ")
-    cmd = _command(project, "build", "--out", str(project / "build"), "--force")
+    cmd = [*_command(project, "build", "--out", str(project / f"build-{sent}"), "--force")[:-1],
+           str(raw)]  # fmt: skip
     client = subprocess.Popen(cmd, cwd=ROOT, env=_env(project), stderr=subprocess.PIPE,
                               text=True)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while _log(project).count("warm: build ") == builds and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _children(record.pid), "the build did not reach the warm command"
-    # Under way: its workers started (two seeds, every format, EPUBCheck: seconds of work left).
-    while not any(map(_children, _children(record.pid))) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert client.stderr is not None
+    seen = []
+    for line in client.stderr:  # under way: one text built, five to go
+        seen.append(line)
+        if line.startswith("[1/6] "):
+            break
+    assert _log(project).count("warm: build ") == builds + 1, "".join(seen)  # it ran there
     client.send_signal(sent)
-    _, stderr = client.communicate(timeout=120)
+    _, rest = client.communicate(timeout=120)
+    stderr = "".join(seen) + rest
     assert client.returncode == code, stderr
+    assert "Built 6 document(s)" not in stderr
     if sent == signal.SIGINT:
         assert stderr.rstrip().endswith("pamphleteer: interrupted"), stderr
     deadline = time.monotonic() + 30
