@@ -124,6 +124,8 @@ def test_the_articles_date_published_is_its_date_and_a_day_in_its_url_the_local_
         ("Jane Doe is a reporter at The Review", ["Jane Doe"]),
         ("Twitter", []),
         ("Staff Writer", []),
+        ("Reuters Staff", ["Reuters Staff"]),  # the newsroom's credit, when no one is named
+        ("Senior Staff", []),
         ("3 hours ago", []),
         ("Rivka @ 7", ["Rivka"]),
         ("About the Author", []),

@@ -323,7 +323,9 @@ def _name(part: str) -> str | None:
         words = name.split()
     # A job title after the name ("Jane Doe Senior Editor", "Sameer Hashmi business reporter")
     # goes, from its first word on; a segment that is only one ("Staff Writer") is no name.
-    if any(_JOB.match(w) for w in words):
+    # A newsroom's own credit ("Reuters Staff", "MND Staff") is the name the page gives.
+    desk = len(words) == 2 and words[1].casefold() == "staff" and not _ROLE_WORD.match(words[0])
+    if any(_JOB.match(w) for w in words) and not desk:
         k = next(i for i, w in enumerate(words) if _JOB.match(w) or _ROLE_WORD.match(w))
         # What is left must still look like a name: "AP" of "AP Auto Writer" does not.
         words = words[:k] if k >= 2 else []
