@@ -153,6 +153,27 @@ def test_a_byline_on_the_page_gives_the_author_without_its_role_and_links() -> N
     assert cleaned(page(body, "<title>Kronstadt</title>")).meta["author"] == "Jane Doe"
 
 
+def test_an_author_field_that_names_the_site_gives_way_to_the_writer_the_page_names() -> None:
+    head = (
+        '<title>Kronstadt</title><meta name="author" content="KR">'
+        '<meta property="og:site_name" content="Kronstadt Review">'
+        '<link rel="canonical" href="https://www.kr.example/2021/kronstadt">'
+    )
+    body = '<h1>Kronstadt</h1><p class="meta">von <a href="/autoren/name/jane-doe">Dr. Jane Doe</a></p>'
+    assert cleaned(page(body + f"<p>{PROSE}</p>", head)).meta["author"] == "Dr. Jane Doe"
+    # With no writer named, the site's own credit stays; a writer's own field is not replaced.
+    assert cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", head)).meta["author"] == "KR"
+    mine = head.replace('content="KR"', 'content="John Roe"')
+    assert cleaned(page(body + f"<p>{PROSE}</p>", mine)).meta["author"] == "John Roe"
+
+
+def test_a_link_to_a_writer_s_page_names_the_author_but_a_list_of_writers_does_not() -> None:
+    body = '<h1>Kronstadt</h1><p><a href="/author/jane-doe/">Jane Doe</a></p>'
+    assert cleaned(page(body + f"<p>{PROSE}</p>", "<title>K</title>")).meta["author"] == "Jane Doe"
+    menu = '<nav><a href="/authors/">Our Authors</a></nav><h1>Kronstadt</h1>'
+    assert "author" not in cleaned(page(menu + f"<p>{PROSE}</p>", "<title>K</title>")).meta
+
+
 def test_json_ld_authors_are_cleaned_too() -> None:
     head = "<title>Kronstadt</title>" + ld(
         **{

@@ -23,6 +23,7 @@ from lxml import etree
 
 from flows.clean import patterns
 from flows.clean.html import patterns as hp
+from flows.clean.html.site import host, site_host, within
 from flows.model import PartialDate
 from flows.read.dates import parse_date
 from flows.read.language import language_tag
@@ -51,6 +52,11 @@ _BYLINE = etree.XPath(
     "//*[@rel='author' or @itemprop='author'] | "
     "//*[@class][contains(@class,'author') or contains(@class,'autor') or "
     "contains(@class,'auteur') or contains(@class,'byline')]"
+)
+#: A writer's own page on a site: "/author/jane-doe/", "/autoren/name/max-kolter".
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor(?:en|in|es|i|e)?|auteurs?|writers?|journalists?)/[^/?#]*[a-z][^?#]*$",
+    re.I,
 )
 #: The fields of a byline: "Patricio Candia | Palma de Mallorca | 08/01/2014".
 _BYLINE_FIELDS = re.compile(r"\s+[|•·]\s+")
@@ -135,6 +141,19 @@ def _byline(tree: etree._Element) -> str | None:
     return None
 
 
+def _author_link(tree: etree._Element, url: Any) -> str | None:
+    """The text of the first link to a writer's own page on the site ("/author/jane-doe/", a
+    WordPress author archive; "/autoren/name/max-kolter") outside the comment section."""
+    site = site_host(tree, url if isinstance(url, str) else None)
+    for el in tree.iterfind(".//a[@href]"):
+        href = el.get("href", "")
+        if not (_AUTHOR_PAGE.search(href) and within(href, site)) or _in_comments(el):
+            continue
+        if text := _clean("".join(el.itertext())):  # a portrait's link has none
+            return text  # the first: a later one may be another post's writer
+    return None
+
+
 def _without_dateline(byline: str) -> str:
     """A byline's first field when it goes on with a place and a date ("Jane Doe | Palma |
     08/01/2014"); else the whole byline."""
@@ -198,6 +217,15 @@ def without_site(title: str, site: str | None, h1: str | None) -> str:
         if rest and len(rest) < len(parts):
             return _rejoin_parts(title, rest)
     return title
+
+
+def _site_keys(site: str | None, url: Any) -> list[str]:
+    """The site's names as keys: its ``og:site_name``, its address's host ("lto.de": "lto")."""
+    keys = [_key(site)] if site else []
+    if isinstance(url, str) and (name := host(url)):
+        labels = name.split(".")
+        keys.append(_key(labels[-2] if len(labels) > 1 else labels[0]))
+    return [k for k in keys if k]
 
 
 def _site_like(part: str, site_key: str) -> bool:
@@ -401,10 +429,18 @@ def page_metadata(
     # a name found elsewhere (trafilatura's guess, a byline element) that is the site's is none.
     authors = author_names(meta.pop("author", []))
     guessed: list[str] = []
+    keys = _site_keys(site, url)
+    if authors and all(any(_site_like(a, k) for k in keys) for a in authors):
+        # The field names the site only ("LTO", "Lesotho Times"): a writer the page links to
+        # ("von <a href=/autoren/name/max-kolter>Dr. Max Kolter</a>") is the author.
+        linked = _author_link(tree, url)
+        people = author_names(linked) if linked else []
+        people = [p for p in people if not any(_site_like(p, k) for k in keys)]
+        authors = people or authors
     if not authors and lib is not None and lib.author:
         guessed = [a for a in author_names(lib.author.split("; ")) if not _a_commenter(a, tree)]
     if not authors and not guessed:
-        byline = _byline(tree)
+        byline = _byline(tree) or _author_link(tree, url)
         if byline and len(byline.split()) <= 8:
             guessed = author_names(byline)
     if site:  # "Euronews" on euronews.com

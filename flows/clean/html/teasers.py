@@ -21,10 +21,10 @@ what it says.
 from __future__ import annotations
 
 from collections import Counter
-from urllib.parse import urlsplit
 
 from lxml import etree
 
+from flows.clean.html.site import site_host, within
 from flows.clean.html.to_markdown import local_name, plain_text
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
@@ -38,7 +38,7 @@ _NEVER_CARD = frozenset({"body", "html", "main", "article"})
 def teaser_cards(tree: etree._Element, page_url: str | None) -> list[etree._Element]:
     """The page's teaser cards (see the module's notes); none when they hold half the page's
     words or more."""
-    site = _host(page_url) or _commonest_host(tree)
+    site = site_host(tree, page_url)
     cards: dict[etree._Element, etree._Element] = {}  # card -> its parent
     for heading in tree.iter(*_HEADINGS):
         if _links_within(heading, site) and (card := _card(heading)) is not None:
@@ -62,8 +62,7 @@ def _links_within(heading: etree._Element, site: str) -> bool:
     href = (links[0].get("href") or "").strip()
     if not href or href.startswith(("#", "javascript:", "mailto:")):
         return False
-    host = _host(href)
-    return not host or host == site
+    return within(href, site)
 
 
 def _card(heading: etree._Element) -> etree._Element | None:
@@ -80,18 +79,3 @@ def _card(heading: etree._Element) -> etree._Element | None:
             break
         card, box = box, box.getparent()
     return card
-
-
-def _host(url: str | None) -> str:
-    try:
-        host = urlsplit((url or "").strip()).hostname or ""
-    except ValueError:  # a page's href may be anything ("http://[")
-        return ""
-    return host.lower().removeprefix("www.")
-
-
-def _commonest_host(tree: etree._Element) -> str:
-    """The site of a page that does not give its address: the host most of its links go to."""
-    hosts = Counter(_host(a.get("href")) for a in tree.iter("a"))
-    hosts.pop("", None)
-    return hosts.most_common(1)[0][0] if hosts else ""
