@@ -126,6 +126,8 @@ def test_the_articles_date_published_is_its_date_and_a_day_in_its_url_the_local_
         ("Staff Writer", []),
         ("Reuters Staff", ["Reuters Staff"]),  # the newsroom's credit, when no one is named
         ("Senior Staff", []),
+        ("Foto: Bild: SN / APA / Keystone", []),  # a picture's credit
+        ("Photos by Jane Doe", ["Jane Doe"]),
         ("3 hours ago", []),
         ("Rivka @ 7", ["Rivka"]),
         ("About the Author", []),
@@ -159,7 +161,10 @@ def test_an_author_field_that_names_the_site_gives_way_to_the_writer_the_page_na
         '<meta property="og:site_name" content="Kronstadt Review">'
         '<link rel="canonical" href="https://www.kr.example/2021/kronstadt">'
     )
-    body = '<h1>Kronstadt</h1><p class="meta">von <a href="/autoren/name/jane-doe">Dr. Jane Doe</a></p>'
+    body = (
+        '<h1>Kronstadt</h1><p class="meta">von '
+        '<a href="/autoren/name/jane-doe">Dr. Jane Doe</a></p>'
+    )
     assert cleaned(page(body + f"<p>{PROSE}</p>", head)).meta["author"] == "Dr. Jane Doe"
     # With no writer named, the site's own credit stays; a writer's own field is not replaced.
     assert cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p>", head)).meta["author"] == "KR"
@@ -172,6 +177,14 @@ def test_a_link_to_a_writer_s_page_names_the_author_but_a_list_of_writers_does_n
     assert cleaned(page(body + f"<p>{PROSE}</p>", "<title>K</title>")).meta["author"] == "Jane Doe"
     menu = '<nav><a href="/authors/">Our Authors</a></nav><h1>Kronstadt</h1>'
     assert "author" not in cleaned(page(menu + f"<p>{PROSE}</p>", "<title>K</title>")).meta
+
+
+def test_a_byline_s_script_is_not_its_text() -> None:
+    body = (
+        '<h1>Kronstadt</h1><div class="author">Jane Doe<script>window.q.push(function() '
+        "{load('x')})</script></div>"
+    )
+    assert cleaned(page(body + f"<p>{PROSE}</p>", "<title>K</title>")).meta["author"] == "Jane Doe"
 
 
 def test_json_ld_authors_are_cleaned_too() -> None:

@@ -136,9 +136,17 @@ def _byline(tree: etree._Element) -> str | None:
     for el in _BYLINE(tree):
         if _in_comments(el):
             continue
-        if text := _clean("".join(el.itertext())):
+        if text := _clean(_text(el)):
             return _without_dateline(text)
     return None
+
+
+#: An element's text without its scripts' and styles' (a byline box may hold a tracker's).
+_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+
+
+def _text(el: etree._Element) -> str:
+    return "".join(_TEXT(el))
 
 
 def _author_link(tree: etree._Element, url: Any) -> str | None:
@@ -149,7 +157,7 @@ def _author_link(tree: etree._Element, url: Any) -> str | None:
         href = el.get("href", "")
         if not (_AUTHOR_PAGE.search(href) and within(href, site)) or _in_comments(el):
             continue
-        if text := _clean("".join(el.itertext())):  # a portrait's link has none
+        if text := _clean(_text(el)):  # a portrait's link has none
             return text  # the first: a later one may be another post's writer
     return None
 
@@ -256,6 +264,11 @@ _AUTHOR_PREFIX = re.compile(
     r"redakce|od|przez|tekst|written|posted)\s*[:\-–—]?\s+",
     re.I,
 )
+#: A picture's credit: "Foto: APA", "Photo: Jane Doe", "Bild: SN", "Credit: Reuters".
+_PHOTO_CREDIT = re.compile(
+    r"\s*(?:fotos?|photos?|photographs?|bild(?:er)?|images?|credits?|crédits?|picture)\s*[:©]",
+    re.I,
+)
 #: Where a byline goes on past the name: "Jane Doe, Senior Editor", "Jane Doe | Twitter".
 _AUTHOR_SPLIT = re.compile(
     r"\s*(?:[;|/•·,]|\s[–—-]\s|\s&\s|\s(?:and|und|et|y|e|i|en|og|och|ve|и)\s)\s*", re.I
@@ -318,6 +331,8 @@ def author_names(value: Any) -> list[str]:
     names: list[str] = []
     for item in raw:
         if not isinstance(item, str) or hp.SAFE_URL.match(item.strip()):
+            continue
+        if _PHOTO_CREDIT.match(item):  # "Foto: APA / Keystone": a picture's, not the text's
             continue
         text = _EMAIL.sub(" ", _clean(item))
         text = _IS_A.split(text)[0]
@@ -413,7 +428,7 @@ def page_metadata(
     canonical = tree.xpath("//link[@rel='canonical']/@href")
     url = url or (canonical[0] if canonical else None) or meta.get("source_url")
     lib = _trafilatura_metadata(tree, url if isinstance(url, str) else None, latest)
-    h1s = [t for el in tree.iterfind(".//h1") if (t := _clean("".join(el.itertext())))]
+    h1s = [t for el in tree.iterfind(".//h1") if (t := _clean(_text(el)))]
     h1 = h1s[0] if len(set(h1s)) == 1 else None  # one headline (a page may repeat it)
     site = meta.get("publication") if isinstance(meta.get("publication"), str) else None
     if isinstance(meta.get("title"), str):
