@@ -289,6 +289,8 @@ class _PrefectServer:
             record = self.starting.wait(self.limits.server_start_seconds)
             os.environ["PREFECT_API_URL"] = record.url
         prefect_env.read_again()
+        if self.temporary:
+            prefect_env.detach_temporary_server()
 
     def failed(self, exc: RuntimeError) -> None:
         """A RuntimeError of Prefect's that is the server's, as one line (else: return)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from flows.limits import Limits
 
@@ -40,3 +41,22 @@ def read_again() -> None:
         from prefect.context import refresh_global_settings_context
 
         refresh_global_settings_context()
+
+
+def detach_temporary_server() -> None:
+    """Start Prefect's temporary server (``--temporary-server``: uvicorn, a child process) in a
+    session of its own. A Ctrl-C at the terminal reaches the whole foreground process group:
+    a server that died of it left the interrupted build's last API calls retrying for a minute,
+    then a traceback. Prefect stops it at the command's end; if the command is killed,
+    :mod:`flows.lifeline` does (the server carries the build's marker)."""
+    import subprocess
+    from types import SimpleNamespace
+
+    from prefect.server.api import server
+
+    class InSession(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("start_new_session", True)
+            super().__init__(*args, **kwargs)
+
+    server.subprocess = SimpleNamespace(**{**vars(subprocess), "Popen": InSession})  # type: ignore[attr-defined]
