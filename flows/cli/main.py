@@ -81,8 +81,8 @@ Progress = Callable[[int, int, "Outcome"], None]
 
 
 def _progress_line(out_dir: Path, item: Outcome) -> str:
-    if item.status == "failed":
-        return f"FAILED {item.label}: {item.reason}"
+    if item.status == "failed":  # the reason names the file for the report: once is enough here
+        return f"FAILED {item.label}: {item.reason.removeprefix(f'{item.label}: ')}"
     notes = f"{item.notes['linked']}/{item.notes['found']} notes"
     warn = f", {len(item.warnings)} warning(s)" if item.warnings else ""
     from flows.validate.validators import summary_of

@@ -127,7 +127,7 @@ def test_progress_is_a_line_per_document_when_not_on_a_terminal(tmp_path: Path) 
             progress(done, 2, item)
     assert stream.getvalue().splitlines() == [
         f"[1/2] ok     a.txt -> {tmp_path / 'a'}/ (1/1 notes)",
-        "[2/2] FAILED b.txt: b.txt: not a text",
+        "[2/2] FAILED b.txt: not a text",
     ]
 
 
@@ -137,7 +137,7 @@ def test_progress_is_a_bar_on_a_terminal_with_failures_above_it(tmp_path: Path) 
         for done, item in enumerate(_outcomes(), 1):
             progress(done, 2, item)
     shown = stream.getvalue()
-    assert "FAILED b.txt: b.txt: not a text" in shown
+    assert "FAILED b.txt: not a text" in shown
     assert "ok     a.txt" not in shown  # a document that built moves the bar, no line
     assert "\x1b[" in shown  # drawn with the terminal's control sequences…
     assert "Building" in shown and "2/2" in shown  # …as a bar that counts the documents

@@ -154,8 +154,8 @@ def test_the_command_exits_1_and_names_the_text_whose_epub_fails(tmp_path: Path)
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
-    assert "FAILED spring.txt: spring.txt: EPUBCheck found " in proc.stderr
-    assert "FAILED fine.txt: fine.txt: EPUBCheck found " in proc.stderr
+    assert "FAILED spring.txt: EPUBCheck found " in proc.stderr
+    assert "FAILED fine.txt: EPUBCheck found " in proc.stderr
     assert ", 2 failed," in proc.stderr
     assert not (tmp_path / "build" / "spring").exists()  # a new text that fails leaves nothing
 
