@@ -125,11 +125,11 @@ def test_server_status_shows_it_and_other_prefect_settings_build_in_the_command(
 )
 def test_the_build_ends_with_its_command(project: Path, sent: int, code: int) -> None:
     record = _ready(project)
-    raw = project / f"raw-{sent}"  # six texts: when the first is built, seconds of work are left
+    raw = project / f"raw-{sent}"  # 24 texts: when the first is built, most of the work is left
     raw.mkdir()
-    for copy in range(3):
+    for copy in range(12):
         for path in (project / "raw").glob("00[04]_*"):
-            shutil.copy(path, raw / f"{copy}{path.name}")
+            shutil.copy(path, raw / f"{copy:02}{path.name}")
     builds = _log(project).count("warm: build ")
     cmd = [*_command(project, "build", "--out", str(project / f"build-{sent}"), "--force")[:-1],
            str(raw)]  # fmt: skip
@@ -137,16 +137,16 @@ def test_the_build_ends_with_its_command(project: Path, sent: int, code: int) ->
                               text=True)  # fmt: skip
     assert client.stderr is not None
     seen = []
-    for line in client.stderr:  # under way: one text built, five to go
+    for line in client.stderr:  # under way: one text built, 23 to go
         seen.append(line)
-        if line.startswith("[1/6] "):
+        if line.startswith("[1/24] "):
             break
     assert _log(project).count("warm: build ") == builds + 1, "".join(seen)  # it ran there
     client.send_signal(sent)
     _, rest = client.communicate(timeout=120)
     stderr = "".join(seen) + rest
     assert client.returncode == code, stderr
-    assert "Built 6 document(s)" not in stderr
+    assert "Built 24 document(s)" not in stderr
     if sent == signal.SIGINT:
         assert stderr.rstrip().endswith("pamphleteer: interrupted"), stderr
     deadline = time.monotonic() + 30
