@@ -242,6 +242,22 @@ BYLINE = re.compile(
     r"by\s+(?P<name>[A-Z][\w.'’ -]{1,60})$",
     _I,
 )
+#: A report's credit line, at its end: "(Reporting by Will Dunham; Editing by Tom Brown)",
+#: "Additional reporting by Joseph Hudak", "Jane Doe contributed to this report." Wire services
+#: and newspapers set it after the last paragraph; an edition prints it in its colophon. Besides
+#: the names and places (capitals), only :data:`CREDIT_WORDS` are in it: not a sentence.
+CREDIT_LINE = re.compile(
+    r"^[(\[—–-]*\s*(?:(?:additional |with )?reporting (?:by|from)\b.*"
+    r"|.*\bcontributed (?:reporting\b.*|to (?:this|the) (?:report|story|article)"
+    r"|to the reporting of this (?:story|report|article)|to (?:this|the) reporting))[.)\]]*$",
+    _I,
+)
+CREDIT_WORDS = frozenset(
+    "additional reporting by from with editing edited writing and in at for the of this to "
+    "contributed report story article writer writers reporter reporters correspondent "
+    "correspondents staff also de von van der da la le del".split()
+)
+
 #: Drupal's "Submitted by Jane Doe on Tue, 12/02/2019 - 10:00".
 SUBMITTED_BY = re.compile(r"^submitted by (?P<name>.{1,60}?) on (?P<date>.{4,40})$", _I)
 

@@ -32,9 +32,10 @@ KEY_ALIASES = {
     "licence": "rights",
 }
 # Values that are shown to readers get the same typography as the text.
-_PROSE_KEYS = {"title", "subtitle", "author", "publisher", "publication", "description", "rights"}
+_PROSE_KEYS = {"title", "subtitle", "author", "publisher", "publication", "description", "rights",
+               "credit"}  # fmt: skip
 _TEXT_KEYS = {"title", "subtitle", "publisher", "publication", "lang", "source_url", "slug",
-              "description", "rights", "date",
+              "description", "rights", "date", "credit",
               "from_source"}  # the source of sources.yaml that added it  # fmt: skip
 #: Every key a sidecar gives a meaning to (after :data:`KEY_ALIASES`); any other key is kept but
 #: reaches no edition unless a user's template prints it.

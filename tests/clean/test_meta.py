@@ -301,3 +301,32 @@ def test_a_commenters_name_is_not_the_author_and_a_bylines_place_and_date_are_no
     doc = cleaned(page(byline + f"<p>{PROSE}</p><p>{PROSE}</p>" + comments))
     assert doc.meta["author"] == "Patricio Candia"
     assert doc.body.lstrip().startswith("The committees")
+
+
+# -- credit lines ---------------------------------------------------------------------------------
+
+
+def test_a_report_s_credit_line_goes_from_its_end_to_the_colophon() -> None:
+    from flows.assemble.edition import assemble
+    from flows.settings import Settings
+
+    credit = "(Reporting by Jane Doe in Kronstadt; Editing by John Roe)"
+    doc = cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p><p>{PROSE}</p><p>{credit}</p>"))
+    assert "Reporting by" not in doc.body
+    assert doc.meta["credit"] == credit
+    edition = assemble(doc, Settings())
+    colophon = edition[edition.index("::: colophon") :]
+    assert "(Reporting by Jane Doe in Kronstadt; Editing by John Roe)" in colophon
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "Reporting by the Review showed that the committees were dissolved in the spring.",
+        "He contributed to the report of the commission.",
+    ],
+)
+def test_a_sentence_about_reporting_is_the_article_s(last: str) -> None:
+    doc = cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p><p>{PROSE}</p><p>{last}</p>"))
+    assert doc.body.rstrip().split("\n\n")[-1] == last
+    assert "credit" not in doc.meta

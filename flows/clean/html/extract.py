@@ -385,6 +385,28 @@ def _drop_stamps(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list
     return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
 
 
+def _take_credit(body: list[str]) -> tuple[list[str], str | None]:
+    """The body without the report's credit line among its last two blocks ("Reporting by …;
+    Editing by …", "… contributed to this report"), and that line: the edition prints it in its
+    colophon, as it prints the byline on its title page."""
+    for i in range(len(body) - 1, max(-1, len(body) - 3), -1):
+        text = to_plain(body[i]).strip()
+        if not body[i].startswith("#") and _is_credit(text):
+            return body[:i] + body[i + 1 :], text
+    return body, None
+
+
+def _is_credit(text: str) -> bool:
+    words = [w.rstrip(".'’-") for w in re.findall(r"[^\W\d_][\w'’.-]*", text)]
+    return (
+        len(words) <= _CREDIT_WORDS
+        and patterns.CREDIT_LINE.match(text) is not None
+        and all(w[0].isupper() or w.casefold() in patterns.CREDIT_WORDS for w in words)
+    )
+
+
+#: The longest credit line, in words (a wire story's names five writers and their cities).
+_CREDIT_WORDS = 45
 #: The first (last) lines of a body, where its byline and time stamps stand.
 _HEAD_LINES = 5
 #: A line this long is a paragraph of prose in any script (in English some 35 words).
@@ -780,6 +802,9 @@ def html_to_markdown(
     body, stamps = _drop_stamps(body, meta)
     removed += [("site chrome", text) for text in stamps]
     body = _drop_trailing_headings(body, meta)
+    body, credit = _take_credit(body)
+    if credit and not meta.get("credit"):
+        meta["credit"] = credit
     for note in notes:
         body.extend(note.markdown())
     replies = tuple(md for md in responses if not _is_thread_furniture(md))
