@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
 #: A fixed build date, so every output is the same bytes on every run.
 EPOCH = "1700000000"  # 2023-11-14
+
+
+def foreground() -> None:
+    """For a command a test interrupts as a terminal would (``preexec_fn``): a terminal's
+    foreground job takes Ctrl-C, but when the tests run in a background job (a script's ``make
+    test &``) the shell has them ignore SIGINT, and so would the command."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

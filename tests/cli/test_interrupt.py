@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT
+from ..conftest import ROOT, foreground
 
 
 def _servers_of(home: Path) -> list[int]:
@@ -44,7 +44,7 @@ def test_ctrl_c_ends_a_build_on_the_temporary_server_at_once(tmp_path: Path) -> 
     cmd = [sys.executable, "-m", "flows.cli", "build", "--temporary-server", "--no-check",
            "--raw", str(raw), "--out", str(tmp_path / "build")]  # fmt: skip
     command = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)  # fmt: skip  # a terminal's job
+                               start_new_session=True, preexec_fn=foreground)  # fmt: skip
     assert command.stderr is not None
     seen = []
     for line in command.stderr:

@@ -18,7 +18,7 @@ import pytest
 from flows.cli import warm
 from flows.daemon import alive
 
-from ..conftest import ROOT
+from ..conftest import ROOT, foreground
 
 
 def _env(project: Path, **extra: str) -> dict[str, str]:
@@ -134,7 +134,7 @@ def test_the_build_ends_with_its_command(project: Path, sent: int, code: int) ->
     cmd = [*_command(project, "build", "--out", str(project / f"build-{sent}"), "--force")[:-1],
            str(raw)]  # fmt: skip
     client = subprocess.Popen(cmd, cwd=ROOT, env=_env(project), stderr=subprocess.PIPE,
-                              text=True)  # fmt: skip
+                              text=True, preexec_fn=foreground)  # fmt: skip
     assert client.stderr is not None
     seen = []
     for line in client.stderr:  # under way: one text built, 23 to go
