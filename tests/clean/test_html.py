@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from flows.clean.html.extract import html_to_markdown
-from flows.clean.html.to_markdown import safe_url
+from flows.clean.html.to_markdown import Ctx, blocks, safe_url
 from flows.clean.text import clean
 from flows.cli.main import main
 from flows.footnotes.link import link_notes
@@ -236,6 +237,24 @@ def test_a_list_item_is_one_line_whatever_blocks_the_page_put_in_it() -> None:
         )
     )
     assert md.endswith("\n\n- Death Panels The only thing.\n- q1 q2\n")
+
+
+def test_what_a_list_holds_outside_its_items_is_kept() -> None:
+    # Old pages indent with lists: a line of text, and a list straight inside a list.
+    html = (
+        "<div><ol><b>Before you start, read these pages:</b>"
+        "<ol><li>Virtual Australia</li><li>Fifty Years of Migration</li></ol>"
+        "<li>Meet your group.</li>Then, together:<li>Write the letter.</li></ol>"
+        "<ul><li>One point</li><ul><li>and what it means</li></ul><li>Another</li></ul></div>"
+    )
+    assert blocks(lxml_html.fragment_fromstring(html), Ctx(Settings(), lang="en")) == [
+        "__Before you start, read these pages:__",
+        "1. Virtual Australia\n2. Fifty Years of Migration",
+        "1. Meet your group.",
+        "Then, together:",
+        "2. Write the letter.",
+        "- One point\n    - and what it means\n- Another",
+    ]
 
 
 def test_notes_carried_only_in_a_title_attribute_become_notes() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -302,25 +302,80 @@ def _heading(el: etree._Element, ctx: Ctx) -> list[str]:
     return [f"{hashes} {md}"]
 
 
-def _items(el: etree._Element) -> Iterator[etree._Element]:
-    return (c for c in el if local_name(c.tag) in ("item", "li"))
+_LISTS = ("list", "ul", "ol")
 
 
 def _list(el: etree._Element, ctx: Ctx, depth: int = 0) -> list[str]:
+    """A list as Markdown lines, nested lists indented under their item. What a page puts in a
+    list but not in an item (a line of text, a paragraph, a list straight inside a list, as old
+    pages indent with ``<ul>``) is kept, not lost: a paragraph of its own at the top level, which
+    ends one list and begins the next (numbers go on), an item of its own inside."""
     ordered = local_name(el.tag) == "ol" or el.get("rend") == "ol"
+    out: list[str] = []
     lines: list[str] = []
-    for n, item in enumerate(_items(el), start=1):
-        nested = [c for c in item if local_name(c.tag) in ("list", "ul", "ol")]
-        for c in nested:
-            item.remove(c)  # rendered below, indented
-        # An item is one line: headings, quotes and tables inside it become its text.
-        text = " ".join(_BLOCK_MARKUP.sub("", b).replace("\n", " ") for b in paragraph(item, ctx))
-        bullet = f"{n}." if ordered else "-"
-        if text:
-            lines.append("    " * depth + f"{bullet} {text}")
-        for c in nested:
-            lines.extend(_list(c, ctx, depth + 1))
-    return ["\n".join(lines)] if lines and depth == 0 else lines
+    stray = etree.Element("p")
+    n = 0
+
+    def line(text: str) -> None:
+        nonlocal n
+        n += 1
+        lines.append("    " * depth + f"{f'{n}.' if ordered else '-'} {text}")
+
+    def flush_stray() -> None:
+        nonlocal stray
+        if not (stray.text or "").strip() and not len(stray):
+            return
+        found = paragraph(stray, ctx)
+        stray = etree.Element("p")
+        if depth:
+            if text := _one_line(found):
+                line(text)
+            return
+        if found and lines:
+            out.append("\n".join(lines))
+            lines.clear()
+        out.extend(found)
+
+    _add_text(stray, el.text)
+    for child in list(el):
+        tag = local_name(child.tag)
+        if tag in ("item", "li"):
+            flush_stray()
+            nested = [c for c in child if local_name(c.tag) in _LISTS]
+            for c in nested:
+                child.remove(c)  # rendered below, indented
+            if text := _one_line(paragraph(child, ctx)):
+                line(text)
+            for c in nested:
+                lines.extend(_list(c, ctx, depth + 1))
+            _add_text(stray, child.tail)
+        elif tag in _LISTS and lines and not len(stray) and not (stray.text or "").strip():
+            tail, child.tail = child.tail, None
+            lines.extend(_list(child, ctx, depth + 1))  # the last item's sub-list
+            _add_text(stray, tail)
+        elif tag:
+            stray.append(child)  # moves it, with its tail
+        else:
+            _add_text(stray, child.tail)  # a comment's
+    flush_stray()
+    if lines:
+        out.append("\n".join(lines)) if depth == 0 else out.extend(lines)
+    return out
+
+
+def _one_line(found: list[str]) -> str:
+    """An item is one line: headings, quotes and tables inside it become its text."""
+    return " ".join(_BLOCK_MARKUP.sub("", b).replace("\n", " ") for b in found)
+
+
+def _add_text(el: etree._Element, text: str | None) -> None:
+    """Text appended to ``el``'s content (after its last child, if it has one)."""
+    if not text:
+        return
+    if len(el):
+        el[-1].tail = (el[-1].tail or "") + text
+    else:
+        el.text = (el.text or "") + text
 
 
 def _list_block(el: etree._Element, ctx: Ctx) -> list[str]:
