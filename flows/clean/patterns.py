@@ -46,21 +46,50 @@ COMMENT_SECTION_START = tuple(
     )
 ) + (COMMENT_AUTHOR,)
 
-#: A short line after which a page lists other articles, not this one: everything from it on goes.
-RELATED_START = re.compile(
-    r"^(also on [\w .'’-]{2,40}|more (from|on|in) [\w .'’-]{2,40}|related (posts|articles|stories|"
-    r"content|links|reading)|you (may|might) also (like|enjoy)|recommended( for you| reading)?|"
-    r"more stories|most (popular|read|viewed)|trending( now)?|popular (posts|stories)|"
-    r"read (next|more)|what to read next|further reading|loading slideshow|"
-    r"follow (us|me)( on [\w .]{2,30})?!?|connect with (us|me)|share this (post|article|story)|"
-    r"相关(报道|新闻|文章|阅读|链接)|延伸阅读|推荐阅读|関連記事|関連ニュース)"
+#: A line that news sites also put inside an article, before a box of teasers (English, German,
+#: French, Spanish, Italian, Dutch, Portuguese, Polish, Czech, the Scandinavian languages,
+#: Russian, Turkish, Korean, Thai): it ends the article only when headlines follow it.
+MAYBE_RELATED = re.compile(
+    r"^(read (next|more)|most (popular|read|viewed) in [\w .'’-]{2,30}|"
+    r"more( great)? [\w.'’-]{2,20} stories|you (may|might) also be interested in|"
+    r"weiterlesen|mehr lesen|auch interessant|das könnte sie (auch )?interessieren|mehr zum thema|"
+    r"weitere artikel|lesen sie (auch|mehr)|meistgelesen|"
+    r"lire la suite|lire plus|(à )?lire aussi|sur le même sujet|articles similaires|"
+    r"leer más|(noticias|artículos) relacionad[oa]s|te puede interesar|lee también|"
+    r"leggi (anche|tutto)|articoli correlati|potrebbe interessarti|"
+    r"lees (meer|ook)|gerelateerde artikelen|leia (mais|também)|(notícias|artigos) relacionad[oa]s|"
+    r"veja também|czytaj (więcej|też|także)|zobacz (też|także)|čtěte (také|dále)|"
+    r"související články|mohlo by vás zajímat|läs (mer|också)|relaterade artiklar|"
+    r"les (mer|også)|relaterte (saker|artikler)|læs (mere|også)|"
+    r"читать далее|читайте (также|ещё)|похожие (новости|статьи)|по теме|"
+    r"ilgili haberler|bunlar da ilginizi çekebilir|관련\s?기사|(เรื่อง|ข่าว)ที่เกี่ยวข้อง)"
     r"\s*[:.…：]*$",
     _I,
 )
 
-#: The one :data:`RELATED_START` line news sites also put inside an article, before a teaser:
-#: it ends the article only when headlines follow.
-READ_MORE = re.compile(r"^read (more|next)\b", _I)
+#: A short line after which a page lists other articles, not this one: everything from it on goes
+#: (a :data:`MAYBE_RELATED` line only when headlines follow).
+RELATED_START = re.compile(
+    r"^(also on [\w .'’-]{2,40}|more (from|on|in) [\w .'’-]{2,40}|related (posts?|articles|"
+    r"stories|content|links|reading)|you (may|might) also (like|enjoy)|recommended( for you| "
+    r"reading)?|more stories|most (popular|read|viewed)|trending( now)?|popular (posts|stories)|"
+    r"what to read next|further reading|loading slideshow|"
+    r"follow (us|me)( on [\w .]{2,30})?!?|connect with (us|me)|share this (post|article|story)|"
+    r"相关(报道|新闻|文章|阅读|链接)|延伸阅读|推荐阅读|関連記事|関連ニュース)"
+    r"\s*[:.…：]*$"
+    rf"|{MAYBE_RELATED.pattern}",
+    _I,
+)
+
+#: A line of links to the post before and after this one, or back ("« Previous Post | Next post
+#: »", "< Prev", "[上一篇] [下一篇]", "← 返回"): each part a word of the kind, in brackets,
+#: arrows or bars.
+PAGER = re.compile(
+    r"^([\s«‹<←»›>→|/\[\]【】·-]*((previous|prev|next|older|newer)( (post|article|entry|page|"
+    r"story|posts|articles|entries))?|上一篇|下一篇|上一页|下一页|上章|下章|返回(目录|首页|顶部)?)"
+    r"[\s«‹<←»›>→|/\[\]【】·:-]*)+$",
+    _I,
+)
 
 #: A post's footer: after it comes the blog around the post, not the post.
 POST_FOOTER = re.compile(
@@ -143,7 +172,10 @@ CHROME = tuple(
         r"^(\d+|no) (likes?|reblogs?|shares?)$",
         r"^(loading|loading\.\.\.|loading…)$",
         r"^(rate this|share on|follow us( on)?)\b",
-        r"^(sign up|subscribe) (for|to) (our|the) (newsletter|mailing list)\b",
+        r"^(sign up|subscribe)( now)? (for|to) (our |the )?[\w '’-]{0,40}(newsletters?|e-?mails|"
+        r"mailing list)\b",
+        r"^follow [\w .'’-]{2,40} on (instagram|facebook|twitter|x|youtube|tiktok|linkedin|"
+        r"whatsapp|telegram|threads|bluesky|mastodon)\b",
         r"^(tags?|categor(y|ies)|topics?|themen|schlagw(ö|oe)rter|tagged( with)?|more on)\s*:",
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
@@ -153,10 +185,11 @@ CHROME = tuple(
         # security filing), copyright notes, the editor's line, member log-in prompts.
         r"ICP备|公网安备|网络传播视听节目许可证|版权(所有|说明|声明|保护)[:：]|^【?责任编辑[:：]",
         r"^[（(]?编辑[:：]",
+        r"^\W*(分享(到|让更多人看到)|打印(本页|本稿)?|关闭(窗口)?)\W*$",
         r"^[＞>]?\s*(新規会員登録|会員登録|ログイン|無料会員登録)$|会員登録が必要です$|^(evernote|記事)保存$",
         r"^(有料会員|会員)の方のみ|この記事は(有料)?会員限定です",
     )
-)
+) + (PAGER,)
 
 #: A line a news site puts between an article's paragraphs, never the article's own when it
 #: stands as a block of its own: an advertisement's label, a skip link past it, a screen

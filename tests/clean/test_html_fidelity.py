@@ -156,6 +156,31 @@ def test_a_related_posts_list_after_the_article_is_still_cut() -> None:
     assert ESSAY[-1] in plain(md) and "dockers" not in md
 
 
+@pytest.mark.parametrize(
+    "label", ["Auch interessant", "Czytaj więcej", "À lire aussi", "Most read in Football"]
+)
+def test_a_related_box_in_any_language_ends_the_article_only_when_headlines_follow(
+    label: str,
+) -> None:
+    box = (
+        f"<p><strong>{label}</strong></p><ul>"
+        + "".join(f'<li><a href="/a/{n}">The dockers of {n}</a></li>' for n in range(1900, 1906))
+        + "</ul>"
+    )
+    at_end = body_of(page(paragraphs(ESSAY) + box))
+    assert ESSAY[-1] in plain(at_end) and label not in at_end and "dockers" not in at_end
+    inside = body_of(
+        page(paragraphs(ESSAY[:3]) + f"<p><strong>{label}</strong></p>" + paragraphs(ESSAY[3:]))
+    )
+    assert all(t in plain(inside) for t in ESSAY)
+
+
+@pytest.mark.parametrize("pager", ["« Previous Post | Next post »", "[上一篇] [下一篇]"])
+def test_a_line_pointing_to_the_posts_before_and_after_is_not_the_article(pager: str) -> None:
+    md = body_of(page(paragraphs(ESSAY) + f"<p>{pager}</p>"))
+    assert plain(md).endswith(f"{ESSAY[-1]} {PROSE}")
+
+
 def test_a_chinese_sites_licence_footer_and_editor_line_are_not_the_article() -> None:
     sentence = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
     article = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(1, 9))

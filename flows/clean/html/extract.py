@@ -237,7 +237,7 @@ def cut_tail(
             words >= 100
             and n <= 8
             and patterns.RELATED_START.search(text)
-            and (not patterns.READ_MORE.match(text) or _list_of_links(body[i + 1 :]))
+            and (not patterns.MAYBE_RELATED.match(text) or _list_of_links(body[i + 1 :]))
         ):
             return body[:i], body[i:], "related posts"
         if words >= 50 and patterns.POST_FOOTER.search(text) and not _another_post(body[i + 1 :]):
