@@ -282,12 +282,21 @@ BYLINE = re.compile(
 CREDIT_LINE = re.compile(
     r"^[(\[—–-]*\s*(?:(?:additional |with )?reporting (?:by|from)\b.*"
     r"|.*\bcontributed (?:reporting\b.*|to (?:this|the) (?:report|story|article)"
-    r"|to the reporting of this (?:story|report|article)|to (?:this|the) reporting))[.)\]]*$",
+    r"|to the reporting of this (?:story|report|article)|to (?:this|the) reporting)"
+    r"|with (?:additional )?reports from\b.*)[.)\]]*$",
+    _I,
+)
+#: A report's source or its news agencies' tag, as the last line: "SOURCE: Al Jazeera News",
+#: "(Quelle: APA/sda/dpa)", "Fuente: EFE", "SDA/sep", "(dpa)" (English, de, es, fr, it, pt, nl,
+#: the Scandinavian languages, pl, cs). The agencies' short names are often lower case.
+SOURCE_LINE = re.compile(
+    r"^[(\[]?\s*(?:(?:sources?|quellen?|fuentes?|fontes?|bron|kilde|källa|źródło|zdroj)\s*:\s*"
+    r"[^\s:][^:]{0,60}|[a-z]{2,5}\s*\)|[a-z]{2,5}(?:\s*/\s*[a-z]{2,5}){1,4}\s*\)?)[.\])]*$",
     _I,
 )
 CREDIT_WORDS = frozenset(
     "additional reporting by from with editing edited writing and in at for the of this to "
-    "contributed report story article writer writers reporter reporters correspondent "
+    "contributed report reports story article writer writers reporter reporters correspondent "
     "correspondents staff also de von van der da la le del".split()
 )
 

@@ -320,6 +320,16 @@ def test_a_report_s_credit_line_goes_from_its_end_to_the_colophon() -> None:
 
 
 @pytest.mark.parametrize(
+    "credit",
+    ["(Quelle: APA/sda/dpa)", "SDA/sep", "SOURCE: Al Jazeera News", "Fuente: EFE", "(dpa)"],
+)
+def test_a_report_s_source_or_agency_tag_goes_to_the_colophon(credit: str) -> None:
+    doc = cleaned(page(f"<h1>Kronstadt</h1><p>{PROSE}</p><p>{PROSE}</p><p>{credit}</p>"))
+    assert doc.body.rstrip().endswith(PROSE)
+    assert doc.meta["credit"] == credit
+
+
+@pytest.mark.parametrize(
     "last",
     [
         "Reporting by the Review showed that the committees were dissolved in the spring.",

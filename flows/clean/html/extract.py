@@ -398,6 +398,8 @@ def _take_credit(body: list[str]) -> tuple[list[str], str | None]:
 
 def _is_credit(text: str) -> bool:
     words = [w.rstrip(".'’-") for w in re.findall(r"[^\W\d_][\w'’.-]*", text)]
+    if len(words) <= _SOURCE_WORDS and patterns.SOURCE_LINE.match(text):
+        return True
     return (
         len(words) <= _CREDIT_WORDS
         and patterns.CREDIT_LINE.match(text) is not None
@@ -407,6 +409,8 @@ def _is_credit(text: str) -> bool:
 
 #: The longest credit line, in words (a wire story's names five writers and their cities).
 _CREDIT_WORDS = 45
+#: The longest source line ("Quelle: APA/sda/dpa", "SOURCE: Al Jazeera News"), in words.
+_SOURCE_WORDS = 8
 #: The first (last) lines of a body, where its byline and time stamps stand.
 _HEAD_LINES = 5
 #: A line this long is a paragraph of prose in any script (in English some 35 words).
