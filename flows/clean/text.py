@@ -7,7 +7,8 @@ The text is split into blocks (paragraphs as the page showed them). Then, in ord
 2. site chrome is cut at both ends: furniture (:data:`patterns.CHROME`), the site's name as the
    sidecar gives it, and short lines the page repeats (a site name in header and footer);
 3. structure is recovered in the article (everything before the notes list): the title line,
-   a byline, headings, datelines and signatures;
+   a byline, headings, datelines and signatures; a report's credit line at its end goes to the
+   metadata (:mod:`flows.clean.credit`);
 4. typography is normalised and each block becomes literal Pandoc Markdown.
 
 Nothing here knows about footnotes beyond where the notes list starts: that is the next stage.
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from flows.clean import mail, patterns, unwrap
+from flows.clean.credit import find_credit
 from flows.files import is_html, stem
 from flows.footnotes import lists as notes
 from flows.footnotes import patterns as notes_patterns
@@ -578,6 +580,9 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
         title = post.title  # a post's subject, when its text has no title line
     if not any(texts):
         raise PamphleteerError(f"{doc.source.name}: nothing is left of the text after cleaning")
+    credit = None
+    if (i := find_credit([b.text for b in texts[-1]])) is not None and len(texts[-1]) > 1:
+        credit = texts[-1].pop(i).text  # for the colophon
     for part in texts:
         classify(part)
     if not (title or given):
@@ -608,6 +613,7 @@ def clean(doc: Document, settings: Settings | None = None) -> Document:
             None,
         ),
         lang=lang,
+        credit=typogrify(credit, lang) if credit else None,
     )
     if "title" not in doc.meta:
         doc = doc.with_detected(title=stem(doc.source))

@@ -132,3 +132,14 @@ def test_lines_of_a_browser_copy_stay_apart_and_hard_wrapped_prose_is_joined() -
         "organisation cannot be settled by a vote. It needs a\ndiscussion.\n"
     )
     assert len(wrapped) == 1
+
+
+def test_a_scraped_report_s_credit_line_goes_to_the_metadata_for_the_colophon() -> None:
+    credit = "(Reporting by Jane Doe in Kronstadt; Editing by John Roe)"
+    doc = cleaned(f"Kronstadt\n\n{PROSE}\n\n{PROSE}\n\n{credit}\n")
+    assert doc.body.rstrip().endswith(PROSE)
+    assert doc.meta["credit"] == credit
+    assert (
+        cleaned(f"Kronstadt\n\n{PROSE}\n\n{PROSE}\n\n{credit}\n", credit="Anna Roe").meta["credit"]
+        == "Anna Roe"
+    )  # the sidecar's wins

@@ -34,6 +34,7 @@ from lxml import html as lxml_html
 from readability import Document as ReadabilityDocument
 
 from flows.clean import patterns
+from flows.clean.credit import find_credit
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
@@ -386,31 +387,14 @@ def _drop_stamps(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list
 
 
 def _take_credit(body: list[str]) -> tuple[list[str], str | None]:
-    """The body without the report's credit line among its last two blocks ("Reporting by …;
-    Editing by …", "… contributed to this report"), and that line: the edition prints it in its
-    colophon, as it prints the byline on its title page."""
-    for i in range(len(body) - 1, max(-1, len(body) - 3), -1):
-        text = to_plain(body[i]).strip()
-        if not body[i].startswith("#") and _is_credit(text):
-            return body[:i] + body[i + 1 :], text
-    return body, None
+    """The body without the report's credit line among its last blocks (a heading is none), and
+    that line (:mod:`flows.clean.credit`)."""
+    texts = ["" if md.startswith("#") else to_plain(md).strip() for md in body]
+    if (i := find_credit(texts)) is None:
+        return body, None
+    return body[:i] + body[i + 1 :], texts[i]
 
 
-def _is_credit(text: str) -> bool:
-    words = [w.rstrip(".'’-") for w in re.findall(r"[^\W\d_][\w'’.-]*", text)]
-    if len(words) <= _SOURCE_WORDS and patterns.SOURCE_LINE.match(text):
-        return True
-    return (
-        len(words) <= _CREDIT_WORDS
-        and patterns.CREDIT_LINE.match(text) is not None
-        and all(w[0].isupper() or w.casefold() in patterns.CREDIT_WORDS for w in words)
-    )
-
-
-#: The longest credit line, in words (a wire story's names five writers and their cities).
-_CREDIT_WORDS = 45
-#: The longest source line ("Quelle: APA/sda/dpa", "SOURCE: Al Jazeera News"), in words.
-_SOURCE_WORDS = 8
 #: The first (last) lines of a body, where its byline and time stamps stand.
 _HEAD_LINES = 5
 #: A line this long is a paragraph of prose in any script (in English some 35 words).
