@@ -172,6 +172,12 @@ CHROME = tuple(
         r"^(\d+|no) (likes?|reblogs?|shares?)$",
         r"^(loading|loading\.\.\.|loading…)$",
         r"^(rate this|share on|follow us( on)?)\b",
+        # The corrections and standards footer: "Spotted an error? Report it", "Fehler
+        # gefunden? Jetzt melden.", "Our Standards: The … Trust Principles."
+        r"^(spotted|found|see|notice[d]?) (an? )?(error|mistake|typo)\b.{0,40}$|"
+        r"^(report|submit) (an? )?(error|mistake|typo|correction)\b.{0,40}$|"
+        r"^(fehler (gefunden|entdeckt|melden)|erreur signalée|signaler une erreur)\b.{0,40}$|"
+        r"^(our|editorial) (standards|guidelines)\s*:",
         r"^(sign up|subscribe)( now)? (for|to) (our |the )?[\w '’-]{0,40}(newsletters?|e-?mails|"
         r"mailing list)\b",
         r"^follow [\w .'’-]{2,40} on (instagram|facebook|twitter|x|youtube|tiktok|linkedin|"

@@ -593,3 +593,12 @@ def test_a_removed_boxs_excerpt_keeps_its_blocks_apart_however_deep(depth: int) 
     )  # fmt: skip
     cleaned = html_to_markdown(page(paragraphs(ESSAY) + box), Settings())
     assert ("site chrome", "Deeper Share this: Twitter Facebook") in cleaned.removed
+
+
+@pytest.mark.parametrize(
+    "footer",
+    ["Fehler gefunden? Jetzt melden.", "Our Standards: The Review's Trust Principles."],
+)
+def test_a_corrections_or_standards_footer_is_not_the_article(footer: str) -> None:
+    md = body_of(page(paragraphs(ESSAY) + f"<p>{footer}</p>"))
+    assert plain(md).endswith(f"{ESSAY[-1]} {PROSE}")
