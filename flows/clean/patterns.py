@@ -197,6 +197,11 @@ CHROME = tuple(
     )
 ) + (PAGER,)
 
+_MINUTES = (
+    r"(<\s*)?\d{1,3}\s*(min|mins|minutes?|minuten|minutos?|minut[io]|minuty|minutter|minuter|"
+    r"минут[аы]?)\.?"
+)
+
 #: A line a news site puts between an article's paragraphs, never the article's own when it
 #: stands as a block of its own: an advertisement's label, a skip link past it, a screen
 #: reader's "Start Quote" around a pull-quote (English, then de, fr, es, it, nl, ru, zh, ja).
@@ -205,7 +210,13 @@ INTERSTITIAL = re.compile(
     r"(continue|keep) reading( the main story| below)?|"
     r"(the )?(story|article) continues (below|after)( (this |the )?advertisement)?|"
     r"skip (advertisement|ad)|scroll to continue( with content)?|(start|end) quote|"
-    r"anzeige|werbung|publicité|publicidad|pubblicità|advertentie|реклама|广告|広告)$",
+    r"anzeige|werbung|publicité|publicidad|pubblicità|advertentie|реклама|广告|広告|"
+    r"passer la publicité|(order|buy) reprints|print (this )?article|copy link)$"
+    # A reading time: "5 min read", "Lesedauer: 4 Minuten", "Tempo de leitura: 2 minutos".
+    rf"|^({_MINUTES}\s*(read|de lectura|de leitura|di lettura|lesezeit)|(estimated )?(reading "
+    r"time|read time|lesedauer|lesezeit|leestijd|tempo de leitura|tiempo de lectura|temps de "
+    rf"lecture|tempo di lettura|czas czytania|lästid|lesetid|время чтения)\s*:?\s*(ca\.\s*|about "
+    rf")?{_MINUTES})$",
     _I,
 )
 

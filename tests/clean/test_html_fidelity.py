@@ -602,3 +602,11 @@ def test_a_removed_boxs_excerpt_keeps_its_blocks_apart_however_deep(depth: int) 
 def test_a_corrections_or_standards_footer_is_not_the_article(footer: str) -> None:
     md = body_of(page(paragraphs(ESSAY) + f"<p>{footer}</p>"))
     assert plain(md).endswith(f"{ESSAY[-1]} {PROSE}")
+
+
+@pytest.mark.parametrize("label", ["Lesedauer: 4 Minuten", "Tempo de leitura: 2 minutos"])
+def test_a_reading_time_is_not_the_article(label: str) -> None:
+    md = body_of(
+        page(f"<p>{label}</p>" + paragraphs(ESSAY[:3]) + f"<p>{label}</p>" + paragraphs(ESSAY[3:]))
+    )
+    assert "Minuten" not in md and "minutos" not in md and all(t in plain(md) for t in ESSAY)
