@@ -610,3 +610,23 @@ def test_a_reading_time_is_not_the_article(label: str) -> None:
         page(f"<p>{label}</p>" + paragraphs(ESSAY[:3]) + f"<p>{label}</p>" + paragraphs(ESSAY[3:]))
     )
     assert "Minuten" not in md and "minutos" not in md and all(t in plain(md) for t in ESSAY)
+
+
+def test_the_space_between_a_link_and_the_next_word_is_kept() -> None:
+    # trafilatura trims each piece of text: "Hugh Pickens</a> writes" came out glued.
+    slashdot = (
+        f"<div class='p'><a href='http://x.org/'>Hugh Pickens</a> writes "
+        f'<i>"{ESSAY[0]} {PROSE}"</i></div>'
+    )
+    md = body_of(page(paragraphs(ESSAY[1:4]) + slashdot + paragraphs(ESSAY[4:])))
+    assert "[Hugh Pickens](http://x.org/) writes" in md
+
+
+def test_respacing_adds_only_the_spaces_the_page_has() -> None:
+    from flows.clean.html.loose import respace
+
+    extracted = etree.fromstring(
+        '<body><p><ref target="/a">Jane Roe</ref>writes on the 25<hi rend="#sup">th</hi></p></body>'
+    )
+    respace(extracted, "Jane Roe writes on the 25th")
+    assert "".join(extracted.itertext()) == "Jane Roe writes on the 25th"

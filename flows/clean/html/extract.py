@@ -38,7 +38,7 @@ from flows.clean.credit import find_credit
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
-from flows.clean.html.loose import INLINE_TAGS, wrap_loose_text
+from flows.clean.html.loose import INLINE_TAGS, respace, wrap_loose_text
 from flows.clean.html.math import keep_math
 from flows.clean.html.meta import is_byline, page_metadata
 from flows.clean.html.notes import lift_notes
@@ -429,7 +429,10 @@ def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
         include_links=True,
         with_metadata=False,
     )
-    return blocks(doc.body, ctx) if doc is not None and doc.body is not None else []
+    if doc is None or doc.body is None:
+        return []
+    respace(doc.body, " ".join("".join(tree.itertext()).split()))
+    return blocks(doc.body, ctx)
 
 
 def _words(body: list[str]) -> int:

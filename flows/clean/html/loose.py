@@ -12,6 +12,8 @@ paragraph a line), and every extractor reads the same paragraphs.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from flows.clean.html.to_markdown import local_name
@@ -80,3 +82,37 @@ def _wrap(el: etree._Element, children: list[etree._Element]) -> None:
                 paragraph = etree.SubElement(el, "p")
             paragraph.append(child)
         add_text(tail)
+
+
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+_FIRST_WORD = re.compile(r"^\W*(\w+)")
+
+
+def respace(extracted: etree._Element, page_text: str) -> None:
+    """The spaces trafilatura dropped next to a link or emphasis put back: it trims each piece of
+    text it reads, and "Hugh Pickens</a> writes" came out as "Hugh Pickenswrites". Where the
+    two words meet with no space between them in the extraction and with one on the page
+    (``page_text``, its text with spaces collapsed), the space goes back."""
+    for el in extracted.iter():
+        if not isinstance(el.tag, str) or el is extracted:
+            continue
+        inner = "".join(el.itertext())
+        if el.tail and el.tail[:1].isalnum() and _spaced(inner, el.tail, page_text):
+            el.tail = " " + el.tail
+        before = el.getprevious()
+        parent = el.getparent()
+        if before is not None:
+            if before.tail and _spaced(before.tail, inner, page_text):
+                before.tail += " "
+        elif parent is not None and parent.text and _spaced(parent.text, inner, page_text):
+            parent.text += " "
+
+
+def _spaced(left: str, right: str, page_text: str) -> bool:
+    """``left`` ends and ``right`` starts with a word, glued, and the page sets them apart."""
+    if not left[-1:].isalnum() or not right[:1].isalnum():
+        return False
+    a, b = _LAST_WORD.search(left), _FIRST_WORD.match(right)
+    if a is None or b is None:
+        return False
+    return f"{a[1]} {b[1]}" in page_text and f"{a[1]}{b[1]}" not in page_text
