@@ -7,7 +7,8 @@ its own (CSS 2.1, §9.2.1.1, "anonymous block boxes"), and each ``<br>`` starts 
 reads such a run as separate pieces: it breaks the sentence at each link or emphasis and drops
 the spaces around it ("a diaperfrom an embassy"). So each line of such a run is wrapped in a
 ``<p>`` here (trafilatura too made each line a paragraph: sites that write loose text write one
-paragraph a line), and every extractor reads the same paragraphs.
+paragraph a line), and every extractor reads the same paragraphs. What spaces trafilatura still
+drops inside a paragraph are put back after it (:func:`respace`).
 """
 
 from __future__ import annotations
