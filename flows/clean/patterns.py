@@ -48,7 +48,8 @@ COMMENT_SECTION_START = tuple(
 
 #: A line that news sites also put inside an article, before a box of teasers (English, German,
 #: French, Spanish, Italian, Dutch, Portuguese, Polish, Czech, the Scandinavian languages,
-#: Russian, Turkish, Korean, Thai): it ends the article only when headlines follow it.
+#: Russian, Turkish, Arabic, Hindi, Indonesian, Vietnamese, Latvian, Swahili, Japanese, Korean,
+#: Thai): it ends the article only when headlines follow it.
 MAYBE_RELATED = re.compile(
     r"^(read (next|more)|most (popular|read|viewed) in [\w .'’-]{2,30}|"
     r"more( great)? [\w.'’-]{2,20} stories|you (may|might) also be interested in|"
@@ -62,7 +63,10 @@ MAYBE_RELATED = re.compile(
     r"související články|mohlo by vás zajímat|läs (mer|också)|relaterade artiklar|"
     r"les (mer|også)|relaterte (saker|artikler)|læs (mere|også)|"
     r"читать далее|читайте (также|ещё)|похожие (новости|статьи)|по теме|"
-    r"ilgili haberler|bunlar da ilginizi çekebilir|관련\s?기사|(เรื่อง|ข่าว)ที่เกี่ยวข้อง)"
+    r"ilgili haberler|bunlar da ilginizi çekebilir|اقرأ أيضا[ًً]?|(مواضيع|أخبار|مقالات) ذات صلة|"
+    r"(ये|यह) भी पढ़ें|संबंधित (खबरें|ख़बरें|लेख)|baca juga|(berita|artikel) terkait|"
+    r"(tin|bài( viết)?) liên quan|xem thêm|lasi arī|saistītie raksti|habari zinazohusiana|"
+    r"あわせて読みたい|관련\s?기사|(เรื่อง|ข่าว)ที่เกี่ยวข้อง)"
     r"\s*[:.…：]*$",
     _I,
 )
@@ -230,11 +234,13 @@ TEASER_MORE = re.compile(
 )
 
 #: The label of a line that is only a link to another article: "MORE: …", "Read also: …",
-#: "Lesen Sie auch: …" (English, de, fr, es, it, nl, sv, no, pl, ru).
+#: "Lesen Sie auch: …", "Baca juga: …" (English, de, fr, es, it, nl, sv, no, pl, ru, ar, hi, id,
+#: vi, lv).
 LINK_LABEL = re.compile(
     r"^\W*(more|read more|read also|also read|related|lesen sie auch|mehr zum thema|"
     r"auch interessant|lire aussi|à lire aussi|leer también|lee también|leggi anche|lees ook|"
-    r"läs också|les også|czytaj (też|także)|читайте также)\s*[:：]",
+    r"läs också|les også|czytaj (też|także)|читайте также|اقرأ أيضا[ًً]?|(ये|यह) भी पढ़ें|"
+    r"baca juga|xem thêm|lasi arī)\s*[:：]",
     _I,
 )
 

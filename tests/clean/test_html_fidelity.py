@@ -157,7 +157,14 @@ def test_a_related_posts_list_after_the_article_is_still_cut() -> None:
 
 
 @pytest.mark.parametrize(
-    "label", ["Auch interessant", "Czytaj więcej", "À lire aussi", "Most read in Football"]
+    "label",
+    [
+        "Auch interessant",
+        "Czytaj więcej",
+        "À lire aussi",
+        "Most read in Football",
+        "Berita terkait",
+    ],
 )
 def test_a_related_box_in_any_language_ends_the_article_only_when_headlines_follow(
     label: str,
@@ -630,3 +637,10 @@ def test_respacing_adds_only_the_spaces_the_page_has() -> None:
     )
     respace(extracted, "Jane Roe writes on the 25th")
     assert "".join(extracted.itertext()) == "Jane Roe writes on the 25th"
+
+
+@pytest.mark.parametrize("label", ["Baca juga", "اقرأ أيضا", "ये भी पढ़ें", "Xem thêm"])
+def test_a_read_also_link_in_more_languages_is_not_the_article(label: str) -> None:
+    link = f"<p>{label}: <a href='https://example.org/a/1917'>The dockers of Kronstadt</a></p>"
+    md = body_of(page(paragraphs(ESSAY[:3]) + link + paragraphs(ESSAY[3:])))
+    assert "dockers" not in md and all(t in plain(md) for t in ESSAY)
