@@ -87,33 +87,53 @@ def _wrap(el: etree._Element, children: list[etree._Element]) -> None:
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 _FIRST_WORD = re.compile(r"^\W*(\w+)")
+_WORDS_AND_GAPS = re.compile(r"\w+|\W+")
 
 
 def respace(extracted: etree._Element, page_text: str) -> None:
     """The spaces trafilatura dropped next to a link or emphasis put back: it trims each piece of
     text it reads, and "Hugh Pickens</a> writes" came out as "Hugh Pickenswrites". Where the
-    two words meet with no space between them in the extraction and with one on the page
-    (``page_text``, its text with spaces collapsed), the space goes back."""
+    two words meet with no space between them in the extraction, the page sets them apart
+    (``page_text``, its text with spaces collapsed) and never writes them as one word, the space
+    goes back."""
+    page = _PageWords(page_text)
     for el in extracted.iter():
         if not isinstance(el.tag, str) or el is extracted:
             continue
         inner = "".join(el.itertext())
-        if el.tail and el.tail[:1].isalnum() and _spaced(inner, el.tail, page_text):
+        if el.tail and el.tail[:1].isalnum() and page.apart(inner, el.tail):
             el.tail = " " + el.tail
         before = el.getprevious()
         parent = el.getparent()
         if before is not None:
-            if before.tail and _spaced(before.tail, inner, page_text):
+            if before.tail and page.apart(before.tail, inner):
                 before.tail += " "
-        elif parent is not None and parent.text and _spaced(parent.text, inner, page_text):
+        elif parent is not None and parent.text and page.apart(parent.text, inner):
             parent.text += " "
 
 
-def _spaced(left: str, right: str, page_text: str) -> bool:
-    """``left`` ends and ``right`` starts with a word, glued, and the page sets them apart."""
-    if not left[-1:].isalnum() or not right[:1].isalnum():
-        return False
-    a, b = _LAST_WORD.search(left), _FIRST_WORD.match(right)
-    if a is None or b is None:
-        return False
-    return f"{a[1]} {b[1]}" in page_text and f"{a[1]}{b[1]}" not in page_text
+class _PageWords:
+    """The page's words and the pairs of them it writes with one space between, indexed on
+    first use (most extractions have no glued words)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._words: set[str] | None = None
+        self._pairs: set[tuple[str, str]] = set()
+
+    def apart(self, left: str, right: str) -> bool:
+        """``left`` ends and ``right`` starts with a word, glued, and the page sets them apart."""
+        if not left[-1:].isalnum() or not right[:1].isalnum():
+            return False
+        a, b = _LAST_WORD.search(left[-100:]), _FIRST_WORD.match(right)
+        if a is None or b is None:
+            return False
+        if self._words is None:
+            tokens = _WORDS_AND_GAPS.findall(self._text)
+            self._words = {t for t in tokens if t[0].isalnum() or t[0] == "_"}
+            self._pairs = {
+                (tokens[i], tokens[i + 2])
+                for i in range(len(tokens) - 2)
+                if tokens[i + 1] == " " and tokens[i] in self._words
+            }
+        return (a[1], b[1]) in self._pairs and a[1] + b[1] not in self._words
