@@ -644,3 +644,11 @@ def test_a_read_also_link_in_more_languages_is_not_the_article(label: str) -> No
     link = f"<p>{label}: <a href='https://example.org/a/1917'>The dockers of Kronstadt</a></p>"
     md = body_of(page(paragraphs(ESSAY[:3]) + link + paragraphs(ESSAY[3:])))
     assert "dockers" not in md and all(t in plain(md) for t in ESSAY)
+
+
+def test_a_hostile_line_of_pager_words_is_read_at_once_and_kept() -> None:
+    # The pager pattern once let two runs of gaps share the spaces between its words: a line of
+    # 12 "next |" took six seconds to refuse, each one more four times as long.
+    line = "next | " * 12 + "time."
+    md = body_of(page(paragraphs(ESSAY) + f"<p>{line}</p>"))
+    assert plain(md).endswith("next | next | time.")
