@@ -291,9 +291,14 @@ def test_a_private_tmpdir_too_deep_for_a_socket_lives_in_the_system_one_and_goes
 
 
 def _sleeper(tmp: Path, *argv: str) -> subprocess.Popen[bytes]:
-    """A process whose environment names the project folder, as a build's processes' do."""
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", *argv],
-                            env={**os.environ, "PREFECT_HOME": str(tmp / ".prefect")})  # fmt: skip
+    """A process whose environment names the project folder, as a build's processes' do; once it
+    says it runs (until then /proc shows the forked test's command line and environment)."""
+    code = "import time; print(flush=True); time.sleep(60)"
+    env = {**os.environ, "PREFECT_HOME": str(tmp / ".prefect")}
+    process = subprocess.Popen([sys.executable, "-c", code, *argv], stdout=subprocess.PIPE, env=env)
+    assert process.stdout is not None
+    process.stdout.readline()
+    return process
 
 
 def _kill_test(monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -352,3 +357,5 @@ def test_the_kill_test_counts_every_process_left_but_the_projects_resident_serve
         for proc in (server, stray):
             proc.kill()
             proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
