@@ -380,7 +380,9 @@ def test_the_precision_voice_does_not_stop_after_a_preface() -> None:
         f"</div><div class='x'><div><font>{essay}</font></div></div><div id='footer'>"
         "<a href='https://example.org/a'>About</a> <a href='https://example.org/b'>Contact</a></div></body></html>"
     )
-    md = "\n\n".join(_extract(parse(html), Ctx(Settings()), precision=True))
+    tree = parse(html)
+    page_text = " ".join("".join(tree.itertext()).split())
+    md = "\n\n".join(_extract(tree, Ctx(Settings()), page_text, precision=True))
     assert all(t in plain(md) for t in ESSAY)
 
 

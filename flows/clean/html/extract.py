@@ -413,10 +413,11 @@ def _is_timestamp(text: str) -> bool:
     return len(_WORD.findall(rest)) <= 6 and not re.search(r"[^\W\d_][.!?…]$", rest.strip())
 
 
-def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
+def _extract(tree: etree._Element, ctx: Ctx, page_text: str, *, precision: bool) -> list[str]:
     """trafilatura's article, by its precision or its recall settings; both with its fallback
     extractors, which it runs when its own extraction looks short or thin (the precision pass
-    alone stops at a page's first container and misses most of a many-part page)."""
+    alone stops at a page's first container and misses most of a many-part page). The spaces it
+    drops are put back as the page's text (``page_text``) has them."""
     doc = trafilatura.bare_extraction(
         tree,
         fast=False,
@@ -431,7 +432,7 @@ def _extract(tree: etree._Element, ctx: Ctx, *, precision: bool) -> list[str]:
     )
     if doc is None or doc.body is None:
         return []
-    respace(doc.body, " ".join("".join(tree.itertext()).split()))
+    respace(doc.body, page_text)
     return blocks(doc.body, ctx)
 
 
@@ -622,9 +623,10 @@ def extract_article(tree: etree._Element, ctx: Ctx) -> tuple[list[str], frozense
     keeps a list of links; readability takes the comments or the whole page), and two seldom
     fail alike (:func:`vote`). Nothing found by any: the whole page. With the blocks, the
     paragraphs trafilatura and readability both kept (as :func:`_key` gives them)."""
+    page_text = " ".join("".join(tree.itertext()).split())
     candidates = [
-        _extract(tree, ctx, precision=True),
-        _extract(tree, ctx, precision=False),
+        _extract(tree, ctx, page_text, precision=True),
+        _extract(tree, ctx, page_text, precision=False),
         _readability(tree, ctx),
     ]
     trafilatura_keeps = {_key(b) for b in candidates[0] + candidates[1]}
