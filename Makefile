@@ -70,14 +70,19 @@ node-deps: .node/.installed
 	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) && touch $@ \
 	|| echo "npm could not install Ace and axe: the tests needing them will skip"
 
+# The tests run in one worker per core (pytest-xdist; at most four: each worker makes its own
+# session build and JVMs); a worker that finds its queue empty takes tests from another's.
+# `.venv/bin/pytest tests/…` (no -n) runs some in this one process, as when debugging one.
+PARALLEL := -n auto --maxprocesses 4 --dist worksteal
+
 test: $(VENV)/.locked system-deps node-deps
 	$(BIN)/ruff check flows tests bench
 	$(BIN)/ruff format --check flows tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
 # The edit–test loop: stage and unit tests only (no Prefect, no Java, no browser).
 test-fast: $(VENV)/.locked
-	$(BIN)/pytest -m "not slow" -q
+	$(BIN)/pytest $(PARALLEL) -m "not slow" -q
 
 lint: $(VENV)/.locked
 	$(BIN)/ruff check flows tests bench
