@@ -194,9 +194,10 @@ CHROME = tuple(
         r"^subscribe( to our newsletter)?$",
         r"^(home|about( us)?|contact( us)?|archives?|blog|donate|login|log in|register)$",
         # Chinese and Japanese sites' footers and log-in furniture: licence numbers (ICP, public
-        # security filing), copyright notes, the editor's line, member log-in prompts.
-        r"ICP备|公网安备|网络传播视听节目许可证|版权(所有|说明|声明|保护)[:：]|^【?责任编辑[:：]",
-        r"^[（(]?编辑[:：]",
+        # security filing), copyright notes, member log-in prompts. Not the editor's line at
+        # a report's end ("（编辑：…）", "【责任编辑：…】"): it is the report's, as its source line
+        # ("来源：新华网") is, and Chinese news text keeps both.
+        r"ICP备|公网安备|网络传播视听节目许可证|版权(所有|说明|声明|保护)[:：]",
         r"^\W*(分享(到|让更多人看到)|打印(本页|本稿)?|关闭(窗口)?)\W*$",
         r"^[＞>]?\s*(新規会員登録|会員登録|ログイン|無料会員登録)$|会員登録が必要です$|^(evernote|記事)保存$",
         r"^(有料会員|会員)の方のみ|この記事は(有料)?会員限定です",

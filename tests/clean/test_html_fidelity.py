@@ -188,7 +188,7 @@ def test_a_line_pointing_to_the_posts_before_and_after_is_not_the_article(pager:
     assert plain(md).endswith(f"{ESSAY[-1]} {PROSE}")
 
 
-def test_a_chinese_sites_licence_footer_and_editor_line_are_not_the_article() -> None:
+def test_a_chinese_sites_licence_footer_goes_and_the_reports_editor_line_stays() -> None:
     sentence = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
     article = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(1, 9))
     footer = (
@@ -199,7 +199,8 @@ def test_a_chinese_sites_licence_footer_and_editor_line_are_not_the_article() ->
         "版权均属某某网所有。</p>"
     )
     md = body_of(page(article + footer))
-    assert "第8段" in md and "编辑" not in md and "ICP" not in md and "版权" not in md
+    assert "ICP" not in md and "版权" not in md and "举报" not in md
+    assert plain(md).endswith(f"第8段：{sentence} （编辑：王小明） 【责任编辑：李华】")
 
 
 def test_a_layout_grid_of_empty_cells_leaves_no_empty_table() -> None:
