@@ -16,6 +16,8 @@ import pytest
 
 from ..conftest import ROOT, foreground
 
+pytestmark = pytest.mark.slow  # a real build on a temporary Prefect server
+
 
 def _servers_of(home: Path) -> list[int]:
     """Prefect servers (uvicorn) started with this ``PREFECT_HOME``."""

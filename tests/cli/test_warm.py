@@ -20,6 +20,8 @@ from flows.daemon import alive
 
 from ..conftest import ROOT, foreground
 
+pytestmark = pytest.mark.slow  # real builds, each with a Prefect server
+
 
 def _env(project: Path, **extra: str) -> dict[str, str]:
     env = {**os.environ, "PREFECT_HOME": str(project / ".prefect"), **extra}
