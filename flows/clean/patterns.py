@@ -97,6 +97,20 @@ _PAGER_GAP = r"[\s«‹<←»›>→|/\[\]【】·:-]*"
 # could share a gap between them in exponentially many ways (a line of 15 "next"s took 6 s).
 PAGER = re.compile(rf"^{_PAGER_GAP}{_PAGER_WORD}({_PAGER_GAP}{_PAGER_WORD})*{_PAGER_GAP}$", _I)
 
+#: A breadcrumb: where the page stands in the site, three or more short names joined by ">" or
+#: "»" ("Home > Health > Breast Cancer", "You are here: BBC » Science & Nature » Animals",
+#: "当前位置：首页>>会议>>秘书处"). No name holds a sentence's end or a colon. A name ends with a
+#: character that is no space, so the spaces around a ">" are the separator's alone and a line
+#: that is almost one is refused at once. Some name has two letters ("a > b > c" is algebra).
+_CRUMB = r"[^\s>»›＞.!?。！？:：;|][^>»›＞.!?。！？:：;|]{0,38}(?<=[^\s])"
+_CRUMB_SEPARATOR = r"\s*(?:>>?|»|›|＞＞?)\s*"
+BREADCRUMB = re.compile(
+    r"^(?=.*[^\W\d_]{2})(?:(?:you are here|sie sind hier|vous êtes ici|usted está en|"
+    r"当前位置|您的位置|你的位置|現在位置|현재 위치)\s*[:：]\s*)?"
+    rf"{_CRUMB}(?:{_CRUMB_SEPARATOR}{_CRUMB}){{2,}}$",
+    _I,
+)
+
 #: A post's footer: after it comes the blog around the post, not the post.
 POST_FOOTER = re.compile(
     r"^(posted (by|on|at|in) .{0,80}(permalink|\bcomments?\b|trackbacks?|\bshare\b)|"
@@ -202,7 +216,7 @@ CHROME = tuple(
         r"^[＞>]?\s*(新規会員登録|会員登録|ログイン|無料会員登録)$|会員登録が必要です$|^(evernote|記事)保存$",
         r"^(有料会員|会員)の方のみ|この記事は(有料)?会員限定です",
     )
-) + (PAGER,)
+) + (PAGER, BREADCRUMB)
 
 _MINUTES = (
     r"(<\s*)?\d{1,3}\s*(min|mins|minutes?|minuten|minutos?|minut[io]|minuty|minutter|minuter|"

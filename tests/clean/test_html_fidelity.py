@@ -188,6 +188,33 @@ def test_a_line_pointing_to_the_posts_before_and_after_is_not_the_article(pager:
     assert plain(md).endswith(f"{ESSAY[-1]} {PROSE}")
 
 
+_BAKERS = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
+
+
+@pytest.mark.parametrize(
+    ("crumbs", "article"),
+    [
+        ("You are here: Home &gt; Essays &gt; The Strike", [f"{t} {PROSE}" for t in ESSAY]),
+        ("Bakers' Union » Archive » 1911", [f"{t} {PROSE}" for t in ESSAY]),
+        ("当前位置：首页&gt;&gt;文章&gt;&gt;罢工", [f"第{n}段：{_BAKERS}" for n in range(1, 9)]),
+    ],
+)
+def test_the_sites_breadcrumbs_are_not_the_article_wherever_they_stand(
+    crumbs: str, article: list[str]
+) -> None:
+    # A page copied whole: a breadcrumb above the article, and one between two of its parts.
+    at, half = f"<p>{crumbs}</p>", len(article) // 2
+    parts = ["".join(f"<p>{t}</p>" for t in part) for part in (article[:half], article[half:])]
+    md = body_of(page(at + parts[0] + at + parts[1]))
+    assert plain(md) == " ".join(article)
+
+
+def test_a_line_of_the_article_with_angle_brackets_stays() -> None:
+    lines = ["Open Tools > Options > Privacy.", "x > y > z", "Step one > step two: done"]
+    md = body_of(page(paragraphs(ESSAY[:3]) + "".join(f"<p>{t}</p>" for t in lines)))
+    assert all(line in plain(md) for line in lines)
+
+
 def test_a_chinese_sites_licence_footer_goes_and_the_reports_editor_line_stays() -> None:
     sentence = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
     article = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(1, 9))

@@ -143,3 +143,9 @@ def test_a_scraped_report_s_credit_line_goes_to_the_metadata_for_the_colophon() 
         cleaned(f"Kronstadt\n\n{PROSE}\n\n{PROSE}\n\n{credit}\n", credit="Anna Roe").meta["credit"]
         == "Anna Roe"
     )  # the sidecar's wins
+
+
+def test_a_breadcrumb_above_a_copied_article_is_cut() -> None:
+    doc = cleaned(f"Sie sind hier: Startseite > Politik > Inland\nDer Streik\n\n{PROSE}\n")
+    assert doc.meta["title"] == "Der Streik"
+    assert doc.body == PROSE + "\n"

@@ -332,7 +332,8 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
 
 def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
     """The body without what a news site sets between its paragraphs, and their text: the
-    advertisement labels and skip links (:data:`patterns.INTERSTITIAL`), teasers of other
+    advertisement labels and skip links (:data:`patterns.INTERSTITIAL`), the site's breadcrumbs
+    (:data:`patterns.BREADCRUMB`: a page copied whole has them below its menus), teasers of other
     articles ending in a bare "more" (:data:`patterns.TEASER_MORE`), and lines that are only a
     labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`). A page that is
     mostly teasers (a blog's front page, a list of news) keeps them: they are what it says."""
@@ -345,7 +346,9 @@ def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
         teasers = set()
     drop = teasers | {
         i for i, (md, text) in enumerate(zip(body, texts, strict=True))
-        if patterns.INTERSTITIAL.match(text.strip(".:…")) or _labelled_link(md, text)
+        if patterns.INTERSTITIAL.match(text.strip(".:…"))
+        or (len(text) <= 300 and patterns.BREADCRUMB.match(text))
+        or _labelled_link(md, text)
     }  # fmt: skip
     return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
 
