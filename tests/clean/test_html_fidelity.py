@@ -682,3 +682,26 @@ def test_a_hostile_line_of_pager_words_is_read_at_once_and_kept() -> None:
     line = "next | " * 12 + "time."
     md = body_of(page(paragraphs(ESSAY) + f"<p>{line}</p>"))
     assert plain(md).endswith("next | next | time.")
+
+
+def _month_table(caption: str, days: list[str], nav: str = "") -> str:
+    cells = [""] * 3 + days  # the month starts on a Wednesday
+    rows = ["".join(f"<td>{d}</td>" for d in cells[i : i + 7]) for i in range(0, len(cells), 7)]
+    head = "".join(f"<th>{d}</th>" for d in ("M", "T", "W", "T", "F", "S", "S"))
+    return (
+        f"<table><caption>{caption}</caption><tr>{head}</tr>"
+        + "".join(f"<tr>{r}</tr>" for r in rows)
+        + f"<tr><td colspan=7>{nav}</td></tr></table>"
+    )
+
+
+def test_a_blogs_calendar_widget_is_not_the_article_and_a_table_of_numbers_is() -> None:
+    days = [str(d) for d in range(1, 31)]
+    calendar = _month_table("November 2017", days, nav="<a href='/2017/10'>« Oct</a>")
+    # The article's own table: a count per day, and a page whose digits are no numbers.
+    counts = _month_table("Pickets per day", [f"{d}: {d * 3}" for d in range(1, 31)])
+    odd = _month_table("Powers", ["³", "9" * 5000, *days[2:]])
+    md = body_of(page(paragraphs(ESSAY[:3]) + calendar + paragraphs(ESSAY[3:]) + counts + odd))
+    text = plain(md)
+    assert "November 2017" not in text and "« Oct" not in text
+    assert all(t in text for t in ESSAY) and "30: 90" in text and "³" in text

@@ -155,6 +155,29 @@ def _chrome(tree: etree._Element) -> list[etree._Element]:
     return [el for el in _outermost(found) if local_name(el.tag) not in ("body", "html")]
 
 
+#: The most words a calendar widget holds beside its days: a month, the weekdays, "« Mar".
+_CALENDAR_WORDS = 20
+#: A day's number: ASCII digits, one or two ("³" is a digit to Python, and no number).
+_DAY = re.compile(r"[0-9]{1,2}")
+
+
+def _calendars(tree: etree._Element) -> list[etree._Element]:
+    """A blog's calendar widget: a table whose numbers are a month's days, 1 to 28–31 in order,
+    beside a month's and the weekdays' names, no more. Its rows would read as lines of numbers
+    in the text."""
+    found = []
+    for table in tree.iter("table"):
+        tokens = re.findall(r"\w+", " ".join(table.itertext()))  # cells apart: "1" "2", not "12"
+        days = [int(t) for t in tokens if _DAY.fullmatch(t) and int(t) <= 31]
+        if (
+            28 <= len(days) <= 31
+            and days == list(range(1, len(days) + 1))
+            and len(tokens) - len(days) <= _CALENDAR_WORDS
+        ):
+            found.append(table)
+    return _outermost(found)
+
+
 def _overlays(tree: etree._Element) -> list[etree._Element]:
     """Consent banners, newsletter sign-ups, paywalls (:data:`hp.OVERLAY_WORDS` in a class or
     id, or a form asking for an e-mail address), whatever their size; not one that holds the
@@ -765,6 +788,7 @@ def html_to_markdown(
     ctx = Ctx(settings, lang=lang or text_language(meta.get("lang"), _page_text(tree)))
     removed = [("site chrome", t) for t in _remove(_chrome(tree)) if t]
     removed += [("site chrome", t) for t in _remove(_overlays(tree)) if t]
+    removed += [("site chrome", t) for t in _remove(_calendars(tree)) if t]
     marked_comments, marked_furniture = _marked(tree)
     sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
