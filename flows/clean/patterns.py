@@ -233,6 +233,16 @@ INTERSTITIAL = re.compile(
     r"skip (advertisement|ad)|scroll to continue( with content)?|(start|end) quote|"
     r"anzeige|werbung|publicité|publicidad|pubblicità|advertentie|реклама|广告|広告|"
     r"passer la publicité|(order|buy) reprints|print (this )?article|copy link)$"
+    # A share button's, a copy-link button's or its toast's, a subscribe button's words, in the
+    # languages above and tr, pl, cs, sv, no, ko, hi, id, vi.
+    r"|^((artikel )?teilen|partager( l['’]article)?|compartir|compartilhar|condividi|"
+    r"udostępnij|sdílet|paylaş|поделиться|分享|(この(記事|ニュース)を)?シェア(する)?|공유하기|"
+    r"bagikan|chia sẻ|link kopieren|copier le lien|copiar (el )?(enlace|link)|copia link|"
+    r"link kopiëren|kopiuj link|kopírovat odkaz|kopiera länk|kopier lenke|"
+    r"bağlantıyı kopyala|скопировать ссылку|复制链接|リンクをコピー|링크 복사|कॉपी लिंक|"
+    r"salin tautan|sao chép liên kết|(the )?link (was )?copied( to (the )?clipboard)?|"
+    r"link kopiert|lien copié|链接已复制|(기사 )?url이 복사되었습니다|abone ol|"
+    r"abonnieren|s['’]abonner|suscr[ií]bete|подписаться)$"
     # A reading time: "5 min read", "Lesedauer: 4 Minuten", "Tempo de leitura: 2 minutos".
     rf"|^({_MINUTES}\s*(read|de lectura|de leitura|di lettura|lesezeit)|(estimated )?(reading "
     r"time|read time|lesedauer|lesezeit|leestijd|tempo de leitura|tiempo de lectura|temps de "

@@ -705,3 +705,11 @@ def test_a_blogs_calendar_widget_is_not_the_article_and_a_table_of_numbers_is() 
     text = plain(md)
     assert "November 2017" not in text and "« Oct" not in text
     assert all(t in text for t in ESSAY) and "30: 90" in text and "³" in text
+
+
+@pytest.mark.parametrize(
+    "button", ["Teilen", "Copier le lien", "Link copied to clipboard", "ABONE OL", "Udostępnij"]
+)
+def test_a_share_copy_or_subscribe_buttons_words_between_paragraphs_go(button: str) -> None:
+    md = body_of(page(paragraphs(ESSAY[:3]) + f"<p>{button}</p>" + paragraphs(ESSAY[3:])))
+    assert plain(md) == " ".join(f"{t} {PROSE}" for t in ESSAY)
