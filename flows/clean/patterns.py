@@ -203,6 +203,10 @@ CHROME = tuple(
         r"^follow [\w .'’-]{2,40} on (instagram|facebook|twitter|x|youtube|tiktok|linkedin|"
         r"whatsapp|telegram|threads|bluesky|mastodon)\b",
         r"^(tags?|categor(y|ies)|topics?|themen|schlagw(ö|oe)rter|tagged( with)?|more on)\s*:",
+        # The same label in other languages ("Etiketler :", "Mots-clés :", "标签：").
+        r"^(etiketler|etiquetas|étiquettes|mots[ -]clés|tagi|štítky|taggar|emneord|метки|теги|"
+        r"parole chiave|trefwoorden|palavras[ -]chave|kata kunci|từ khóa|标签|关键词|タグ|태그)"
+        r"\s*[:：]",
         r"\b(this (web)?site|we) uses? cookies\b",
         r"^(accept|reject)( all)? cookies$",
         r"^subscribe( to our newsletter)?$",

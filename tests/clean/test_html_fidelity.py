@@ -713,3 +713,10 @@ def test_a_blogs_calendar_widget_is_not_the_article_and_a_table_of_numbers_is() 
 def test_a_share_copy_or_subscribe_buttons_words_between_paragraphs_go(button: str) -> None:
     md = body_of(page(paragraphs(ESSAY[:3]) + f"<p>{button}</p>" + paragraphs(ESSAY[3:])))
     assert plain(md) == " ".join(f"{t} {PROSE}" for t in ESSAY)
+
+
+@pytest.mark.parametrize("label", ["Etiketler :", "Mots-clés :", "Palavras-chave:"])
+def test_a_tags_label_in_another_language_is_not_the_article(label: str) -> None:
+    # Its tags were links, which went with the site's menus; the label stays behind.
+    md = body_of(page(f"<p>{label}</p>" + paragraphs(ESSAY) + f"<p>{label}</p>"))
+    assert plain(md) == " ".join(f"{t} {PROSE}" for t in ESSAY)
