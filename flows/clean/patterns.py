@@ -247,6 +247,10 @@ INTERSTITIAL = re.compile(
     r"salin tautan|sao chép liên kết|(the )?link (was )?copied( to (the )?clipboard)?|"
     r"link kopiert|lien copié|链接已复制|(기사 )?url이 복사되었습니다|abone ol|"
     r"abonnieren|s['’]abonner|suscr[ií]bete|подписаться)$"
+    # A newsletter's sign-up line: "Ground Game: Sign up for AP’s weekly politics newsletter to
+    # get it in your inbox every Monday.", "Get the latest news from example.com in your inbox."
+    r"|^([\w’' -]{1,40}:\s*)?(sign up|subscribe)\b.{0,160}\b(newsletters?|inbox)\b.{0,100}$"
+    r"|^(get|receive|let)\b.{0,80}\b(news|headlines|stories|newsletter)\b.{0,80}\binbox\b.{0,100}$"
     # A reading time: "5 min read", "Lesedauer: 4 Minuten", "Tempo de leitura: 2 minutos".
     rf"|^({_MINUTES}\s*(read|de lectura|de leitura|di lettura|lesezeit)|(estimated )?(reading "
     r"time|read time|lesedauer|lesezeit|leestijd|tempo de leitura|tiempo de lectura|temps de "

@@ -720,3 +720,21 @@ def test_a_tags_label_in_another_language_is_not_the_article(label: str) -> None
     # Its tags were links, which went with the site's menus; the label stays behind.
     md = body_of(page(f"<p>{label}</p>" + paragraphs(ESSAY) + f"<p>{label}</p>"))
     assert plain(md) == " ".join(f"{t} {PROSE}" for t in ESSAY)
+
+
+@pytest.mark.parametrize(
+    "promo",
+    [
+        "Union Notes: Sign up for our weekly newsletter to get it in your inbox every Monday.",
+        "Get the latest news from example.org in your inbox.",
+    ],
+)
+def test_a_newsletters_sign_up_line_between_paragraphs_goes_and_a_sentence_on_email_stays(
+    promo: str,
+) -> None:
+    kept = "Get your inbox under control, the committee wrote, and answer the bakers first."
+    md = body_of(
+        page(paragraphs(ESSAY[:3]) + f"<p>{promo}</p><p>{kept}</p>" + paragraphs(ESSAY[3:]))
+    )
+    text = plain(md)
+    assert promo not in text and kept in text and all(t in text for t in ESSAY)
