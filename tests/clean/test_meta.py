@@ -329,6 +329,35 @@ def test_a_report_s_source_or_agency_tag_goes_to_the_colophon(credit: str) -> No
     assert doc.meta["credit"] == credit
 
 
+def test_a_line_about_the_author_at_the_end_goes_to_the_colophon_with_the_credit() -> None:
+    from flows.assemble.edition import assemble
+    from flows.settings import Settings
+
+    head = '<meta name="author" content="Jane Doe">'
+    bio = "Jane Doe is a senior producer for the Bakers' Gazette."
+    credit = "(Reporting by John Roe)"
+    article = "<h1>Kronstadt</h1>" + "".join(f"<p>Day {n}: {PROSE}</p>" for n in range(6))
+    doc = cleaned(page(f"{article}<p>{bio}</p><p>{credit}</p>", head=head))
+    assert doc.body.rstrip().endswith(PROSE)
+    assert doc.meta["credit"] == "Jane Doe is a senior producer for the Bakers’ Gazette. " + credit
+    edition = assemble(doc, Settings())
+    assert "Jane Doe is a senior producer" in edition[edition.index("::: colophon") :]
+
+
+@pytest.mark.parametrize("author", ["Jane Doe", None])
+def test_a_last_paragraph_about_another_or_long_stays_the_article_s(author: str | None) -> None:
+    head = f'<meta name="author" content="{author}">' if author else ""
+    last = [
+        "John Roe is a baker, and the committee met in his back room every evening.",
+        "Jane Doe is " + " ".join(["the baker"] * 40) + ".",
+    ]
+    days = "".join(f"<p>Day {n}: {PROSE}</p>" for n in range(6))
+    html = f"<h1>Kronstadt</h1>{days}" + "".join(f"<p>{t}</p>" for t in last)
+    doc = cleaned(page(html, head=head))
+    assert doc.body.rstrip().split("\n\n")[-2:] == last
+    assert "credit" not in doc.meta
+
+
 @pytest.mark.parametrize(
     "last",
     [

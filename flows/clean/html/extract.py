@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 from readability import Document as ReadabilityDocument
 
 from flows.clean import patterns
-from flows.clean.credit import find_credit
+from flows.clean.credit import find_bio, find_credit
 from flows.clean.html import depth as html_depth
 from flows.clean.html import patterns as hp
 from flows.clean.html.figures import mark_captions
@@ -412,13 +412,22 @@ def _drop_stamps(body: list[str], meta: dict[str, Any]) -> tuple[list[str], list
     return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
 
 
-def _take_credit(body: list[str]) -> tuple[list[str], str | None]:
-    """The body without the report's credit line among its last blocks (a heading is none), and
-    that line (:mod:`flows.clean.credit`)."""
-    texts = ["" if md.startswith("#") else to_plain(md).strip() for md in body]
-    if (i := find_credit(texts)) is None:
-        return body, None
-    return body[:i] + body[i + 1 :], texts[i]
+def _take_credit(body: list[str], authors: Any) -> tuple[list[str], str | None]:
+    """The body without the report's credit line and the line about its author among its last
+    blocks (a heading is neither), and those lines as one (:mod:`flows.clean.credit`)."""
+    taken = []
+    for find in (find_credit, lambda texts: find_bio(texts, _names_of(authors))):
+        texts = ["" if md.startswith("#") else to_plain(md).strip() for md in body]
+        if (i := find(texts)) is not None:
+            body = body[:i] + body[i + 1 :]
+            taken.insert(0, texts[i])
+    return body, " ".join(taken) or None
+
+
+def _names_of(authors: Any) -> list[str]:
+    if isinstance(authors, str):
+        return [authors]
+    return [a for a in authors or () if isinstance(a, str)]
 
 
 #: The first (last) lines of a body, where its byline and time stamps stand.
@@ -822,7 +831,7 @@ def html_to_markdown(
     body, stamps = _drop_stamps(body, meta)
     removed += [("site chrome", text) for text in stamps]
     body = _drop_trailing_headings(body, meta)
-    body, credit = _take_credit(body)
+    body, credit = _take_credit(body, meta.get("author"))
     if credit and not meta.get("credit"):
         meta["credit"] = credit
     for note in notes:
