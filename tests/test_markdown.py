@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import pypandoc
+import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -121,3 +122,19 @@ def test_metadata_reaches_the_yaml_block_unchanged(title: str, author: str) -> N
     meta = {"title": title, "author": [author], "identifier": "urn:uuid:0"}
     data = yaml.safe_load(yaml_block(meta))
     assert data == {"title": escape(title), "author": [escape(author)], "identifier": "urn:uuid:0"}
+
+
+@pytest.mark.parametrize("value", ["N", "y", "Off", "~", "null", "1e3", "0x1F", "2021-03-18"])
+def test_a_metadata_value_yaml_could_read_as_no_string_reaches_pandoc_as_text(value: str) -> None:
+    """Pandoc's YAML reads a bare N, y, ~ or 1e3 as a boolean, a null or a number (a title "N"
+    was printed as "false"); as Pandoc reads the block, each value is the text."""
+    block = yaml_block({"title": value, "author": [value], "identifier": "urn:uuid:0"})
+    out = subprocess.run(
+        [pypandoc.get_pandoc_path(), "--sandbox", "-f", READER_FORMAT, "-t", "json"],
+        input=f"---\n{block}\n---\n".encode(),
+        capture_output=True,
+        check=True,
+    )
+    meta = json.loads(out.stdout)["meta"]
+    assert meta["title"] == {"t": "MetaInlines", "c": [{"t": "Str", "c": value}]}
+    assert meta["author"]["c"] == [{"t": "MetaInlines", "c": [{"t": "Str", "c": value}]}]

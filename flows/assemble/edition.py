@@ -69,9 +69,12 @@ def yaml_block(meta: Mapping[str, Any]) -> MarkdownText:
         # and the HTML's dcterms.date.
         data["date-shown"] = escape(human_date(meta["date"], meta.get("lang")))
     data["identifier"] = meta["identifier"]
-    return MarkdownText(
-        yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000).strip()
-    )
+    # Every value in double quotes: Pandoc's YAML reads a bare "N", "y", "~" or "1e3" as a
+    # boolean, a null or a number (a title "N" came out as "false"), where PyYAML's writer sees
+    # plain strings.
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000,
+                     default_style='"')  # fmt: skip
+    return MarkdownText(text.strip())
 
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"\\`]+$")
