@@ -213,7 +213,7 @@ def test_clean_command_prints_the_contract(seeds_raw: Path, tmp_path: Path) -> N
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     out = proc.stdout
-    assert out.startswith("---\ntitle: An Epitaph for the October Revolution?\n")
+    assert out.startswith('---\ntitle: "An Epitaph for the October Revolution?"\n')
     assert len(re.findall(r"^\[\^\d+\]: ", out, re.M)) == 13
 
     bad = tmp_path / "scan.txt"

@@ -57,7 +57,27 @@ def _markdown_value(value: Any) -> Any:
 
 #: libyaml's emitter when PyYAML has it (its wheels do): ~10 times faster, and it keeps the line
 #: separators (U+0085, U+2028, U+2029) that the pure-Python emitter folds into spaces.
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):
+    """Every string value in double quotes, the keys bare: Pandoc's YAML reads a bare "N", "y",
+    "~" or "1e3" as a boolean, a null or a number (a title "N" was printed as "false"), where
+    PyYAML's writer sees plain strings."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+
+    def represent_dict(self, data: Mapping[str, Any]) -> yaml.MappingNode:
+        pairs = [
+            (yaml.ScalarNode("tag:yaml.org,2002:str", key), self.represent_data(value))
+            for key, value in data.items()
+        ]
+        return yaml.MappingNode("tag:yaml.org,2002:map", pairs, flow_style=False)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
+_Dumper.add_representer(dict, _Dumper.represent_dict)
 
 
 def yaml_block(meta: Mapping[str, Any]) -> MarkdownText:
@@ -69,11 +89,7 @@ def yaml_block(meta: Mapping[str, Any]) -> MarkdownText:
         # and the HTML's dcterms.date.
         data["date-shown"] = escape(human_date(meta["date"], meta.get("lang")))
     data["identifier"] = meta["identifier"]
-    # Every value in double quotes: Pandoc's YAML reads a bare "N", "y", "~" or "1e3" as a
-    # boolean, a null or a number (a title "N" came out as "false"), where PyYAML's writer sees
-    # plain strings.
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000,
-                     default_style='"')  # fmt: skip
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     return MarkdownText(text.strip())
 
 

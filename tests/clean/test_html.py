@@ -218,7 +218,7 @@ def test_pamphleteer_clean_prints_a_page_with_its_title(
     path.write_text(page(f"<h1>Letters</h1><p>{PROSE}</p>", "<title>Letters</title>"))
     assert main(["clean", str(path)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("---\ntitle: Letters\n")
+    assert out.startswith('---\ntitle: "Letters"\n')
     assert to_plain(out.split("---", 2)[2]).strip() == PROSE
 
 
