@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from flows.clean.html.extract import _extract, cut_tail, html_to_markdown, parse, vote
+from flows.clean.html.loose import wrap_loose_text
 from flows.clean.html.teasers import teaser_cards
 from flows.clean.html.to_markdown import Ctx, blocks
 from flows.markdown import split_blocks, to_plain
@@ -738,3 +739,46 @@ def test_a_newsletters_sign_up_line_between_paragraphs_goes_and_a_sentence_on_em
     )
     text = plain(md)
     assert promo not in text and kept in text and all(t in text for t in ESSAY)
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    ['<article-body class="story">', '<font face="Arial">', '<a name="top">', '<text id="p1">'],
+)
+def test_an_old_pages_paragraphs_beside_its_headings_are_read_in_any_wrapper(
+    wrapper: str,
+) -> None:
+    # A 1990s page: <p> as a separator, text straight after each heading, the whole in an element
+    # a browser lays out as a container though HTML has no such one (a custom element, an
+    # archive's <text>) or an inline one around blocks (<font>, a named anchor). trafilatura's
+    # precision pass read only the <p>s in it, half of the article.
+    name = wrapper[1:].split()[0].rstrip(">")
+    html = (
+        f"<html><head><title>The Strike</title></head><body>{wrapper}<h1>The Strike</h1>"
+        f'<img src="loaf.gif" alt="[ A loaf ]"><p><hr><h2>Summary</h2>'
+        f"<i>{ESSAY[0]}</i><p>{ESSAY[1]} {PROSE}<p><h2>The Pickets</h2>"
+        f"The <i>bakers</i> wrote: {ESSAY[2]} {PROSE}<p>{ESSAY[3]} {PROSE}<p>"
+        f"<h3>The Carters</h3>{ESSAY[4]} {PROSE}<p>{ESSAY[5]} {PROSE}</{name}></body></html>"
+    )
+    tree = parse(html)
+    wrap_loose_text(tree)
+    page_text = " ".join("".join(tree.itertext()).split())
+    md = plain("\n\n".join(_extract(tree, Ctx(Settings()), page_text, precision=True)))
+    assert [t for t in ESSAY if t in md] == ESSAY
+    assert f"The bakers wrote: {ESSAY[2]}" in md
+
+
+def test_a_link_with_an_icon_stays_in_its_sentence_and_a_card_link_stays_whole() -> None:
+    # An icon (an <svg>) is drawn in the line like an image: the link holding it is no block
+    # to break the paragraph at. A card, a link around a block, is not split into paragraphs.
+    icon = '<svg viewBox="0 0 32 32"><path d="M15 6c.6 0 1 .4 1 1"/></svg>'
+    body = (
+        f"<div>The <a href='https://example.org/report.pdf'>report{icon}</a> by the"
+        f" committee found what the minutes said. {PROSE}</div>"
+        + "".join(f"<p>{t}</p>" for t in ESSAY)
+        + "<div class='more'><a href='/next'><div class='thumb'><img src='t.jpg'></div>"
+        "The next chapter</a></div>"
+    )
+    texts = [plain(b) for b in split_blocks(body_of(page(body)))]
+    assert f"The report by the committee found what the minutes said. {PROSE}" in texts
+    assert "The next chapter" not in " ".join(texts)

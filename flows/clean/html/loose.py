@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from lxml.html import defs
 
 from flows.clean.html.to_markdown import local_name
 
@@ -26,30 +27,69 @@ INLINE_TAGS = frozenset({"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "br",
                      "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
                      "sub", "sup", "time", "tt", "u", "var", "wbr"})  # fmt: skip
 
+#: Pictures drawn in a line of text, whatever they hold (an icon's ``<path>``, a formula's
+#: ``<mi>``).
+_PICTURES = frozenset({"svg", "math", "picture"})
+
 #: Containers whose loose text is laid out in paragraphs. Lists and table cells are left as
 #: they are: an item's text beside its sublist is the item, not a paragraph of the page; and so
 #: are quotes, which trafilatura reads whole (and drops, made of paragraphs, on some pages).
 _CONTAINERS = ("div", "article", "section", "main", "body", "center", "aside",
                "header", "footer", "form")  # fmt: skip
 
+#: HTML's own elements. Any other (a custom element, ``<article-body>``; an archive's wrapper,
+#: ``<text>``) is laid out as a container too: a browser draws the text beside its blocks as
+#: paragraphs whatever the element's name. (lxml's list lacks a few of HTML5's.)
+_HTML_TAGS = frozenset(defs.tags) | {"main", "template", "picture", "dialog", "slot", "search"}
+#: A name an author gave an element; not a typo's ("<align=middle>": an attribute lost its tag).
+_ELEMENT_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*")
+#: Elements whose children are not HTML: their "unknown" names are MathML's and SVG's.
+_FOREIGN = ("math", "svg")
+
 
 def _is_inline(el: etree._Element) -> bool:
-    return local_name(el.tag) in INLINE_TAGS and not any(
-        local_name(d.tag) not in INLINE_TAGS for d in el.iterdescendants()
-    )
+    """A piece of a line: an inline element holding inline elements alone, or a picture."""
+    stack = [el]
+    while stack:
+        name = local_name((node := stack.pop()).tag)
+        if name in _PICTURES:
+            continue
+        if name not in INLINE_TAGS:
+            return False
+        stack.extend(node)
+    return True
 
 
 def wrap_loose_text(tree: etree._Element) -> None:
     """Each line of text and inline elements in a container that also holds blocks becomes a
     ``<p>``: a block or a ``<br>`` ends it. Containers of inline content alone,
-    or of blocks alone, are left as they are."""
-    for el in list(tree.iter(*_CONTAINERS)):
+    or of blocks alone, are left as they are. A container is a ``<div>`` and its kind, an
+    element HTML does not know, or an inline element holding a block (but a link)."""
+    for el in list(tree.iter()):
+        if not _is_container(el):
+            continue
         children = list(el)
         if not any(not _is_inline(c) for c in children):
             continue
         if not (el.text or "").strip() and not any((c.tail or "").strip() for c in children):
             continue
         _wrap(el, children)
+
+
+def _is_container(el: etree._Element) -> bool:
+    name = local_name(el.tag)
+    if name in _CONTAINERS:
+        return True
+    if name in INLINE_TAGS:
+        # A link holding a block is a card: its lines are one link, not paragraphs. Any other
+        # inline element holding one (an old page's <font> or <a name> around its sections)
+        # is split around it by a browser.
+        return not (name == "a" and el.get("href"))
+    return (
+        bool(_ELEMENT_NAME.fullmatch(name))
+        and name not in _HTML_TAGS
+        and not any(local_name(a.tag) in _FOREIGN for a in el.iterancestors())
+    )
 
 
 def _wrap(el: etree._Element, children: list[etree._Element]) -> None:
