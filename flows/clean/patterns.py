@@ -104,10 +104,16 @@ PAGER = re.compile(rf"^{_PAGER_GAP}{_PAGER_WORD}({_PAGER_GAP}{_PAGER_WORD})*{_PA
 #: that is almost one is refused at once. Some name has two letters ("a > b > c" is algebra).
 _CRUMB = r"[^\s>»›＞.!?。！？:：;|][^>»›＞.!?。！？:：;|]{0,38}(?<=[^\s])"
 _CRUMB_SEPARATOR = r"\s*(?:>>?|»|›|＞＞?)\s*"
+_HERE = (
+    r"(?:you are here|sie sind hier|vous êtes ici|usted está en|当前位置|您的位置|你的位置|"
+    r"現在位置|현재 위치)\s*[:：]\s*"
+)
+#: After a "you are here" label, two names are enough, and a bar or a slash joins them too
+#: ("当前位置： 首页｜新华社记者看东北｜人物专访", "You are here: Home / News").
+_LABELLED_CRUMB = r"[^\s>»›＞.!?。！？:：;|｜/][^>»›＞.!?。！？:：;|｜/]{0,38}(?<=[^\s])"
 BREADCRUMB = re.compile(
-    r"^(?=.*[^\W\d_]{2})(?:(?:you are here|sie sind hier|vous êtes ici|usted está en|"
-    r"当前位置|您的位置|你的位置|現在位置|현재 위치)\s*[:：]\s*)?"
-    rf"{_CRUMB}(?:{_CRUMB_SEPARATOR}{_CRUMB}){{2,}}$",
+    rf"^(?=.*[^\W\d_]{{2}})(?:{_HERE})?{_CRUMB}(?:{_CRUMB_SEPARATOR}{_CRUMB}){{2,}}$"
+    rf"|^{_HERE}{_LABELLED_CRUMB}(?:\s*(?:>>?|»|›|＞＞?|[|｜/])\s*{_LABELLED_CRUMB})+$",
     _I,
 )
 
@@ -257,6 +263,15 @@ INTERSTITIAL = re.compile(
     rf"lecture|tempo di lettura|czas czytania|lästid|lesetid|время чтения)\s*:?\s*(ca\.\s*|about "
     rf")?{_MINUTES})$",
     _I,
+)
+
+#: A Chinese site's row of buttons around an article: two or more of them in 【】 or ［］, after a
+#: short label ("页面功能【我来说两句(0)】【收藏本文】【打印】【关闭】"), or one print or close
+#: button alone ("【打印本稿】"). One bracketed word alone is no toolbar: "【背景】" heads a
+#: section.
+TOOLBAR = re.compile(
+    r"^(?:[^\s【】［］]{1,6}[:：]?\s*)?(?:[【［]\s*[^【】［］]{1,12}?\s*[】］]\s*){2,}$"
+    r"|^[【［]\s*(?:打印|关闭|收藏|纠错)[^【】［］]{0,4}[】］]$"
 )
 
 #: A teaser of another article inside this one: a sentence or two, then a bare "more" (its

@@ -198,6 +198,8 @@ _BAKERS = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋
         ("You are here: Home &gt; Essays &gt; The Strike", [f"{t} {PROSE}" for t in ESSAY]),
         ("Bakers' Union » Archive » 1911", [f"{t} {PROSE}" for t in ESSAY]),
         ("当前位置：首页&gt;&gt;文章&gt;&gt;罢工", [f"第{n}段：{_BAKERS}" for n in range(1, 9)]),
+        ("当前位置： 首页｜人物专访", [f"第{n}段：{_BAKERS}" for n in range(1, 9)]),
+        ("You are here: Home / Essays", [f"{t} {PROSE}" for t in ESSAY]),
     ],
 )
 def test_the_sites_breadcrumbs_are_not_the_article_wherever_they_stand(
@@ -229,6 +231,20 @@ def test_a_chinese_sites_licence_footer_goes_and_the_reports_editor_line_stays()
     md = body_of(page(article + footer))
     assert "ICP" not in md and "版权" not in md and "举报" not in md
     assert plain(md).endswith(f"第8段：{sentence} （编辑：王小明） 【责任编辑：李华】")
+
+
+def test_a_chinese_sites_row_of_buttons_goes_and_a_bracketed_section_label_stays() -> None:
+    sentence = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
+    buttons = (
+        "<p>页面功能【<a href='/c'>我来说两句(0)</a>】 【 收藏本文】 【<a href='/r'>热点排行</a>】"
+        "【字体：大 中 小】【打印】 【关闭】</p>"
+    )
+    article = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(1, 5))
+    rest = "".join(f"<p>第{n}段：{sentence}</p>" for n in range(5, 9))
+    label, close = "<p>【背景】</p>", "<p>【打印本稿】</p>"
+    md = body_of(page(buttons + article + label + rest + buttons + close))
+    assert "收藏" not in md and "打印" not in md and "关闭" not in md
+    assert f"第4段：{sentence}\n\n【背景】\n\n第5段" in md.replace("\\", "")
 
 
 def test_a_layout_grid_of_empty_cells_leaves_no_empty_table() -> None:

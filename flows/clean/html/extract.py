@@ -356,7 +356,8 @@ def trim_chrome(body: list[str]) -> tuple[list[str], list[str]]:
 def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
     """The body without what a news site sets between its paragraphs, and their text: the
     advertisement labels and skip links (:data:`patterns.INTERSTITIAL`), the site's breadcrumbs
-    (:data:`patterns.BREADCRUMB`: a page copied whole has them below its menus), teasers of other
+    (:data:`patterns.BREADCRUMB`: a page copied whole has them below its menus), a row of
+    buttons (:data:`patterns.TOOLBAR`), teasers of other
     articles ending in a bare "more" (:data:`patterns.TEASER_MORE`), and lines that are only a
     labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`). A page that is
     mostly teasers (a blog's front page, a list of news) keeps them: they are what it says."""
@@ -371,6 +372,7 @@ def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
         i for i, (md, text) in enumerate(zip(body, texts, strict=True))
         if patterns.INTERSTITIAL.match(text.strip(".:…"))
         or (len(text) <= 300 and patterns.BREADCRUMB.match(text))
+        or (len(text) <= 200 and patterns.TOOLBAR.match(text))
         or _labelled_link(md, text)
     }  # fmt: skip
     return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
@@ -621,7 +623,10 @@ def _is_prose(md: str) -> bool:
     words :func:`_count` counts by character, one to three each, more than 40 characters), most
     of them not links: a site's menu bar is a long line of links (a list of links the article
     gives is a list, and counts as its words)."""
-    if _count(to_plain(md)) <= (_PROSE_CJK_CHARACTERS if _CJK.search(md) else 15):
+    text = to_plain(md).strip()
+    if _count(text) <= (_PROSE_CJK_CHARACTERS if _CJK.search(md) else 15):
+        return False
+    if patterns.TOOLBAR.match(text):
         return False
     return bool(_LIST_ITEM.match(md)) or _link_words([md]) <= 0.5
 
