@@ -265,13 +265,17 @@ INTERSTITIAL = re.compile(
     _I,
 )
 
-#: A Chinese site's row of buttons around an article: two or more of them in 【】 or ［］, after a
-#: short label ("页面功能【我来说两句(0)】【收藏本文】【打印】【关闭】"), or one print or close
-#: button alone ("【打印本稿】"). One bracketed word alone is no toolbar: "【背景】" heads a
-#: section.
+#: A Chinese site's row of buttons around an article: two or more of them in 【】, ［］ or [],
+#: after a short label ("页面功能【我来说两句(0)】【收藏本文】【打印】【关闭】"), or one print
+#: or close button alone ("【打印本稿】", "[打印]"). One bracketed word alone is no toolbar:
+#: "【背景】" heads a section.
+_BUTTON = (
+    r"(?:[【［]\s*[^【】［］\[\]]{1,12}?\s*[】］]"
+    r"|\[\s*[\u2e80-\u9fff][^【】［］\[\]]{0,11}?\s*\])"
+)
 TOOLBAR = re.compile(
-    r"^(?:[^\s【】［］]{1,6}[:：]?\s*)?(?:[【［]\s*[^【】［］]{1,12}?\s*[】］]\s*){2,}$"
-    r"|^[【［]\s*(?:打印|关闭|收藏|纠错)[^【】［］]{0,4}[】］]$"
+    rf"^(?:[^\s【】［］\[\]]{{1,6}}[:：]?\s*)?(?:{_BUTTON}\s*){{2,}}$"
+    r"|^[【［\[]\s*(?:打印|关闭|收藏|纠错)[^【】［］\[\]]{0,4}[】］\]]$"
 )
 
 #: A teaser of another article inside this one: a sentence or two, then a bare "more" (its

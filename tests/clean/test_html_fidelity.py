@@ -189,6 +189,15 @@ def test_a_line_pointing_to_the_posts_before_and_after_is_not_the_article(pager:
     assert plain(md).endswith(f"{ESSAY[-1]} {PROSE}")
 
 
+def test_a_blogs_back_and_print_links_between_its_posts_go_and_a_bare_next_stays() -> None:
+    posts = [paragraphs(ESSAY[:2]), paragraphs(ESSAY[2:4]), paragraphs(ESSAY[4:])]
+    between = ["<p>← 返回</p><p>[打印]</p>", "<p>« Older posts</p><p>［打印］［关闭］</p>"]
+    md = body_of(page(posts[0] + between[0] + posts[1] + between[1] + posts[2]))
+    assert plain(md) == " ".join(f"{t} {PROSE}" for t in ESSAY)
+    steps = body_of(page(paragraphs(ESSAY[:3]) + "<h2>Next</h2>" + paragraphs(ESSAY[3:])))
+    assert "## Next" in steps
+
+
 _BAKERS = "面包师的罢工委员会每天晚上在磨坊巷面包店的后屋开会，记录谁来了、决定了什么。"
 
 

@@ -357,10 +357,11 @@ def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
     """The body without what a news site sets between its paragraphs, and their text: the
     advertisement labels and skip links (:data:`patterns.INTERSTITIAL`), the site's breadcrumbs
     (:data:`patterns.BREADCRUMB`: a page copied whole has them below its menus), a row of
-    buttons (:data:`patterns.TOOLBAR`), teasers of other
-    articles ending in a bare "more" (:data:`patterns.TEASER_MORE`), and lines that are only a
-    labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`). A page that is
-    mostly teasers (a blog's front page, a list of news) keeps them: they are what it says."""
+    buttons (:data:`patterns.TOOLBAR`), links to the posts before and after (:func:`_pager`),
+    teasers of other articles ending in a bare "more" (:data:`patterns.TEASER_MORE`), and lines
+    that are only a labelled link to another article ("MORE: …", :data:`patterns.LINK_LABEL`).
+    A page that is mostly teasers (a blog's front page, a list of news) keeps them: they are
+    what it says."""
     texts = [to_plain(md).strip() for md in body]
     teasers = {
         i for i, text in enumerate(texts)
@@ -372,10 +373,20 @@ def _drop_interstitials(body: list[str]) -> tuple[list[str], list[str]]:
         i for i, (md, text) in enumerate(zip(body, texts, strict=True))
         if patterns.INTERSTITIAL.match(text.strip(".:…"))
         or (len(text) <= 300 and patterns.BREADCRUMB.match(text))
-        or (len(text) <= 200 and patterns.TOOLBAR.match(text))
+        or (len(text) <= 200 and (patterns.TOOLBAR.match(text) or _pager(text)))
         or _labelled_link(md, text)
     }  # fmt: skip
     return [md for i, md in enumerate(body) if i not in drop], [texts[i] for i in sorted(drop)]
+
+
+def _pager(text: str) -> bool:
+    """A line of links to the posts before and after, with its arrows or brackets ("← 返回",
+    "« Previous Post | Next Post »"): between a blog's posts as at its ends. A bare "Next" in
+    the middle may be the article's."""
+    return bool(patterns.PAGER.match(text) and _PAGER_SIGN.search(text))
+
+
+_PAGER_SIGN = re.compile(r"[«‹<←»›>→|\[【]")
 
 
 def _labelled_link(md: str, text: str) -> bool:
