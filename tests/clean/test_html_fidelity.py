@@ -807,3 +807,37 @@ def test_a_link_with_an_icon_stays_in_its_sentence_and_a_card_link_stays_whole()
     texts = [plain(b) for b in split_blocks(body_of(page(body)))]
     assert f"The report by the committee found what the minutes said. {PROSE}" in texts
     assert "The next chapter" not in " ".join(texts)
+
+
+def test_skip_links_in_any_language_go_and_a_table_of_contents_stays() -> None:
+    # A screen reader's skip links around each embed (Czech: "Embedded content from another site
+    # follows. You can skip it here." / "Back before the embedded content."): in-page links
+    # whose words the page says nowhere else. A contents list's entries are its sections' titles,
+    # which stay where the sections start.
+    embed = (
+        "<div><a id='e{n}-before' href='#e{n}-after'>Následuje obsah vložený z jiného webu. "
+        "Zde jej můžete přeskočit.</a><div class='frame'></div>"
+        "<a id='e{n}-after' href='#e{n}-before'>Přejít před obsah vložený z jiného webu.</a></div>"
+    )
+    contents = (
+        "<ul><li><a href='#pickets'>The pickets at the ovens</a></li>"
+        "<li><a href='#carters'>The carters at the bridge</a></li></ul>"
+    )
+    body = (
+        "<a href='#main'>Skip to main content</a>"
+        + contents
+        + "<h2 id='pickets'>The pickets at the ovens</h2>"
+        + paragraphs(ESSAY[:3])
+        + embed.format(n=1)
+        + "<h2 id='carters'>The carters at the bridge</h2>"
+        + f"<div id='main'>{paragraphs(ESSAY[3:])}</div>"
+        + embed.format(n=2)
+    )
+    cleaned = html_to_markdown(page(body), Settings())
+    md = cleaned.body
+    assert "vložený" not in md and "Skip to" not in md
+    chrome = [text for why, text in cleaned.removed if why == "site chrome"]
+    assert chrome.count("Přejít před obsah vložený z jiného webu.") == 2
+    assert "Skip to main content" in chrome
+    assert "## The pickets at the ovens" in md and "## The carters at the bridge" in md
+    assert all(t in plain(md) for t in ESSAY)

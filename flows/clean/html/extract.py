@@ -155,6 +155,31 @@ def _chrome(tree: etree._Element) -> list[etree._Element]:
     return [el for el in _outermost(found) if local_name(el.tag) not in ("body", "html")]
 
 
+def _skip_links(tree: etree._Element) -> list[etree._Element]:
+    """A screen reader's skip links, in any language ("Skip to content", "Následuje obsah vložený
+    z jiného webu. Zde jej můžete přeskočit."): links of three words or more to another place on
+    the same page, alone in their block (a pair around an embed shares one), whose words the
+    page says nowhere else but in such links. A table of contents' entry says its section's
+    title, which stands again at the section. A skip link's class seldom says what it is."""
+    ids = {name for el in tree.iter() if (name := el.get("id") or el.get("name"))}
+    inside: dict[etree._Element, list[tuple[etree._Element, str]]] = {}
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        text = " ".join(plain_text(a).split())
+        if href[:1] == "#" and href[1:] in ids and (parent := a.getparent()) is not None:
+            inside.setdefault(parent, []).append((a, text))
+    alone = [
+        (a, text.casefold())
+        for parent, links in inside.items()
+        if "".join(plain_text(parent).split()) == "".join("".join(t.split()) for _, t in links)
+        for a, text in links
+        if len(text.split()) >= 3
+    ]
+    page = " ".join(plain_text(tree).split()).casefold()
+    count = Counter(text for _, text in alone)
+    return [a for a, text in alone if page.count(text) == count[text]]
+
+
 #: The most words a calendar widget holds beside its days: a month, the weekdays, "« Mar".
 _CALENDAR_WORDS = 20
 #: A day's number: ASCII digits, one or two ("³" is a digit to Python, and no number).
@@ -818,6 +843,7 @@ def html_to_markdown(
     sections = _comment_sections(marked_comments)
     responses = _comments_markdown(sections, ctx) if settings.keep_comments else []
     removed += [("comment section", t) for t in _remove(sections) if t]
+    removed += [("site chrome", t) for t in _remove(_skip_links(tree)) if t]
     notes = lift_notes(tree, ctx)
     furniture = [
         el
