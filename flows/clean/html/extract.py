@@ -175,9 +175,16 @@ def _skip_links(tree: etree._Element) -> list[etree._Element]:
         for a, text in links
         if len(text.split()) >= 3
     ]
-    page = " ".join(plain_text(tree).split()).casefold()
     count = Counter(text for _, text in alone)
-    return [a for a, text in alone if page.count(text) == count[text]]
+    if len(count) > _SKIP_LINKS:  # an index of the page's parts, not a few skip links
+        return []
+    page = " ".join(plain_text(tree).split()).casefold()
+    only_there = {text for text, n in count.items() if page.count(text) == n}
+    return [a for a, text in alone if text in only_there]
+
+
+#: The most different skip links a page has (one a search of the page's text each).
+_SKIP_LINKS = 50
 
 
 #: The most words a calendar widget holds beside its days: a month, the weekdays, "« Mar".
